@@ -1,0 +1,69 @@
+"""What every API endpoint shares: pagination and the problem+json error format."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from .errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def problem(status_code: int, title: str, detail: str = "", **extra) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail, **extra}
+    return Response(body, status=status_code, content_type="application/problem+json")
+
+
+def _flatten(data) -> dict[str, list[str]]:
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                for sub, msgs in _flatten(value).items():
+                    out[f"{key}.{sub}"] = msgs
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for index, item in enumerate(value):
+                    for sub, msgs in _flatten(item).items():
+                        out[f"{key}[{index}].{sub}"] = msgs
+            else:
+                out[key] = [str(v) for v in (value if isinstance(value, list) else [value])]
+        return out
+    return {"non_field_errors": [str(v) for v in (data if isinstance(data, list) else [data])]}
+
+
+def problem_exception_handler(exc, context):
+    if isinstance(exc, ValidationFailed):
+        return problem(exc.status, exc.title, exc.detail, errors=exc.errors)
+    if isinstance(exc, InvalidTransition | Conflict):
+        extra = {}
+        if getattr(exc, "state", None) is not None:
+            extra = {"state": exc.state, "allowed_transitions": exc.allowed_transitions}
+        return problem(exc.status, exc.title, exc.detail, **extra)
+    if isinstance(exc, DomainError):
+        return problem(exc.status, exc.title, exc.detail)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(response.data)
+        return problem(status.HTTP_400_BAD_REQUEST, "Données invalides",
+                       " ".join(m for msgs in errors.values() for m in msgs), errors=errors)
+    detail = response.data.get("detail", "") if isinstance(response.data, dict) else str(response.data)
+    result = problem(response.status_code, getattr(exc, "default_detail", "Erreur"), str(detail))
+    for header in ("WWW-Authenticate", "Retry-After"):
+        if header in response:
+            result[header] = response[header]
+    return result

@@ -1,0 +1,97 @@
+"""The append-only, hash-chained record of every transition.
+
+Each entry stores the SHA-256 of its own content plus the previous entry's hash, so editing or deleting
+any record breaks the chain from that point: ``verify()`` finds the first broken entry.
+
+``record()`` must run inside the transaction that changes the state, so the change and its record
+commit or roll back together. Appends are serialised (a PostgreSQL advisory lock held until commit;
+SQLite transactions already take the write lock at BEGIN) so that the chain order is the commit order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import AuditEntry
+
+GENESIS = "0" * 64
+_ADVISORY_LOCK_KEY = 0x5AD_A0D17
+
+
+def _digest(entry: AuditEntry) -> str:
+    payload = json.dumps(
+        [
+            entry.at.isoformat(),
+            str(entry.actor_id or ""),
+            entry.actor_label,
+            entry.object_type,
+            entry.object_id,
+            entry.action,
+            entry.from_state,
+            entry.to_state,
+            entry.reason,
+            entry.prev_hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(*, obj=None, object_type: str, object_id=None, action: str, actor=None, from_state: str = "",
+           to_state: str = "", reason: str = "") -> AuditEntry:
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record() must run inside the transaction that changes the state")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor=actor,
+        actor_label=(actor.email if actor else "système"),
+        object_type=object_type,
+        object_id=str(object_id if object_id is not None else obj.pk),
+        action=action,
+        from_state=from_state or "",
+        to_state=to_state or "",
+        reason=reason or "",
+        prev_hash=last or GENESIS,
+    )
+    entry.hash = _digest(entry)
+    entry.save()
+    return entry
+
+
+@dataclass
+class ChainReport:
+    valid: bool
+    entries: int
+    first_broken: int | None = None
+
+
+def verify(batch_size: int = 5000) -> ChainReport:
+    """Walk the whole chain in id order; report the first entry whose hash or link is wrong."""
+    prev = GENESIS
+    count = 0
+    with transaction.atomic():
+        for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=batch_size):
+            count += 1
+            if entry.prev_hash != prev or _digest(entry) != entry.hash:
+                return ChainReport(valid=False, entries=AuditEntry.objects.count(), first_broken=entry.id)
+            prev = entry.hash
+    return ChainReport(valid=True, entries=count)
+
+
+def history(object_type: str, object_id) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id))
+        .select_related("actor")
+        .order_by("id")
+    )

@@ -1,0 +1,96 @@
+"""Working days and French public holidays: the one place where deadlines are counted.
+
+Two legal counts exist:
+- *jours ouvrables*: Monday to Saturday, minus public holidays (the default; R2162-45 counts in them);
+- *jours ouvrés*: Monday to Friday, minus public holidays.
+
+``settings.WORKING_DAYS_MODE`` chooses the default; every function takes ``mode=`` to override it.
+Public holidays come from the ``holidays`` package (metropolitan France: Easter Monday, 1 and 8 May,
+Ascension, Whit Monday, 14 July, 15 August, 1 and 11 November, 25 December, 1 January).
+
+The day of receipt never counts: a deadline of N working days after a Friday receipt starts counting
+on Saturday (ouvrables) or Monday (ouvrés). The result is always itself a working day.
+
+Calendar-day periods (the 10-day bid period, the 11-day standstill, 30-day windows) are counted
+"date to date" by ``add_calendar_days``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+from django.conf import settings
+from django.utils import timezone
+
+OUVRABLES = "ouvrables"
+OUVRES = "ouvres"
+
+
+@lru_cache(maxsize=64)
+def _french_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("FR", years=year)
+
+
+def is_public_holiday(day: dt.date) -> bool:
+    return day in _french_holidays(day.year)
+
+
+def holiday_name(day: dt.date) -> str | None:
+    return _french_holidays(day.year).get(day)
+
+
+def _mode(mode: str | None) -> str:
+    mode = mode or settings.WORKING_DAYS_MODE
+    if mode not in (OUVRABLES, OUVRES):
+        raise ValueError(f"Unknown working-days mode {mode!r}")
+    return mode
+
+
+def is_working_day(day: dt.date, *, mode: str | None = None) -> bool:
+    last_weekday = 5 if _mode(mode) == OUVRABLES else 4  # Saturday=5, Friday=4
+    return day.weekday() <= last_weekday and not is_public_holiday(day)
+
+
+def add_working_days(start: dt.date, days: int, *, mode: str | None = None) -> dt.date:
+    """The date ``days`` working days after ``start`` (``start`` itself never counts)."""
+    if days < 0:
+        raise ValueError("days must be positive")
+    mode = _mode(mode)
+    current = start
+    remaining = days
+    while remaining:
+        current += dt.timedelta(days=1)
+        if is_working_day(current, mode=mode):
+            remaining -= 1
+    return current
+
+
+def working_days_between(start: dt.date, end: dt.date, *, mode: str | None = None) -> int:
+    """How many working days lie after ``start`` up to and including ``end``."""
+    mode = _mode(mode)
+    count, current = 0, start
+    while current < end:
+        current += dt.timedelta(days=1)
+        if is_working_day(current, mode=mode):
+            count += 1
+    return count
+
+
+def add_calendar_days(moment: dt.datetime, days: int) -> dt.datetime:
+    """Date-to-date period in calendar days, in the local time zone (DST-safe)."""
+    local = timezone.localtime(moment)
+    naive = local.replace(tzinfo=None) + dt.timedelta(days=days)
+    return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+def local_date(moment: dt.datetime | None = None) -> dt.date:
+    """The calendar date in Paris of ``moment`` (now by default): the day a receipt belongs to."""
+    return timezone.localdate(moment or timezone.now())
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last instant of ``day`` in Paris: a deadline stated as a date expires then."""
+    naive = dt.datetime.combine(day, dt.time(23, 59, 59, 999999))
+    return timezone.make_aware(naive, timezone.get_current_timezone())

@@ -1,0 +1,20 @@
+"""System checks: configuration mistakes show up in `manage.py check`, not in production."""
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+
+@register()
+def storage_and_mail(app_configs, **kwargs):
+    problems = []
+    if not settings.DEBUG and settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+        problems.append(
+            Warning("Mails are printed to the console.", hint="Set EMAIL_URL=smtp://… in production.", id="sad.W001")
+        )
+    if not settings.DEBUG and not settings.CELERY_BROKER_URL:
+        problems.append(
+            Warning("Tasks run in-process.", hint="Set CELERY_BROKER_URL=redis://… in production.", id="sad.W002")
+        )
+    if settings.WORKING_DAYS_MODE not in ("ouvrables", "ouvres"):
+        problems.append(Error("WORKING_DAYS_MODE must be 'ouvrables' or 'ouvres'.", id="sad.E001"))
+    return problems

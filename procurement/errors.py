@@ -1,0 +1,55 @@
+"""Domain errors raised by services; pages show them, the API turns them into problem+json."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Requête refusée"
+
+    def __init__(self, detail: str = "", **extra):
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class ValidationFailed(DomainError):
+    """Input or business rules are not met; ``errors`` maps a field (or item) to messages."""
+
+    status = 400
+    title = "Données invalides"
+
+    def __init__(self, errors: dict[str, list[str]], detail: str = ""):
+        self.errors = {key: list(msgs) for key, msgs in errors.items()}
+        super().__init__(detail or " ".join(m for msgs in self.errors.values() for m in msgs))
+
+    @property
+    def messages(self) -> list[str]:
+        return [m for msgs in self.errors.values() for m in msgs]
+
+
+class InvalidTransition(DomainError):
+    """The object is not in a state that allows this action (409 with state and allowed actions)."""
+
+    status = 409
+    title = "Action impossible dans l'état actuel"
+
+    def __init__(self, detail: str, *, state: str, allowed_transitions: list[str]):
+        super().__init__(detail)
+        self.state = state
+        self.allowed_transitions = allowed_transitions
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflit"
+
+    def __init__(self, detail: str, *, state: str | None = None, allowed_transitions: list[str] | None = None):
+        super().__init__(detail)
+        self.state = state
+        self.allowed_transitions = allowed_transitions or []
+
+
+class NotAllowed(DomainError):
+    status = 403
+    title = "Action non autorisée"

@@ -1,0 +1,174 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from . import calendar
+
+FIRST_WINDOW_DAYS = 30  # R2162-44: no invitation before 30 days after the DPS notice
+
+
+class DPSStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    OPEN = "open", _("Ouvert")
+    CLOSED = "closed", _("Clos")
+    TERMINATED = "terminated", _("Résilié")
+
+
+class Trade(models.TextChoices):
+    EXTERNAL_WALL_INSULATION = "external_wall_insulation", _("Isolation thermique par l'extérieur")
+    WINDOWS = "windows", _("Menuiseries extérieures")
+    HEATING = "heating", _("Chauffage et eau chaude sanitaire")
+    VENTILATION = "ventilation", _("Ventilation")
+    ROOF_INSULATION = "roof_insulation", _("Isolation des toitures et combles")
+    ELECTRICAL = "electrical", _("Électricité")
+    PLUMBING = "plumbing", _("Plomberie")
+    OTHER = "other", _("Autre")
+
+
+# Départements of metropolitan France and overseas, for category territories.
+DEPARTEMENTS_HDF = {"02": "Aisne", "59": "Nord", "60": "Oise", "62": "Pas-de-Calais", "80": "Somme"}
+
+
+class DynamicPurchasingSystem(FSMModelMixin, models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("référence"), max_length=50, unique=True)
+    title = models.CharField(_("intitulé"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    cpv_codes = models.JSONField(_("codes CPV"), default=list, blank=True)
+    valid_until = models.DateField(_("valide jusqu'au"))
+    # Before the first invitation, the DPS documents may state a longer decision period (R2162-45).
+    initial_decision_days = models.PositiveSmallIntegerField(
+        _("délai initial d'examen (jours ouvrables)"), null=True, blank=True
+    )
+    status = FSMField(_("état"), default=DPSStatus.DRAFT, choices=DPSStatus.choices, protected=True)
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
+    first_window_ends_at = models.DateTimeField(_("fin de la première période"), null=True, blank=True)
+    first_invitation_at = models.DateTimeField(_("première invitation le"), null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("système d'acquisition dynamique")
+        verbose_name_plural = _("systèmes d'acquisition dynamiques")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.reference} — {self.title}"
+
+    @transition(field=status, source=DPSStatus.DRAFT, target=DPSStatus.OPEN)
+    def publish(self):
+        now = timezone.now()
+        self.published_at = now
+        self.first_window_ends_at = calendar.add_calendar_days(now, FIRST_WINDOW_DAYS)
+
+    @transition(field=status, source=DPSStatus.OPEN, target=DPSStatus.CLOSED)
+    def close(self):
+        self.closed_at = timezone.now()
+
+    @transition(field=status, source=[DPSStatus.DRAFT, DPSStatus.OPEN], target=DPSStatus.TERMINATED)
+    def terminate(self):
+        self.closed_at = timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == DPSStatus.OPEN
+
+    def first_window_over(self, at=None) -> bool:
+        return bool(self.first_window_ends_at and (at or timezone.now()) >= self.first_window_ends_at)
+
+
+class Category(models.Model):
+    """Trade × territories, optionally capped in value: an objective subdivision of the DPS."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    dps = models.ForeignKey(DynamicPurchasingSystem, on_delete=models.CASCADE, related_name="categories")
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("nom"), max_length=255)
+    trade = models.CharField(_("corps d'état"), max_length=40, choices=Trade.choices)
+    territories = models.JSONField(_("départements"), default=list)
+    max_contract_value = models.DecimalField(
+        _("montant maximal d'un marché (HT)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    min_turnover = models.DecimalField(
+        _("chiffre d'affaires annuel minimal"), max_digits=14, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    # R2142-7: a minimum turnover above 1.5 × the maximum value must be justified.
+    min_turnover_justification = models.TextField(_("justification du chiffre d'affaires minimal"), blank=True)
+    required_evidence = models.JSONField(_("justificatifs exigés"), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("catégorie")
+        verbose_name_plural = _("catégories")
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["dps", "code"], name="category_code_unique_per_dps")]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+
+class AuditEntry(models.Model):
+    """One state change, append-only and hash-chained (see procurement.audit)."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=255, blank=True)
+    object_type = models.CharField(max_length=30)
+    object_id = models.CharField(max_length=64)
+    action = models.CharField(max_length=50)
+    from_state = models.CharField(max_length=40, blank=True)
+    to_state = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("entrée du journal")
+        verbose_name_plural = _("journal des transitions")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "id"], name="audit_object_idx")]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries are append-only.")
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", _("En file")
+    SENDING = "sending", _("En cours d'envoi")
+    SENT = "sent", _("Envoyé")
+    FAILED = "failed", _("Échec")
+
+
+class OutboundEmail(models.Model):
+    """A mail the platform owes someone. The unique key makes every event mail exactly once."""
+
+    id = models.BigAutoField(primary_key=True)
+    key = models.CharField(max_length=200, unique=True)
+    to = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("courriel")
+        verbose_name_plural = _("courriels")
+        ordering = ["-id"]

@@ -1,0 +1,53 @@
+"""The one door through which a django-fsm state changes: transition, save, audit, in one go.
+
+Services call ``apply_transition`` inside their transaction; a wrong-state call becomes
+``InvalidTransition`` (409 in the API, a message on pages) carrying the current state and the actions
+that are allowed from it.
+"""
+
+from __future__ import annotations
+
+from django_fsm import TransitionNotAllowed, can_proceed
+
+from . import audit
+from .errors import InvalidTransition
+
+
+def action_name(method_name: str) -> str:
+    return method_name.replace("_", "-")
+
+
+def allowed_actions(obj, field: str = "status") -> list[str]:
+    available = getattr(obj, f"get_available_{field}_transitions")()
+    return sorted({action_name(t.name) for t in available})
+
+
+def apply_transition(obj, method_name: str, *, actor, object_type: str, reason: str = "", field: str = "status",
+                     action: str | None = None, message: str | None = None, **kwargs):
+    method = getattr(obj, method_name)
+    from_state = getattr(obj, field)
+    if not can_proceed(method):
+        raise InvalidTransition(
+            message or f"Action « {action_name(method_name)} » impossible : l'objet est à l'état « {from_state} ».",
+            state=from_state,
+            allowed_transitions=allowed_actions(obj, field),
+        )
+    try:
+        result = method(**kwargs)
+    except TransitionNotAllowed:
+        raise InvalidTransition(
+            message or f"Action « {action_name(method_name)} » impossible depuis l'état « {from_state} ».",
+            state=from_state,
+            allowed_transitions=allowed_actions(obj, field),
+        )
+    obj.save()
+    audit.record(
+        obj=obj,
+        object_type=object_type,
+        action=action or action_name(method_name),
+        actor=actor,
+        from_state=from_state,
+        to_state=getattr(obj, field),
+        reason=reason,
+    )
+    return result

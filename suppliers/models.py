@@ -1,0 +1,415 @@
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from procurement.models import Category, DynamicPurchasingSystem
+
+EXPIRY_WARNING_DAYS = 30
+
+
+class Company(models.Model):
+    """A supplier. French companies are known by their SIRET; foreign ones by a national id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("raison sociale"), max_length=255)
+    country = models.CharField(_("pays"), max_length=2, default="FR")
+    siret = models.CharField(_("SIRET"), max_length=14, null=True, blank=True, unique=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, db_index=True)
+    vat_number = models.CharField(_("numéro de TVA"), max_length=20, blank=True)
+    national_id = models.CharField(_("identifiant national"), max_length=50, blank=True)
+    legal_form = models.CharField(_("forme juridique"), max_length=100, blank=True)
+    naf_code = models.CharField(_("code NAF"), max_length=6, blank=True)
+    employees = models.PositiveIntegerField(_("effectif"), null=True, blank=True)
+    street = models.CharField(_("adresse"), max_length=255, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("commune"), max_length=100, blank=True)
+    # [{"year": 2025, "amount": "1250000.00"}, …], most recent first.
+    turnovers = models.JSONField(_("chiffres d'affaires"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("entreprise")
+        verbose_name_plural = _("entreprises")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "national_id"],
+                condition=~models.Q(national_id=""),
+                name="company_national_id_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def identifier(self) -> str:
+        return self.siret or self.national_id or self.vat_number
+
+    @property
+    def departement(self) -> str:
+        if self.country == "FR" and self.postal_code[:2].isdigit():
+            return self.postal_code[:2]
+        return ""
+
+    def latest_turnover(self):
+        """The most recent declared annual turnover, as a Decimal, or None."""
+        from decimal import Decimal
+
+        if not self.turnovers:
+            return None
+        latest = max(self.turnovers, key=lambda t: int(t["year"]))
+        return Decimal(str(latest["amount"]))
+
+
+class MembershipRole(models.TextChoices):
+    ADMIN = "admin", _("Administrateur")
+    MEMBER = "member", _("Membre")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "company"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.company} ({self.role})"
+
+
+class CompanyInvitation(models.Model):
+    """A colleague invited by a company admin; accepted when that person (registered, verified) follows the link."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "email"], condition=models.Q(accepted_at__isnull=True),
+                name="pending_invitation_unique",
+            )
+        ]
+
+
+# ESPD exclusion grounds (codes fixed by API.md); True means the ground applies to the company.
+EXCLUSION_GROUNDS = {
+    "crime-org": _("Participation à une organisation criminelle"),
+    "corruption": _("Corruption"),
+    "fraud": _("Fraude"),
+    "terr-offence": _("Infractions terroristes"),
+    "finan-laund": _("Blanchiment de capitaux ou financement du terrorisme"),
+    "human-traffic": _("Travail des enfants et traite des êtres humains"),
+    "tax-pay": _("Manquement au paiement des impôts"),
+    "socsec-pay": _("Manquement au paiement des cotisations sociales"),
+    "envir-law": _("Manquement aux obligations en matière de droit environnemental"),
+    "socsec-law": _("Manquement aux obligations en matière de droit social"),
+    "labour-law": _("Manquement aux obligations en matière de droit du travail"),
+    "bankruptcy": _("Faillite"),
+    "insolvency": _("Procédure d'insolvabilité"),
+    "prof-misconduct": _("Faute professionnelle grave"),
+    "distorsion": _("Entente visant à fausser la concurrence"),
+    "partic-confl": _("Conflit d'intérêts"),
+    "misrepresent": _("Fausse déclaration"),
+}
+
+
+class Declaration(models.Model):
+    """A sworn declaration on honour (ESPD). Every version is kept; the latest one counts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="declarations")
+    version = models.PositiveIntegerField()
+    exclusion_grounds = models.JSONField(default=dict)
+    # {"turnovers": [{"year", "amount"}], "staff": int, "references": [{"title", "client", "year", "amount"}]}
+    capacities = models.JSONField(default=dict)
+    sworn = models.BooleanField(default=False)
+    signatory = models.CharField(_("signataire"), max_length=255)
+    declared_at = models.DateTimeField()
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["company", "version"], name="declaration_version_unique")]
+
+    def __str__(self):
+        return f"{self.company} v{self.version}"
+
+    @property
+    def grounds_that_apply(self) -> list[str]:
+        return [code for code, applies in self.exclusion_grounds.items() if applies]
+
+
+class EvidenceKind(models.TextChoices):
+    KBIS = "kbis", _("Extrait Kbis")
+    URSSAF_VIGILANCE = "urssaf_vigilance", _("Attestation de vigilance URSSAF")
+    TAX_CERTIFICATE = "tax_certificate", _("Attestation de régularité fiscale")
+    LIABILITY_INSURANCE = "liability_insurance", _("Assurance responsabilité civile")
+    DECENNIAL_INSURANCE = "decennial_insurance", _("Assurance décennale")
+    RGE_CERTIFICATE = "rge_certificate", _("Certificat RGE")
+    QUALIBAT_CERTIFICATE = "qualibat_certificate", _("Certificat Qualibat")
+    REFERENCES = "references", _("Références")
+    OTHER = "other", _("Autre")
+
+
+# Kinds that lapse by law when no expiry date is printed on them (months after issue).
+DEFAULT_VALIDITY_MONTHS = {EvidenceKind.URSSAF_VIGILANCE: 6}
+
+
+class EvidenceStatus(models.TextChoices):
+    VALID = "valid", _("Valide")
+    EXPIRING = "expiring", _("Expire bientôt")
+    EXPIRED = "expired", _("Expiré")
+
+
+def evidence_upload_to(instance, filename):
+    # Unguessable, meaningless storage name; the original name is kept in a column.
+    return f"evidence/{instance.company_id}/{uuid.uuid4().hex}"
+
+
+class EvidenceDocument(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("type"), max_length=30, choices=EvidenceKind.choices)
+    file = models.FileField(upload_to=evidence_upload_to, max_length=255)
+    filename = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    issued_on = models.DateField(_("délivré le"))
+    valid_until = models.DateField(_("valide jusqu'au"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    reminded_30_at = models.DateTimeField(null=True, blank=True)
+    reminded_7_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("justificatif")
+        verbose_name_plural = _("justificatifs")
+        ordering = ["kind", "-issued_on"]
+        indexes = [
+            models.Index(fields=["company", "kind"], name="evidence_company_kind_idx"),
+            models.Index(fields=["valid_until"], name="evidence_valid_until_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.filename}"
+
+    def status_on(self, day: dt.date | None = None) -> str:
+        day = day or timezone.localdate()
+        if self.valid_until is None:
+            return EvidenceStatus.VALID
+        if self.valid_until < day:
+            return EvidenceStatus.EXPIRED
+        if self.valid_until <= day + dt.timedelta(days=EXPIRY_WARNING_DAYS):
+            return EvidenceStatus.EXPIRING
+        return EvidenceStatus.VALID
+
+    @property
+    def status(self) -> str:
+        return self.status_on()
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_until is None or self.valid_until >= day
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Déposée")
+    INFO_REQUESTED = "info_requested", _("Compléments demandés")
+    DECIDED = "decided", _("Décidée")
+    WITHDRAWN = "withdrawn", _("Retirée")
+
+
+DECISION_DAYS = 10  # R2162-45
+EXTENDED_DECISION_DAYS = 15
+
+
+class Application(FSMModelMixin, models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    dps = models.ForeignKey(DynamicPurchasingSystem, on_delete=models.PROTECT, related_name="applications")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="applications")
+    categories = models.ManyToManyField(Category, through="ApplicationCategory", related_name="applications")
+    status = FSMField(default=ApplicationStatus.DRAFT, choices=ApplicationStatus.choices, protected=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    # Receipt of the (complete) application: the decision period counts from here.
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decision_due = models.DateField(null=True, blank=True, db_index=True)
+    extended = models.BooleanField(default=False)
+    extension_reason = models.TextField(blank=True)
+    info_request_message = models.TextField(blank=True)
+    info_requested_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("candidature")
+        verbose_name_plural = _("candidatures")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "decision_due"], name="application_queue_idx")]
+
+    def __str__(self):
+        return f"{self.company} → {self.dps.reference}"
+
+    @transition(field=status, source=[ApplicationStatus.DRAFT, ApplicationStatus.INFO_REQUESTED],
+                target=ApplicationStatus.SUBMITTED)
+    def submit(self, *, received_at, decision_due):
+        self.first_submitted_at = self.first_submitted_at or received_at
+        self.submitted_at = received_at
+        self.decision_due = decision_due
+        self.extended = False
+        self.extension_reason = ""
+
+    @transition(field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.INFO_REQUESTED)
+    def request_info(self, *, message):
+        self.info_request_message = message
+        self.info_requested_at = timezone.now()
+
+    @transition(field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.SUBMITTED,
+                conditions=[lambda self: not self.extended])
+    def extend(self, *, reason, decision_due):
+        self.extended = True
+        self.extension_reason = reason
+        self.decision_due = decision_due
+
+    @transition(field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.DECIDED)
+    def decide(self, *, actor):
+        self.decided_at = timezone.now()
+        self.decided_by = actor
+
+    @transition(field=status, source=[ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED,
+                                      ApplicationStatus.INFO_REQUESTED], target=ApplicationStatus.WITHDRAWN)
+    def withdraw(self):
+        pass
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status == ApplicationStatus.SUBMITTED
+            and self.decision_due is not None
+            and self.decision_due < timezone.localdate()
+        )
+
+
+class CategoryDecision(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    ADMITTED = "admitted", _("Admise")
+    REJECTED = "rejected", _("Rejetée")
+
+
+class ApplicationCategory(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="lines")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=10, choices=CategoryDecision.choices, default=CategoryDecision.PENDING)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "category"], name="application_category_unique")
+        ]
+
+
+class AdmissionStatus(models.TextChoices):
+    ADMITTED = "admitted", _("Admise")
+    SUSPENDED = "suspended", _("Suspendue")
+    EXCLUDED = "excluded", _("Exclue")
+
+
+class Admission(FSMModelMixin, models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="admissions")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="admissions")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="admissions")
+    status = FSMField(default=AdmissionStatus.ADMITTED, choices=AdmissionStatus.choices, protected=True)
+    admitted_at = models.DateTimeField(default=timezone.now)
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("admission")
+        verbose_name_plural = _("admissions")
+        ordering = ["-admitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "category"],
+                condition=models.Q(status__in=["admitted", "suspended"]),
+                name="one_live_admission_per_category",
+            )
+        ]
+        indexes = [models.Index(fields=["category", "status"], name="admission_category_status_idx")]
+
+    def __str__(self):
+        return f"{self.company} — {self.category.code}"
+
+    def _changed(self, reason):
+        self.status_reason = reason
+        self.status_changed_at = timezone.now()
+
+    @transition(field=status, source=AdmissionStatus.ADMITTED, target=AdmissionStatus.SUSPENDED)
+    def suspend(self, *, reason):
+        self._changed(reason)
+
+    @transition(field=status, source=AdmissionStatus.SUSPENDED, target=AdmissionStatus.ADMITTED)
+    def reinstate(self, *, reason):
+        self._changed(reason)
+
+    @transition(field=status, source=[AdmissionStatus.ADMITTED, AdmissionStatus.SUSPENDED],
+                target=AdmissionStatus.EXCLUDED)
+    def exclude(self, *, reason):
+        self._changed(reason)
+
+
+class RenewalStatus(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    ANSWERED = "answered", _("Répondue")
+    LAPSED = "lapsed", _("Non répondue (admissions suspendues)")
+
+
+RENEWAL_DAYS = 5  # R2162-47: renewed declaration due within 5 working days
+
+
+class DeclarationRenewal(FSMModelMixin, models.Model):
+    """A request to an admitted company for an updated declaration on honour."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    dps = models.ForeignKey(DynamicPurchasingSystem, on_delete=models.CASCADE, related_name="renewals")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="renewals")
+    status = FSMField(default=RenewalStatus.PENDING, choices=RenewalStatus.choices, protected=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    declaration = models.ForeignKey(Declaration, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dps", "company"], condition=models.Q(status="pending"), name="one_pending_renewal"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="renewal_due_idx")]
+
+    @transition(field=status, source=RenewalStatus.PENDING, target=RenewalStatus.ANSWERED)
+    def answer(self, *, declaration):
+        self.declaration = declaration
+        self.answered_at = timezone.now()
+
+    @transition(field=status, source=RenewalStatus.PENDING, target=RenewalStatus.LAPSED)
+    def lapse(self):
+        pass
