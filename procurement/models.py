@@ -138,6 +138,9 @@ class AuditEntry(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id", "id"], name="audit_object_idx")]
 
+    def __str__(self):
+        return f"#{self.id} {self.object_type}:{self.object_id} {self.action}"
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("Audit entries are append-only.")
@@ -172,3 +175,6 @@ class OutboundEmail(models.Model):
         verbose_name = _("courriel")
         verbose_name_plural = _("courriels")
         ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.to}: {self.subject}"

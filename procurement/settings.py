@@ -19,12 +19,33 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
 
 
+_BOOLEAN_STRINGS = {"true", "on", "ok", "y", "yes", "1", "false", "off", "n", "no", "0"}
+
+
+def _malformed(kind: str, raw: str, value) -> str | None:
+    """What django-environ accepted silently but is wrong (it reads "maybe" as False, "notaurl" as {})."""
+    if kind == "bool" and raw.strip().lower() not in _BOOLEAN_STRINGS:
+        return f"expected true/false, yes/no, on/off or 1/0, got {raw!r}"
+    # URLs may carry passwords: never echo them.
+    if kind == "db_url" and "." not in (value.get("ENGINE") or ""):
+        return "not a database URL (e.g. postgres://user@host:5432/name or sqlite:////path/db.sqlite3)"
+    if kind == "url" and not (value.scheme and value.netloc):
+        return "not an absolute URL (e.g. https://sad.example.fr)"
+    return None
+
+
 def _env_or_die(getter, name, **kwargs):
-    """Read one variable; turn django-environ's cryptic errors into a clear start-up failure."""
+    """Read one variable; turn django-environ's cryptic errors, or its silent guesses, into a clear
+    start-up failure that names the variable."""
     try:
-        return getter(name, **kwargs)
-    except (ValueError, ImproperlyConfigured, environ.compat.ImproperlyConfigured) as exc:
+        value = getter(name, **kwargs)
+    except (ValueError, KeyError, ImproperlyConfigured, environ.compat.ImproperlyConfigured) as exc:
         raise ImproperlyConfigured(f"Environment variable {name} is malformed: {exc}") from exc
+    raw = env.ENVIRON.get(name)
+    problem = _malformed(getattr(getter, "__name__", ""), raw, value) if raw else None
+    if problem:
+        raise ImproperlyConfigured(f"Environment variable {name} is malformed: {problem}")
+    return value
 
 
 DEBUG = _env_or_die(env.bool, "DEBUG", default=True)
@@ -234,6 +255,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "SAMEORIGIN"  # evidence PDFs are shown in an iframe on the review page
+# check --deploy asks for DENY; SAMEORIGIN above is deliberate.
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
 LOGGING = {
     "version": 1,

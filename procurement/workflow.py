@@ -22,21 +22,27 @@ def allowed_actions(obj, field: str = "status") -> list[str]:
     return sorted({action_name(t.name) for t in available})
 
 
-def apply_transition(obj, method_name: str, *, actor, object_type: str, reason: str = "", field: str = "status",
-                     action: str | None = None, message: str | None = None, **kwargs):
-    method = getattr(obj, method_name)
-    from_state = getattr(obj, field)
-    if not can_proceed(method):
+def check_allowed(obj, method_name: str, *, field: str = "status", refusal: str | None = None) -> None:
+    """Raise InvalidTransition now if ``method_name`` cannot run from the current state."""
+    if not can_proceed(getattr(obj, method_name)):
+        state = getattr(obj, field)
         raise InvalidTransition(
-            message or f"Action « {action_name(method_name)} » impossible : l'objet est à l'état « {from_state} ».",
-            state=from_state,
+            refusal or f"Action « {action_name(method_name)} » impossible : l'objet est à l'état « {state} ».",
+            state=state,
             allowed_transitions=allowed_actions(obj, field),
         )
+
+
+def apply_transition(obj, method_name: str, *, actor, object_type: str, reason: str = "", field: str = "status",
+                     action: str | None = None, refusal: str | None = None, **kwargs):
+    method = getattr(obj, method_name)
+    from_state = getattr(obj, field)
+    check_allowed(obj, method_name, field=field, refusal=refusal)
     try:
         result = method(**kwargs)
     except TransitionNotAllowed:
         raise InvalidTransition(
-            message or f"Action « {action_name(method_name)} » impossible depuis l'état « {from_state} ».",
+            refusal or f"Action « {action_name(method_name)} » impossible depuis l'état « {from_state} ».",
             state=from_state,
             allowed_transitions=allowed_actions(obj, field),
         )

@@ -104,6 +104,9 @@ class CompanyInvitation(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.email} → {self.company_id}"
+
 
 # ESPD exclusion grounds (codes fixed by API.md); True means the ground applies to the company.
 EXCLUSION_GROUNDS = {
@@ -282,15 +285,15 @@ class Application(FSMModelMixin, models.Model):
 
     @transition(field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.SUBMITTED,
                 conditions=[lambda self: not self.extended])
-    def extend(self, *, reason, decision_due):
+    def extend(self, *, justification, decision_due):
         self.extended = True
-        self.extension_reason = reason
+        self.extension_reason = justification
         self.decision_due = decision_due
 
     @transition(field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.DECIDED)
-    def decide(self, *, actor):
+    def decide(self, *, by):
         self.decided_at = timezone.now()
-        self.decided_by = actor
+        self.decided_by = by
 
     @transition(field=status, source=[ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED,
                                       ApplicationStatus.INFO_REQUESTED], target=ApplicationStatus.WITHDRAWN)
@@ -322,6 +325,9 @@ class ApplicationCategory(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "category"], name="application_category_unique")
         ]
+
+    def __str__(self):
+        return f"{self.application_id} / {self.category_id}: {self.decision}"
 
 
 class AdmissionStatus(models.TextChoices):
@@ -361,17 +367,17 @@ class Admission(FSMModelMixin, models.Model):
         self.status_changed_at = timezone.now()
 
     @transition(field=status, source=AdmissionStatus.ADMITTED, target=AdmissionStatus.SUSPENDED)
-    def suspend(self, *, reason):
-        self._changed(reason)
+    def suspend(self, *, note):
+        self._changed(note)
 
     @transition(field=status, source=AdmissionStatus.SUSPENDED, target=AdmissionStatus.ADMITTED)
-    def reinstate(self, *, reason):
-        self._changed(reason)
+    def reinstate(self, *, note):
+        self._changed(note)
 
     @transition(field=status, source=[AdmissionStatus.ADMITTED, AdmissionStatus.SUSPENDED],
                 target=AdmissionStatus.EXCLUDED)
-    def exclude(self, *, reason):
-        self._changed(reason)
+    def exclude(self, *, note):
+        self._changed(note)
 
 
 class RenewalStatus(models.TextChoices):
@@ -404,6 +410,9 @@ class DeclarationRenewal(FSMModelMixin, models.Model):
             )
         ]
         indexes = [models.Index(fields=["status", "due_on"], name="renewal_due_idx")]
+
+    def __str__(self):
+        return f"{self.company_id} — {self.due_on} ({self.status})"
 
     @transition(field=status, source=RenewalStatus.PENDING, target=RenewalStatus.ANSWERED)
     def answer(self, *, declaration):

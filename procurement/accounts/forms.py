@@ -1,0 +1,28 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class RegisterForm(forms.Form):
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    email = forms.EmailField(label=_("Adresse e-mail professionnelle"))
+    password = forms.CharField(label=_("Mot de passe"), widget=forms.PasswordInput, strip=False,
+                               help_text=_("Au moins 8 caractères, pas uniquement des chiffres."))
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+    error_messages = {
+        "invalid_login": _("Adresse e-mail ou mot de passe incorrect."),
+        "inactive": _("Ce compte est désactivé."),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_verified:
+            raise forms.ValidationError(
+                _("Votre adresse e-mail n'est pas encore vérifiée : ouvrez le lien reçu par e-mail."),
+                code="unverified",
+            )

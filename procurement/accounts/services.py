@@ -1,0 +1,102 @@
+"""Registration, email verification and staff accounts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from procurement.errors import ValidationFailed
+from procurement.notifications import notify
+
+from .models import STAFF_ROLES, User
+
+_VERIFY_SALT = "accounts.verify-email"
+
+
+def verification_token(user: User) -> str:
+    """A signed token derived from the user's id and email: nothing is stored, it expires by itself."""
+    return signing.dumps({"u": str(user.id), "e": user.email}, salt=_VERIFY_SALT, compress=True)
+
+
+def verification_url(user: User) -> str:
+    return settings.SITE_URL + reverse("accounts:verify", args=[verification_token(user)])
+
+
+def _send_verification(user: User, *, attempt: str) -> None:
+    notify(
+        key=f"verify-email:{user.id}:{attempt}",
+        to=user.email,
+        template="verify_email",
+        context={"user": user, "url": verification_url(user)},
+    )
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    email = User.objects.normalize_email(email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not email:
+        errors["email"] = ["L'adresse e-mail est obligatoire."]
+    elif User.objects.filter(email__iexact=email).exists():
+        errors["email"] = ["Un compte existe déjà avec cette adresse e-mail."]
+    candidate = User(email=email, first_name=first_name, last_name=last_name)
+    try:
+        password_validation.validate_password(password or "", candidate)
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(errors)
+    user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+    _send_verification(user, attempt="1")
+    return user
+
+
+def user_resend_verification(*, user: User) -> None:
+    if user.is_verified:
+        return
+    _send_verification(user, attempt=timezone.now().strftime("%Y%m%d%H%M"))
+
+
+@transaction.atomic
+def user_verify_email(*, token: str) -> User:
+    try:
+        data = signing.loads(token, salt=_VERIFY_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT)
+        user = User.objects.select_for_update().get(id=data["u"], email=data["e"])
+    except signing.SignatureExpired:
+        raise ValidationFailed({"token": ["Ce lien de vérification a expiré : demandez-en un nouveau."]})
+    except (signing.BadSignature, User.DoesNotExist, KeyError, ValueError, ValidationError):
+        raise ValidationFailed({"token": ["Ce lien de vérification n'est pas valide."]})
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
+
+
+@transaction.atomic
+def staff_create_or_update(*, email: str, roles: list[str], password: str | None = None, first_name: str = "",
+                           last_name: str = "", admin: bool = False) -> User:
+    unknown = sorted(set(roles) - set(STAFF_ROLES))
+    if unknown:
+        raise ValidationFailed({"roles": [f"Rôle inconnu : {r}. Rôles possibles : {', '.join(STAFF_ROLES)}." for r in unknown]})
+    email = User.objects.normalize_email(email).lower()
+    user, _ = User.objects.get_or_create(email=email, defaults={"first_name": first_name, "last_name": last_name})
+    if first_name:
+        user.first_name = first_name
+    if last_name:
+        user.last_name = last_name
+    if password:
+        user.set_password(password)
+    user.email_verified_at = user.email_verified_at or timezone.now()
+    user.is_staff = admin or user.is_staff
+    user.is_superuser = admin or user.is_superuser
+    user.save()
+    for role in STAFF_ROLES:
+        Group.objects.get_or_create(name=role)
+    user.groups.add(*Group.objects.filter(name__in=roles))
+    return user

@@ -1,0 +1,171 @@
+"""Writes on the DPS and its categories."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import audit, calendar
+from .errors import Conflict, ValidationFailed
+from .models import Category, DPSStatus, DynamicPurchasingSystem, Trade
+from .permissions import BUYER, require_role
+from .workflow import apply_transition
+
+_DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
+MAX_TURNOVER_RATIO = Decimal("1.5")  # R2142-7
+
+
+def _evidence_kinds():
+    from suppliers.models import EvidenceKind
+
+    return set(EvidenceKind.values)
+
+
+def _decimal(value, field: str, errors: dict, *, required=False):
+    if value in (None, ""):
+        if required:
+            errors.setdefault(field, []).append("Ce champ est obligatoire.")
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        errors.setdefault(field, []).append("Montant invalide : un nombre décimal en euros HT est attendu.")
+        return None
+    if number < 0 or not number.is_finite():
+        errors.setdefault(field, []).append("Le montant doit être positif.")
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def dps_create(*, actor, reference: str, title: str, valid_until: dt.date, description: str = "",
+               cpv_codes: list[str] | None = None, initial_decision_days: int | None = None) -> DynamicPurchasingSystem:
+    require_role(actor, BUYER)
+    errors: dict[str, list[str]] = {}
+    if not (reference or "").strip():
+        errors["reference"] = ["La référence est obligatoire."]
+    if not (title or "").strip():
+        errors["title"] = ["L'intitulé est obligatoire."]
+    if valid_until is None or valid_until <= timezone.localdate():
+        errors["valid_until"] = ["La date de fin de validité doit être postérieure à aujourd'hui."]
+    bad_cpv = [c for c in cpv_codes or [] if not re.fullmatch(r"\d{8}(-\d)?", str(c))]
+    if bad_cpv:
+        errors["cpv_codes"] = [f"Code CPV invalide : {c} (8 chiffres, éventuellement suivis de -clé)." for c in bad_cpv]
+    if initial_decision_days is not None and not 10 <= int(initial_decision_days) <= 60:
+        errors["initial_decision_days"] = ["Le délai initial d'examen doit être compris entre 10 et 60 jours ouvrables."]
+    if errors:
+        raise ValidationFailed(errors)
+    if DynamicPurchasingSystem.objects.filter(reference=reference.strip()).exists():
+        raise Conflict(f"Un SAD porte déjà la référence {reference}.")
+    dps = DynamicPurchasingSystem.objects.create(
+        reference=reference.strip(), title=title.strip(), description=description or "", valid_until=valid_until,
+        cpv_codes=list(cpv_codes or []), initial_decision_days=initial_decision_days, created_by=actor,
+    )
+    audit.record(obj=dps, object_type="dps", action="create", actor=actor, to_state=dps.status)
+    return dps
+
+
+@transaction.atomic
+def category_create(*, actor, dps: DynamicPurchasingSystem, code: str, name: str, trade: str,
+                    territories: list[str], max_contract_value=None, min_turnover=None,
+                    required_evidence: list[str] | None = None, min_turnover_justification: str = "") -> Category:
+    require_role(actor, BUYER)
+    dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=dps.pk)
+    errors: dict[str, list[str]] = {}
+    if dps.status not in (DPSStatus.DRAFT, DPSStatus.OPEN):
+        raise Conflict("Le SAD est clos : on ne peut plus y ajouter de catégorie.", state=dps.status)
+    if not (code or "").strip():
+        errors["code"] = ["Le code est obligatoire."]
+    if not (name or "").strip():
+        errors["name"] = ["Le nom est obligatoire."]
+    if trade not in Trade.values:
+        errors["trade"] = [f"Corps d'état inconnu : {trade}."]
+    territories = [str(t).strip().upper() for t in territories or []]
+    if not territories:
+        errors["territories"] = ["Au moins un département est requis."]
+    bad = [t for t in territories if not _DEPARTEMENT.match(t)]
+    if bad:
+        errors["territories"] = [f"Département inconnu : {t}." for t in bad]
+    kinds = list(dict.fromkeys(required_evidence or []))
+    unknown = [k for k in kinds if k not in _evidence_kinds()]
+    if unknown:
+        errors["required_evidence"] = [f"Type de justificatif inconnu : {k}." for k in unknown]
+    max_value = _decimal(max_contract_value, "max_contract_value", errors)
+    turnover = _decimal(min_turnover, "min_turnover", errors) or Decimal("0")
+    if max_value and turnover > max_value * MAX_TURNOVER_RATIO and not (min_turnover_justification or "").strip():
+        errors["min_turnover"] = [
+            "Le chiffre d'affaires minimal dépasse 1,5 fois le montant maximal du marché : "
+            "une justification est obligatoire (article R2142-7)."
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        with transaction.atomic():
+            category = Category.objects.create(
+                dps=dps, code=code.strip(), name=name.strip(), trade=trade, territories=territories,
+                max_contract_value=max_value, min_turnover=turnover, required_evidence=kinds,
+                min_turnover_justification=min_turnover_justification or "",
+            )
+    except IntegrityError:
+        raise Conflict(f"Une catégorie porte déjà le code {code} dans ce SAD.")
+    audit.record(obj=dps, object_type="dps", action="add-category", actor=actor, from_state=dps.status,
+                 to_state=dps.status, reason=f"{category.code} — {category.name}")
+    return category
+
+
+@transaction.atomic
+def dps_publish(*, actor, dps: DynamicPurchasingSystem) -> DynamicPurchasingSystem:
+    require_role(actor, BUYER)
+    dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=dps.pk)
+    if dps.status == DPSStatus.DRAFT:
+        errors = {}
+        if not dps.categories.exists():
+            errors["categories"] = ["Le SAD doit comporter au moins une catégorie avant sa publication."]
+        if dps.valid_until <= timezone.localdate():
+            errors["valid_until"] = ["La période de validité du SAD est déjà terminée."]
+        if errors:
+            raise ValidationFailed(errors)
+    apply_transition(dps, "publish", actor=actor, object_type="dps")
+    return dps
+
+
+@transaction.atomic
+def dps_terminate(*, actor, dps: DynamicPurchasingSystem, reason: str) -> DynamicPurchasingSystem:
+    require_role(actor, BUYER)
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": ["Un motif est obligatoire."]})
+    dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=dps.pk)
+    apply_transition(dps, "terminate", actor=actor, object_type="dps", reason=reason)
+    return dps
+
+
+def dps_close_expired() -> int:
+    """Close every open DPS whose validity is over (scheduled task). Returns how many were closed."""
+    closed = 0
+    today = timezone.localdate()
+    for pk in DynamicPurchasingSystem.objects.filter(status=DPSStatus.OPEN, valid_until__lt=today).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=pk)
+            if dps.status == DPSStatus.OPEN and dps.valid_until < today:
+                apply_transition(dps, "close", actor=None, object_type="dps", reason="Fin de la période de validité")
+                closed += 1
+    return closed
+
+
+def decision_period_days(dps: DynamicPurchasingSystem) -> int:
+    """10 jours ouvrables (R2162-45), or the longer initial period stated for the DPS before its first invitation."""
+    from suppliers.models import DECISION_DAYS
+
+    if dps.first_invitation_at is None and dps.initial_decision_days:
+        return max(DECISION_DAYS, dps.initial_decision_days)
+    return DECISION_DAYS
+
+
+def decision_due_for(dps: DynamicPurchasingSystem, received_at: dt.datetime) -> dt.date:
+    return calendar.add_working_days(calendar.local_date(received_at), decision_period_days(dps))

@@ -1,0 +1,80 @@
+"""Checks on an uploaded evidence file: its real type from its bytes (never its name), size, fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+
+from django.utils.text import get_valid_filename
+
+ACCEPTED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def sniff(head: bytes) -> str | None:
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return None
+
+
+def _image_is_sound(data: bytes) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+
+
+def human_size(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} Mo" if size >= 1024 * 1024 else f"{size / 1024:.0f} ko"
+
+
+def check_upload(uploaded_file, *, max_bytes: int) -> CheckedFile:
+    """Raise ValueError with a message for the person uploading; return what to record otherwise."""
+    if uploaded_file is None:
+        raise ValueError("Choisissez un fichier à déposer.")
+    size = uploaded_file.size
+    if size == 0:
+        raise ValueError("Le fichier est vide.")
+    if size > max_bytes:
+        raise ValueError(
+            f"Le fichier pèse {human_size(size)} : la taille maximale est de {human_size(max_bytes)}."
+        )
+    uploaded_file.seek(0)
+    head = uploaded_file.read(16)
+    content_type = sniff(head)
+    if content_type is None:
+        raise ValueError("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats).")
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    if content_type != "application/pdf":
+        uploaded_file.seek(0)
+        if not _image_is_sound(uploaded_file.read()):
+            raise ValueError("L'image est illisible ou endommagée.")
+    else:
+        uploaded_file.seek(max(0, size - 2048))
+        if b"%%EOF" not in uploaded_file.read():
+            raise ValueError("Le PDF est incomplet ou endommagé (fin de fichier introuvable).")
+    uploaded_file.seek(0)
+    base = os.path.basename(uploaded_file.name or "document")
+    stem, ext = os.path.splitext(base)
+    filename = (get_valid_filename(stem) or "document")[:200] + (ext.lower() if ext else ACCEPTED[content_type])
+    return CheckedFile(filename=filename, content_type=content_type, size=size, sha256=digest.hexdigest())

@@ -1,0 +1,47 @@
+"""Company identifiers, checked with python-stdnum (never by hand)."""
+
+from __future__ import annotations
+
+from stdnum import eu
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.fr import siret as stdnum_siret
+from stdnum.fr import tva as stdnum_tva
+
+_REASONS = {
+    InvalidChecksum: "la clé de contrôle est fausse",
+    InvalidLength: "la longueur est incorrecte",
+    InvalidFormat: "le format est incorrect",
+    InvalidComponent: "une partie du numéro est incorrecte",
+}
+
+
+def _reason(exc: ValidationError) -> str:
+    for cls, text in _REASONS.items():
+        if isinstance(exc, cls):
+            return text
+    return "il est invalide"
+
+
+def clean_siret(value: str) -> str:
+    """Return the 14-digit SIRET or raise ValueError with a French message."""
+    try:
+        return stdnum_siret.validate(value)
+    except ValidationError as exc:
+        raise ValueError(f"Ce SIRET n'est pas valide : {_reason(exc)} (14 chiffres attendus).") from exc
+
+
+def clean_vat(value: str, *, country: str = "FR", siren: str | None = None) -> str:
+    """Return the compact VAT number; for France check that it belongs to the SIREN."""
+    compact = value.replace(" ", "").replace(".", "").upper()
+    try:
+        if country == "FR" or compact.startswith("FR"):
+            number = stdnum_tva.validate(compact[2:] if compact.startswith("FR") else compact)
+            compact = "FR" + number
+            if siren and number[2:] != siren:
+                raise ValueError("Ce numéro de TVA ne correspond pas au SIREN de l'entreprise.")
+            return compact
+        if not compact[:2].isalpha():
+            compact = country + compact
+        return eu.vat.validate(compact)
+    except ValidationError as exc:
+        raise ValueError(f"Ce numéro de TVA n'est pas valide : {_reason(exc)}.") from exc

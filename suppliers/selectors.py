@@ -1,0 +1,207 @@
+"""Every read that a page or the API lists, already filtered by who may see what.
+
+Rule: a supplier only ever sees its own companies' objects; another company's object is "not found".
+List selectors return querysets with their relations loaded, so a list costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from procurement.models import Category, DPSStatus, DynamicPurchasingSystem
+from procurement.permissions import is_staff_member
+
+from .models import (
+    EXPIRY_WARNING_DAYS,
+    Admission,
+    AdmissionStatus,
+    Application,
+    ApplicationCategory,
+    ApplicationStatus,
+    Company,
+    Declaration,
+    EvidenceDocument,
+    Membership,
+)
+
+
+def _get_or_404(qs: QuerySet, **lookup):
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError):  # malformed UUIDs included
+        raise Http404(f"{qs.model._meta.verbose_name} introuvable")
+
+
+# --- companies ------------------------------------------------------------------------------------
+
+def companies_for_user(user) -> QuerySet[Company]:
+    if not user.is_authenticated:
+        return Company.objects.none()
+    if is_staff_member(user):
+        return Company.objects.all()
+    return Company.objects.filter(memberships__user=user)
+
+
+def company_get(*, user, company_id) -> Company:
+    return _get_or_404(companies_for_user(user), id=company_id)
+
+
+def memberships_for_user(user) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("company").order_by("company__name")
+
+
+def company_members(company: Company) -> QuerySet[Membership]:
+    return company.memberships.select_related("user").order_by("user__email")
+
+
+def declaration_current(company: Company) -> Declaration | None:
+    return company.declarations.order_by("-version").select_related("declared_by").first()
+
+
+def declaration_versions(company: Company) -> QuerySet[Declaration]:
+    return company.declarations.order_by("-version").select_related("declared_by")
+
+
+# --- evidence -------------------------------------------------------------------------------------
+
+def documents_for_company(company: Company) -> QuerySet[EvidenceDocument]:
+    return company.documents.order_by("kind", "-issued_on", "-uploaded_at")
+
+
+def document_get(*, user, document_id) -> EvidenceDocument:
+    docs = EvidenceDocument.objects.select_related("company")
+    if not is_staff_member(user):
+        docs = docs.filter(company__memberships__user=user) if user.is_authenticated else docs.none()
+    return _get_or_404(docs, id=document_id)
+
+
+# --- DPS --------------------------------------------------------------------------------------------
+
+def dps_visible(user) -> QuerySet[DynamicPurchasingSystem]:
+    qs = DynamicPurchasingSystem.objects.prefetch_related(
+        Prefetch("categories", queryset=Category.objects.order_by("code"))
+    )
+    if is_staff_member(user):
+        return qs
+    return qs.exclude(status=DPSStatus.DRAFT)
+
+
+def dps_get(*, user, dps_id) -> DynamicPurchasingSystem:
+    return _get_or_404(dps_visible(user), id=dps_id)
+
+
+# --- applications -----------------------------------------------------------------------------------
+
+def _application_qs() -> QuerySet[Application]:
+    return Application.objects.select_related("company", "dps", "decided_by").prefetch_related(
+        Prefetch("lines", queryset=ApplicationCategory.objects.select_related("category").order_by("category__code"))
+    )
+
+
+def applications_for_user(user, *, status: str | None = None, dps_id=None, overdue: bool = False,
+                          company_id=None) -> QuerySet[Application]:
+    qs = _application_qs()
+    if not is_staff_member(user):
+        qs = qs.filter(company__memberships__user=user)
+    if status:
+        qs = qs.filter(status=status)
+    if dps_id:
+        qs = qs.filter(dps_id=dps_id)
+    if company_id:
+        qs = qs.filter(company_id=company_id)
+    if overdue:
+        qs = qs.filter(status=ApplicationStatus.SUBMITTED, decision_due__lt=timezone.localdate())
+    return qs.order_by("-created_at")
+
+
+def application_get(*, user, application_id) -> Application:
+    return _get_or_404(applications_for_user(user), id=application_id)
+
+
+def review_queue() -> QuerySet[Application]:
+    """Applications awaiting a decision (or information), soonest due first: the buyer's dashboard."""
+    return (
+        _application_qs()
+        .filter(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED])
+        .order_by("decision_due", "submitted_at")
+    )
+
+
+def dashboard_counts() -> dict:
+    today = timezone.localdate()
+    counts = Application.objects.aggregate(
+        submitted=Count("id", filter=Q(status=ApplicationStatus.SUBMITTED)),
+        info_requested=Count("id", filter=Q(status=ApplicationStatus.INFO_REQUESTED)),
+        overdue=Count("id", filter=Q(status=ApplicationStatus.SUBMITTED, decision_due__lt=today)),
+        due_soon=Count("id", filter=Q(status=ApplicationStatus.SUBMITTED, decision_due__gte=today,
+                                      decision_due__lte=today + dt.timedelta(days=3))),
+    )
+    counts["admitted_companies"] = (
+        Admission.objects.filter(status=AdmissionStatus.ADMITTED).values("company").distinct().count()
+    )
+    counts["expiring_documents"] = EvidenceDocument.objects.filter(
+        valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    ).count()
+    return counts
+
+
+# --- admissions and directory -----------------------------------------------------------------------
+
+def admissions_list(*, category_id=None, company_id=None, status: str | None = None, dps_id=None) -> QuerySet[Admission]:
+    qs = Admission.objects.select_related("company", "category", "category__dps")
+    if category_id:
+        qs = qs.filter(category_id=category_id)
+    if company_id:
+        qs = qs.filter(company_id=company_id)
+    if status:
+        qs = qs.filter(status=status)
+    if dps_id:
+        qs = qs.filter(category__dps_id=dps_id)
+    return qs.order_by("company__name", "category__code")
+
+
+def supplier_directory(*, category_id=None, territory: str | None = None, admission_status: str | None = None,
+                       expiring_within_days: int | None = None, search: str | None = None) -> QuerySet[Company]:
+    """Companies with their admissions and the soonest expiry among their documents.
+
+    Fixed query count whatever the number of rows: one for the page, one for the count, one prefetch.
+    """
+    today = timezone.localdate()
+    qs = Company.objects.all()
+    admissions = Admission.objects.all()
+    if category_id:
+        admissions = admissions.filter(category_id=category_id)
+    if territory:
+        admissions = _territory_filter(admissions, territory)
+    if admission_status:
+        admissions = admissions.filter(status=admission_status)
+    if category_id or territory or admission_status:
+        qs = qs.filter(Exists(admissions.filter(company=OuterRef("pk"))))
+    if expiring_within_days is not None:
+        qs = qs.filter(Exists(EvidenceDocument.objects.filter(
+            company=OuterRef("pk"), valid_until__lte=today + dt.timedelta(days=expiring_within_days))))
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(siret__startswith=search.replace(" ", "")) | Q(city__icontains=search))
+    return (
+        qs.annotate(
+            document_count=Count("documents", distinct=True),
+            next_expiry=Min("documents__valid_until"),
+        )
+        .prefetch_related(
+            Prefetch("admissions", queryset=Admission.objects.select_related("category").order_by("category__code"))
+        )
+        .order_by("name", "id")
+    )
+
+
+def _territory_filter(admissions: QuerySet[Admission], territory: str) -> QuerySet[Admission]:
+    # JSON containment is native on PostgreSQL; SQLite has no such lookup, so match the quoted code.
+    if connection.vendor == "postgresql":
+        return admissions.filter(category__territories__contains=[territory])
+    return admissions.filter(category__territories__icontains=f'"{territory}"')

@@ -1,0 +1,636 @@
+"""Every write on the supplier side: companies, declarations, evidence, applications, admissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from procurement import audit, calendar
+from procurement.errors import Conflict, NotAllowed, ValidationFailed
+from procurement.models import Category, DPSStatus, DynamicPurchasingSystem
+from procurement.notifications import notify
+from procurement.permissions import BUYER, require_role
+from procurement.services import decision_due_for
+from procurement.workflow import apply_transition, check_allowed
+
+from . import evidence_files, identifiers
+from .models import (
+    DEFAULT_VALIDITY_MONTHS,
+    EXCLUSION_GROUNDS,
+    EXTENDED_DECISION_DAYS,
+    RENEWAL_DAYS,
+    Admission,
+    AdmissionStatus,
+    Application,
+    ApplicationCategory,
+    ApplicationStatus,
+    CategoryDecision,
+    Company,
+    CompanyInvitation,
+    Declaration,
+    DeclarationRenewal,
+    EvidenceDocument,
+    EvidenceKind,
+    Membership,
+    MembershipRole,
+    RenewalStatus,
+)
+
+# Qualifications accepted "or equivalent" (DOMAIN.md): another proof may stand in for them.
+QUALIFICATION_KINDS = {EvidenceKind.RGE_CERTIFICATE, EvidenceKind.QUALIBAT_CERTIFICATE}
+
+
+# --- membership -------------------------------------------------------------------------------
+
+def is_member(user, company: Company) -> bool:
+    return bool(user and user.is_authenticated) and Membership.objects.filter(user=user, company=company).exists()
+
+
+def require_member(user, company: Company, *, admin: bool = False) -> None:
+    qs = Membership.objects.filter(user=user, company=company)
+    if admin:
+        qs = qs.filter(role=MembershipRole.ADMIN)
+    if not (user and user.is_authenticated and qs.exists()):
+        raise NotAllowed(
+            "Cette action est réservée aux administrateurs de l'entreprise." if admin
+            else "Vous n'êtes pas membre de cette entreprise."
+        )
+
+
+def _member_emails(company: Company) -> list[str]:
+    return list(company.memberships.values_list("user__email", flat=True).order_by("user__email"))
+
+
+def _notify_company(company: Company, *, key: str, template: str, context: dict) -> None:
+    for email in _member_emails(company):
+        notify(key=f"{key}:{email}", to=email, template=template, context={"company": company, **context})
+
+
+# --- companies ----------------------------------------------------------------------------------
+
+def _clean_turnovers(turnovers, errors) -> list[dict]:
+    cleaned = []
+    for index, item in enumerate(turnovers or []):
+        try:
+            year = int(item["year"])
+            amount = Decimal(str(item["amount"])).quantize(Decimal("0.01"))
+            if not 1990 <= year <= timezone.localdate().year or amount < 0:
+                raise ValueError
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            errors.setdefault(f"turnovers[{index}]", []).append("Année ou montant de chiffre d'affaires invalide.")
+            continue
+        cleaned.append({"year": year, "amount": str(amount)})
+    return sorted(cleaned, key=lambda t: -t["year"])
+
+
+def _clean_company_fields(data: dict, errors: dict, *, company: Company | None = None) -> dict:
+    out = {}
+    country = (data.get("country") or (company.country if company else "FR")).upper()
+    out["country"] = country
+    if "name" in data or company is None:
+        name = (data.get("name") or "").strip()
+        if not name:
+            errors["name"] = ["La raison sociale est obligatoire."]
+        out["name"] = name
+    if company is None:
+        if country == "FR":
+            try:
+                out["siret"] = identifiers.clean_siret(data.get("siret") or "")
+                out["siren"] = out["siret"][:9]
+            except ValueError as exc:
+                errors["siret"] = [str(exc)]
+        else:
+            national_id = (data.get("national_id") or "").strip()
+            if not national_id and not data.get("vat_number"):
+                errors["national_id"] = ["Une entreprise étrangère s'inscrit avec son identifiant national ou son numéro de TVA."]
+            out["national_id"] = national_id
+            out["siret"] = None
+    if data.get("vat_number"):
+        try:
+            out["vat_number"] = identifiers.clean_vat(
+                data["vat_number"], country=country, siren=out.get("siren") or (company.siren if company else None)
+            )
+        except ValueError as exc:
+            errors["vat_number"] = [str(exc)]
+        if country != "FR" and not out.get("national_id") and "vat_number" in out and company is None:
+            out["national_id"] = out["vat_number"]
+    address = data.get("address") or {}
+    for field, key in (("street", "street"), ("postal_code", "postal_code"), ("city", "city")):
+        if key in address or key in data:
+            out[field] = (address.get(key, data.get(key)) or "").strip()
+    if country == "FR" and out.get("postal_code") and not (len(out["postal_code"]) == 5 and out["postal_code"].isdigit()):
+        errors["address.postal_code"] = ["Le code postal doit comporter 5 chiffres."]
+    for field in ("legal_form", "naf_code"):
+        if field in data:
+            out[field] = (data.get(field) or "").strip()
+    if "employees" in data:
+        value = data.get("employees")
+        try:
+            out["employees"] = None if value in (None, "") else int(value)
+            if out["employees"] is not None and out["employees"] < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["employees"] = ["L'effectif doit être un nombre entier positif."]
+    if "turnovers" in data:
+        out["turnovers"] = _clean_turnovers(data.get("turnovers"), errors)
+    return out
+
+
+@transaction.atomic
+def company_create(*, actor, data: dict) -> Company:
+    """Create a company; the caller becomes its administrator."""
+    if not actor.is_verified:
+        raise NotAllowed("Vérifiez votre adresse e-mail avant de créer une entreprise.")
+    errors: dict[str, list[str]] = {}
+    fields = _clean_company_fields(data, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if fields.get("siret") and Company.objects.filter(siret=fields["siret"]).exists():
+        raise Conflict("Cette entreprise (même SIRET) est déjà inscrite : demandez à son administrateur de vous inviter.")
+    if fields.get("national_id") and Company.objects.filter(country=fields["country"], national_id=fields["national_id"]).exists():
+        raise Conflict("Cette entreprise est déjà inscrite : demandez à son administrateur de vous inviter.")
+    try:
+        with transaction.atomic():
+            company = Company.objects.create(**fields)
+    except IntegrityError:
+        raise Conflict("Cette entreprise est déjà inscrite.")
+    Membership.objects.create(user=actor, company=company, role=MembershipRole.ADMIN)
+    return company
+
+
+@transaction.atomic
+def company_update(*, actor, company: Company, data: dict) -> Company:
+    require_member(actor, company, admin=True)
+    errors: dict[str, list[str]] = {}
+    data = {k: v for k, v in data.items() if k not in ("siret", "national_id", "country")}
+    fields = _clean_company_fields(data, errors, company=company)
+    fields.pop("country", None)
+    if errors:
+        raise ValidationFailed(errors)
+    for key, value in fields.items():
+        setattr(company, key, value)
+    company.save()
+    return company
+
+
+@transaction.atomic
+def company_invite(*, actor, company: Company, email: str, role: str = MembershipRole.MEMBER) -> CompanyInvitation:
+    require_member(actor, company, admin=True)
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise ValidationFailed({"email": ["Adresse e-mail invalide."]})
+    if role not in MembershipRole.values:
+        raise ValidationFailed({"role": ["Rôle inconnu."]})
+    if company.memberships.filter(user__email__iexact=email).exists():
+        raise Conflict("Cette personne est déjà membre de l'entreprise.")
+    invitation, created = CompanyInvitation.objects.get_or_create(
+        company=company, email=email, accepted_at=None, defaults={"role": role, "invited_by": actor}
+    )
+    notify(key=f"company-invite:{invitation.id}", to=email, template="company_invitation",
+           context={"company": company, "invitation": invitation, "inviter": actor})
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, actor, invitation_id) -> Membership:
+    try:
+        invitation = CompanyInvitation.objects.select_for_update().get(id=invitation_id, accepted_at=None)
+    except (CompanyInvitation.DoesNotExist, ValueError, TypeError):
+        raise ValidationFailed({"invitation": ["Cette invitation n'existe pas ou a déjà été utilisée."]})
+    if invitation.email.lower() != actor.email.lower():
+        raise NotAllowed("Cette invitation a été envoyée à une autre adresse e-mail.")
+    membership, _ = Membership.objects.get_or_create(
+        user=actor, company=invitation.company, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+# --- declarations ---------------------------------------------------------------------------------
+
+def _clean_capacities(capacities: dict, errors: dict) -> dict:
+    capacities = dict(capacities or {})
+    out = {}
+    out["turnovers"] = _clean_turnovers(capacities.get("turnovers"), errors)
+    staff = capacities.get("staff")
+    if staff not in (None, ""):
+        try:
+            out["staff"] = int(staff)
+            if out["staff"] < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["capacities.staff"] = ["L'effectif doit être un nombre entier positif."]
+    references = []
+    for index, ref in enumerate(capacities.get("references") or []):
+        if not isinstance(ref, dict) or not str(ref.get("title", "")).strip():
+            errors.setdefault(f"capacities.references[{index}]", []).append("Chaque référence a un intitulé.")
+            continue
+        references.append({k: ref.get(k) for k in ("title", "client", "year", "amount", "description") if k in ref})
+    out["references"] = references
+    for key, value in capacities.items():
+        out.setdefault(key, value)
+    return out
+
+
+@transaction.atomic
+def declaration_submit(*, actor, company: Company, exclusion_grounds: dict, capacities: dict, sworn: bool,
+                       signatory: str) -> Declaration:
+    """Record a new sworn version of the declaration on honour; answers any pending renewal request."""
+    require_member(actor, company)
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    errors: dict[str, list[str]] = {}
+    grounds = dict(exclusion_grounds or {})
+    unknown = sorted(set(grounds) - set(EXCLUSION_GROUNDS))
+    if unknown:
+        errors["exclusion_grounds"] = [f"Motif d'exclusion inconnu : {code}." for code in unknown]
+    missing = [code for code in EXCLUSION_GROUNDS if code not in grounds]
+    if missing:
+        errors.setdefault("exclusion_grounds", []).extend(
+            f"Répondez pour le motif « {EXCLUSION_GROUNDS[code]} » ({code})." for code in missing
+        )
+    not_bool = [code for code, value in grounds.items() if not isinstance(value, bool)]
+    if not_bool:
+        errors.setdefault("exclusion_grounds", []).extend(f"Réponse oui/non attendue pour {c}." for c in not_bool)
+    if sworn is not True:
+        errors["sworn"] = ["Vous devez certifier sur l'honneur l'exactitude de la déclaration."]
+    if not (signatory or "").strip():
+        errors["signatory"] = ["Le nom du signataire est obligatoire."]
+    cleaned = _clean_capacities(capacities, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    last = company.declarations.order_by("-version").values_list("version", flat=True).first() or 0
+    declaration = Declaration.objects.create(
+        company=company, version=last + 1, exclusion_grounds=grounds, capacities=cleaned, sworn=True,
+        signatory=signatory.strip(), declared_at=timezone.now(), declared_by=actor,
+    )
+    if cleaned["turnovers"]:
+        company.turnovers = cleaned["turnovers"]
+        company.save(update_fields=["turnovers"])
+    for renewal in DeclarationRenewal.objects.select_for_update().filter(company=company, status=RenewalStatus.PENDING):
+        apply_transition(renewal, "answer", actor=actor, object_type="renewal", declaration=declaration)
+    return declaration
+
+
+# --- evidence -------------------------------------------------------------------------------------
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last_day in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last_day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued_on: dt.date | None,
+                    valid_until: dt.date | None = None) -> EvidenceDocument:
+    require_member(actor, company)
+    errors: dict[str, list[str]] = {}
+    if kind not in EvidenceKind.values:
+        errors["kind"] = [f"Type de justificatif inconnu : {kind}."]
+    today = timezone.localdate()
+    if issued_on is None:
+        errors["issued_on"] = ["La date de délivrance est obligatoire."]
+    elif issued_on > today:
+        errors["issued_on"] = ["La date de délivrance ne peut pas être dans le futur."]
+    if valid_until is None and issued_on and kind in DEFAULT_VALIDITY_MONTHS:
+        valid_until = _add_months(issued_on, DEFAULT_VALIDITY_MONTHS[kind])
+    if valid_until and issued_on and valid_until < issued_on:
+        errors["valid_until"] = ["La date d'expiration précède la date de délivrance."]
+    try:
+        checked = evidence_files.check_upload(uploaded_file, max_bytes=settings.EVIDENCE_MAX_UPLOAD_BYTES)
+    except ValueError as exc:
+        errors["file"] = [str(exc)]
+    if errors:
+        raise ValidationFailed(errors)
+    document = EvidenceDocument(
+        company=company, kind=kind, filename=checked.filename, content_type=checked.content_type,
+        size=checked.size, sha256=checked.sha256, issued_on=issued_on, valid_until=valid_until, uploaded_by=actor,
+    )
+    uploaded_file.seek(0)
+    document.file.save(checked.filename, uploaded_file, save=False)
+    document.save()
+    return document
+
+
+# --- applications ---------------------------------------------------------------------------------
+
+def _latest_declaration(company: Company) -> Declaration | None:
+    return company.declarations.order_by("-version").first()
+
+
+def missing_items(*, company: Company, categories, on: dt.date | None = None) -> dict[str, list[str]]:
+    """What the company still lacks to apply to these categories: one message per missing item.
+
+    Keys: ``declaration`` and ``category:<code>``. Empty when the application can be submitted.
+    """
+    on = on or timezone.localdate()
+    out: dict[str, list[str]] = {}
+    declaration = _latest_declaration(company)
+    if declaration is None or not declaration.sworn:
+        out["declaration"] = ["La déclaration sur l'honneur n'a pas été faite et signée."]
+    documents = list(company.documents.all())
+    valid_kinds = {d.kind for d in documents if d.is_valid_on(on)}
+    expired_kinds = {d.kind for d in documents if not d.is_valid_on(on)} - valid_kinds
+    for category in categories:
+        messages = []
+        for kind in category.required_evidence:
+            label = EvidenceKind(kind).label
+            if kind in valid_kinds:
+                continue
+            if kind in QUALIFICATION_KINDS and (valid_kinds & (QUALIFICATION_KINDS | {EvidenceKind.OTHER})):
+                continue  # "or equivalent": another qualification or proof; the buyer judges equivalence
+            if kind in expired_kinds:
+                messages.append(f"{label} : le document fourni a expiré, déposez-en un à jour.")
+            else:
+                messages.append(f"{label} : document manquant.")
+        if messages:
+            out[f"category:{category.code}"] = messages
+    return out
+
+
+def _categories_from_ids(dps: DynamicPurchasingSystem, category_ids) -> list[Category]:
+    ids = [str(c) for c in category_ids or []]
+    if not ids:
+        raise ValidationFailed({"categories": ["Choisissez au moins une catégorie."]})
+    try:
+        categories = list(dps.categories.filter(id__in=ids))
+    except (ValueError, TypeError):
+        categories = []
+    if len(categories) != len(set(ids)):
+        raise ValidationFailed({"categories": ["Une catégorie choisie n'appartient pas à ce SAD."]})
+    return categories
+
+
+@transaction.atomic
+def application_create(*, actor, dps: DynamicPurchasingSystem, company: Company, category_ids) -> Application:
+    require_member(actor, company)
+    dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=dps.pk)
+    if dps.status != DPSStatus.OPEN:
+        raise Conflict("Ce SAD n'est pas ouvert aux candidatures.", state=dps.status)
+    categories = _categories_from_ids(dps, category_ids)
+    already = set(
+        Admission.objects.filter(company=company, category__in=categories,
+                                 status__in=[AdmissionStatus.ADMITTED, AdmissionStatus.SUSPENDED])
+        .values_list("category__code", flat=True)
+    )
+    if already:
+        raise ValidationFailed({"categories": [f"Déjà admise dans la catégorie {code}." for code in sorted(already)]})
+    active = Application.objects.filter(
+        dps=dps, company=company,
+        status__in=[ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED],
+    ).first()
+    if active:
+        raise Conflict(
+            "Une candidature de votre entreprise est déjà en cours sur ce SAD : complétez-la ou retirez-la.",
+            state=active.status,
+        )
+    application = Application.objects.create(dps=dps, company=company, created_by=actor)
+    ApplicationCategory.objects.bulk_create(
+        [ApplicationCategory(application=application, category=c) for c in categories]
+    )
+    audit.record(obj=application, object_type="application", action="create", actor=actor, to_state=application.status)
+    return application
+
+
+@transaction.atomic
+def application_set_categories(*, actor, application: Application, category_ids) -> Application:
+    require_member(actor, application.company)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.INFO_REQUESTED):
+        raise Conflict("Les catégories ne peuvent plus être modifiées.", state=application.status)
+    categories = _categories_from_ids(application.dps, category_ids)
+    application.lines.exclude(category__in=categories).delete()
+    existing = set(application.lines.values_list("category_id", flat=True))
+    ApplicationCategory.objects.bulk_create(
+        [ApplicationCategory(application=application, category=c) for c in categories if c.id not in existing]
+    )
+    return application
+
+
+def _lock_application(application: Application) -> Application:
+    return Application.objects.select_for_update().select_related("dps", "company").get(pk=application.pk)
+
+
+@transaction.atomic
+def application_submit(*, actor, application: Application) -> Application:
+    require_member(actor, application.company)
+    application = _lock_application(application)
+    check_allowed(application, "submit")
+    if application.dps.status != DPSStatus.OPEN:
+        raise Conflict("Ce SAD n'est plus ouvert aux candidatures.", state=application.status,
+                       allowed_transitions=["withdraw"])
+    categories = [line.category for line in application.lines.select_related("category")]
+    missing = missing_items(company=application.company, categories=categories)
+    if missing:
+        raise ValidationFailed(missing, detail="La candidature est incomplète.")
+    received_at = timezone.now()
+    apply_transition(application, "submit", actor=actor, object_type="application",
+                     received_at=received_at, decision_due=decision_due_for(application.dps, received_at))
+    _notify_company(application.company, key=f"application-received:{application.id}:{received_at.isoformat()}",
+                    template="application_received", context={"application": application})
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
+    require_member(actor, application.company)
+    application = _lock_application(application)
+    apply_transition(application, "withdraw", actor=actor, object_type="application", reason=reason)
+    return application
+
+
+@transaction.atomic
+def application_request_info(*, actor, application: Application, message: str) -> Application:
+    require_role(actor, BUYER)
+    if not (message or "").strip():
+        raise ValidationFailed({"message": ["Précisez les compléments demandés."]})
+    application = _lock_application(application)
+    apply_transition(application, "request_info", actor=actor, object_type="application", reason=message.strip(),
+                     message=message.strip())
+    _notify_company(application.company, key=f"application-info:{application.id}:{application.info_requested_at.isoformat()}",
+                    template="application_info_requested", context={"application": application})
+    return application
+
+
+
+@transaction.atomic
+def application_extend(*, actor, application: Application, reason: str) -> Application:
+    """Extend the decision period to 15 jours ouvrables after receipt, with a recorded justification."""
+    require_role(actor, BUYER)
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": ["La prolongation doit être justifiée."]})
+    application = _lock_application(application)
+    check_allowed(application, "extend", refusal=(
+        "Le délai a déjà été prolongé." if application.extended else None))
+    due = calendar.add_working_days(calendar.local_date(application.submitted_at), EXTENDED_DECISION_DAYS)
+    apply_transition(application, "extend", actor=actor, object_type="application", reason=reason.strip(),
+                     justification=reason.strip(), decision_due=max(due, application.decision_due))
+    return application
+
+
+@transaction.atomic
+def application_decide(*, actor, application: Application, decisions: list[dict]) -> Application:
+    """Admit or reject each category of the application, with a reason for each rejection.
+
+    ``decisions``: ``[{"category": id, "admitted": bool, "reason": str}]``, one per applied category.
+    Two buyers deciding at once: the row lock makes the second wait, then find the state ``decided`` (409).
+    """
+    require_role(actor, BUYER)
+    application = _lock_application(application)
+    check_allowed(application, "decide", refusal="Cette candidature n'est pas en attente de décision.")
+    lines = {str(line.category_id): line for line in application.lines.select_related("category")}
+    errors: dict[str, list[str]] = {}
+    seen = set()
+    for index, item in enumerate(decisions or []):
+        key = str(item.get("category", ""))
+        if key not in lines:
+            errors[f"decisions[{index}].category"] = ["Cette catégorie ne fait pas partie de la candidature."]
+            continue
+        if key in seen:
+            errors[f"decisions[{index}].category"] = ["Catégorie décidée deux fois."]
+        seen.add(key)
+        if not isinstance(item.get("admitted"), bool):
+            errors[f"decisions[{index}].admitted"] = ["Indiquez si la catégorie est admise (oui ou non)."]
+        elif not item["admitted"] and not str(item.get("reason") or "").strip():
+            errors[f"decisions[{index}].reason"] = [
+                f"Le rejet pour la catégorie {lines[key].category.code} doit être motivé."]
+    for key, line in lines.items():
+        if key not in seen:
+            errors.setdefault("decisions", []).append(f"Aucune décision pour la catégorie {line.category.code}.")
+    if errors:
+        raise ValidationFailed(errors)
+    apply_transition(application, "decide", actor=actor, object_type="application", by=actor)
+    for item in decisions:
+        line = lines[str(item["category"])]
+        line.decision = CategoryDecision.ADMITTED if item["admitted"] else CategoryDecision.REJECTED
+        line.reason = str(item.get("reason") or "").strip()
+        line.save(update_fields=["decision", "reason"])
+        if item["admitted"]:
+            try:
+                with transaction.atomic():
+                    admission = Admission.objects.create(
+                        company=application.company, category=line.category, application=application)
+            except IntegrityError:
+                continue  # admitted meanwhile through another application: the live admission stands
+            audit.record(obj=admission, object_type="admission", action="admit", actor=actor,
+                         to_state=admission.status, reason=line.reason)
+    _notify_company(application.company, key=f"application-decided:{application.id}",
+                    template="application_decided", context={"application": application, "lines": list(lines.values())})
+    return application
+
+
+# --- admissions -----------------------------------------------------------------------------------
+
+_ADMISSION_MAILS = {"suspend": "admission_suspended", "reinstate": "admission_reinstated", "exclude": "admission_excluded"}
+
+
+@transaction.atomic
+def admission_change(*, actor, admission: Admission, action: str, reason: str, system: bool = False) -> Admission:
+    """Suspend, reinstate or exclude an admission; always with a reason, and the company is told."""
+    if action not in _ADMISSION_MAILS:
+        raise ValueError(action)
+    if not system:
+        require_role(actor, BUYER)
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": ["Un motif est obligatoire."]})
+    admission = Admission.objects.select_for_update().select_related("company", "category").get(pk=admission.pk)
+    apply_transition(admission, action, actor=actor, object_type="admission", reason=reason.strip(),
+                     note=reason.strip())
+    _notify_company(admission.company, key=f"admission-{action}:{admission.id}:{admission.status_changed_at.isoformat()}",
+                    template=_ADMISSION_MAILS[action], context={"admission": admission, "reason": reason.strip()})
+    return admission
+
+
+def admission_suspend(*, actor, admission, reason):
+    return admission_change(actor=actor, admission=admission, action="suspend", reason=reason)
+
+
+def admission_reinstate(*, actor, admission, reason):
+    return admission_change(actor=actor, admission=admission, action="reinstate", reason=reason)
+
+
+def admission_exclude(*, actor, admission, reason):
+    return admission_change(actor=actor, admission=admission, action="exclude", reason=reason)
+
+
+# --- renewed declarations -------------------------------------------------------------------------
+
+@transaction.atomic
+def declaration_renewals_request(*, actor, dps: DynamicPurchasingSystem, company_ids=None) -> list[DeclarationRenewal]:
+    """Ask admitted companies (all, or those listed) for a renewed declaration within 5 working days."""
+    require_role(actor, BUYER)
+    companies = Company.objects.filter(
+        admissions__category__dps=dps, admissions__status__in=[AdmissionStatus.ADMITTED, AdmissionStatus.SUSPENDED]
+    ).distinct()
+    if company_ids:
+        wanted = {str(c) for c in company_ids}
+        companies = companies.filter(id__in=wanted)
+        found = {str(c) for c in companies.values_list("id", flat=True)}
+        if found != wanted:
+            raise ValidationFailed({"companies": ["Certaines entreprises ne sont pas admises dans ce SAD."]})
+    pending = set(DeclarationRenewal.objects.filter(dps=dps, status=RenewalStatus.PENDING).values_list("company_id", flat=True))
+    now = timezone.now()
+    due_on = calendar.add_working_days(calendar.local_date(now), RENEWAL_DAYS)
+    created = []
+    for company in companies.exclude(id__in=pending):
+        renewal = DeclarationRenewal.objects.create(dps=dps, company=company, requested_by=actor,
+                                                    requested_at=now, due_on=due_on)
+        audit.record(obj=renewal, object_type="renewal", action="request", actor=actor, to_state=renewal.status)
+        _notify_company(company, key=f"renewal-request:{renewal.id}", template="renewal_requested",
+                        context={"renewal": renewal, "dps": dps})
+        created.append(renewal)
+    return created
+
+
+def declaration_renewals_suspend_overdue() -> int:
+    """Scheduled: an unanswered renewal request past its due date suspends the company's admissions."""
+    today = timezone.localdate()
+    count = 0
+    for pk in DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING, due_on__lt=today).values_list("pk", flat=True):
+        with transaction.atomic():
+            renewal = DeclarationRenewal.objects.select_for_update().get(pk=pk)
+            if renewal.status != RenewalStatus.PENDING:
+                continue
+            apply_transition(renewal, "lapse", actor=None, object_type="renewal",
+                             reason="Déclaration renouvelée non reçue dans le délai")
+            for admission in Admission.objects.filter(company_id=renewal.company_id, category__dps_id=renewal.dps_id,
+                                                      status=AdmissionStatus.ADMITTED):
+                admission_change(actor=None, admission=admission, action="suspend", system=True,
+                                 reason=f"Déclaration sur l'honneur renouvelée non reçue avant le {renewal.due_on:%d/%m/%Y}.")
+            count += 1
+    return count
+
+
+# --- evidence reminders ---------------------------------------------------------------------------
+
+def evidence_expiry_reminders() -> int:
+    """Scheduled: mail companies 30 and 7 days before a document expires (each reminder once)."""
+    today = timezone.localdate()
+    sent = 0
+    for days, field in ((30, "reminded_30_at"), (7, "reminded_7_at")):
+        horizon = today + dt.timedelta(days=days)
+        due = EvidenceDocument.objects.filter(valid_until__gte=today, valid_until__lte=horizon, **{f"{field}__isnull": True})
+        for doc in due.select_related("company"):
+            # A newer document of the same kind that stays valid longer makes the reminder pointless.
+            if EvidenceDocument.objects.filter(company_id=doc.company_id, kind=doc.kind,
+                                               valid_until__gt=horizon).exists():
+                EvidenceDocument.objects.filter(pk=doc.pk).update(**{field: timezone.now()})
+                continue
+            with transaction.atomic():
+                claimed = EvidenceDocument.objects.filter(pk=doc.pk, **{f"{field}__isnull": True}).update(
+                    **{field: timezone.now()})
+                if not claimed:
+                    continue
+                _notify_company(doc.company, key=f"evidence-expiry:{doc.id}:{days}", template="evidence_expiring",
+                                context={"document": doc, "days": (doc.valid_until - today).days})
+                sent += 1
+    return sent
