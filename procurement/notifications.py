@@ -7,6 +7,7 @@ sending task after commit. ``deliver()`` (run by the task) claims the row with a
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -33,10 +34,32 @@ def notify(*, key: str, to: str, template: str, context: dict, language: str = "
             mail = OutboundEmail.objects.create(key=key[:200], to=to, subject=subject.strip()[:255], body=body.strip())
     except IntegrityError:
         return None
+    transaction.on_commit(lambda: enqueue(mail.id))
+    return mail
+
+
+def enqueue(mail_id: int) -> None:
+    """Hand a stored mail to the task queue. A broker or SMTP failure never breaks the caller's request:
+    the row stays queued (or failed) and ``retry_unsent`` picks it up later."""
     from .tasks import send_email
 
-    transaction.on_commit(lambda: send_email.delay(mail.id))
-    return mail
+    try:
+        send_email.delay(mail_id)
+    except Exception:
+        log.exception("Mail %s could not be queued; it will be retried", mail_id)
+
+
+def retry_unsent(*, older_than: dt.timedelta = dt.timedelta(minutes=5), max_attempts: int = 5) -> int:
+    """Queue again the mails that are still waiting (lost task, broker down, SMTP failure)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        OutboundEmail.objects.filter(
+            status__in=[EmailStatus.QUEUED, EmailStatus.FAILED], created_at__lt=cutoff, attempts__lt=max_attempts
+        ).values_list("id", flat=True)[:500]
+    )
+    for mail_id in ids:
+        enqueue(mail_id)
+    return len(ids)
 
 
 def deliver(mail_id: int) -> bool:

@@ -201,6 +201,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "retry-unsent-emails": {"task": "procurement.tasks.retry_unsent_emails", "schedule": 600.0},
     "dps-close-expired": {"task": "procurement.tasks.dps_close_expired", "schedule": 3600.0},
     "evidence-expiry-reminders": {"task": "suppliers.tasks.evidence_expiry_reminders", "schedule": 3600.0 * 6},
     "declaration-renewals-suspend-overdue": {

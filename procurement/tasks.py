@@ -21,3 +21,10 @@ def dps_close_expired():
     from .services import dps_close_expired as close
 
     return close()
+
+
+@shared_task
+def retry_unsent_emails():
+    from .notifications import retry_unsent
+
+    return retry_unsent()
