@@ -1,0 +1,359 @@
+"""Test data, built through the services wherever a state matters (FSM fields are protected).
+
+Usage::
+
+    buyer = StaffFactory(roles=["buyer"])
+    dps = DPSFactory(published=True)                 # open DPS, published by a buyer
+    category = CategoryFactory(dps=dps)
+    company, user = ready_company([category])        # member + declaration + every required document
+    application = submitted_application(company=company, user=user, dps=dps, categories=[category])
+    admission = admitted_company(category)           # an Admission in state "admitted"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+from decimal import Decimal
+
+import factory
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from stdnum.fr import siret as stdnum_siret
+
+from procurement.accounts.models import User
+from procurement.accounts.services import staff_create_or_update
+from procurement.models import Category, DynamicPurchasingSystem, Trade
+from procurement.services import category_create, dps_create, dps_publish
+from suppliers.models import (
+    EXCLUSION_GROUNDS,
+    Admission,
+    Application,
+    Company,
+    Declaration,
+    EvidenceDocument,
+    EvidenceKind,
+    Membership,
+    MembershipRole,
+)
+from suppliers.services import (
+    application_create,
+    application_decide,
+    application_submit,
+    company_create,
+    declaration_submit,
+    evidence_upload,
+)
+
+DEFAULT_PASSWORD = "Test-passw0rd-2026"
+
+# The smallest file evidence_files.check_upload accepts as a PDF.
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+DEFAULT_REQUIRED_EVIDENCE = [
+    EvidenceKind.KBIS,
+    EvidenceKind.URSSAF_VIGILANCE,
+    EvidenceKind.LIABILITY_INSURANCE,
+    EvidenceKind.RGE_CERTIFICATE,
+]
+
+
+# --- identifiers -----------------------------------------------------------------------------------
+
+def luhn_check_digit(digits: str) -> str:
+    """The digit that makes ``digits + digit`` pass the Luhn checksum."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 0:  # these positions are doubled once the check digit is appended
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def valid_siren(n: int) -> str:
+    """A Luhn-valid 9-digit SIREN derived from ``n`` (never La Poste's 356000000)."""
+    base = f"{(n * 7919 + 12345678) % 10**8:08d}"
+    if base.startswith("0"):
+        base = "4" + base[1:]
+    if base == "35600000":
+        base = "35600001"
+    return base + luhn_check_digit(base)
+
+
+def valid_siret(n: int, establishment: int = 1) -> str:
+    """A valid 14-digit SIRET: a valid SIREN, a 4-digit NIC, and the Luhn check digit of the 13 digits."""
+    thirteen = valid_siren(n) + f"{establishment % 10000:04d}"
+    siret = thirteen + luhn_check_digit(thirteen)
+    assert stdnum_siret.is_valid(siret), siret
+    return siret
+
+
+def french_vat(siren: str) -> str:
+    """FR + key + SIREN (key = (12 + 3 × (SIREN mod 97)) mod 97)."""
+    key = (12 + 3 * (int(siren) % 97)) % 97
+    return f"FR{key:02d}{siren}"
+
+
+_siret_counter = itertools.count(1)
+
+
+def next_siret() -> str:
+    while True:
+        siret = valid_siret(next(_siret_counter) + 1000)
+        if not Company.objects.filter(siret=siret).exists():
+            return siret
+
+
+# --- people ------------------------------------------------------------------------------------------
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A verified supplier-side account."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.fr")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    email_verified_at = factory.LazyFunction(timezone.now)
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+    class Params:
+        unverified = factory.Trait(email_verified_at=None)
+
+
+class StaffFactory(factory.Factory):
+    """A staff account created through staff_create_or_update: ``StaffFactory(roles=["buyer"])``."""
+
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"agent{n}@sad-renovation.fr")
+    roles = factory.LazyFunction(lambda: ["buyer"])
+    password = DEFAULT_PASSWORD
+    first_name = "Claire"
+    last_name = factory.Sequence(lambda n: f"Dubois{n}")
+
+    @classmethod
+    def _create(cls, model_class, *, email, roles, password, first_name, last_name, **kwargs):
+        return staff_create_or_update(email=email, roles=list(roles), password=password,
+                                      first_name=first_name, last_name=last_name, **kwargs)
+
+    _build = _create
+
+
+def buyer() -> User:
+    return StaffFactory(roles=["buyer"])
+
+
+# --- companies ---------------------------------------------------------------------------------------
+
+class CompanyFactory(factory.Factory):
+    """A French company created by ``owner`` (a verified user, made if not given) via company_create."""
+
+    class Meta:
+        model = Company
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Bâtiment Nord {n} SARL")
+    siret = factory.LazyFunction(next_siret)
+    street = "12 rue de la République"
+    postal_code = "59000"
+    city = "Lille"
+    turnovers = factory.LazyFunction(lambda: [{"year": timezone.localdate().year - 1, "amount": "2500000.00"}])
+    employees = 25
+
+    @classmethod
+    def _create(cls, model_class, *, owner, **data):
+        return company_create(actor=owner, data=data)
+
+    _build = _create
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.SubFactory(CompanyFactory)
+    role = MembershipRole.MEMBER
+
+
+def company_owner(company: Company) -> User:
+    return company.memberships.filter(role=MembershipRole.ADMIN).select_related("user").first().user
+
+
+# --- DPS and categories ------------------------------------------------------------------------------
+
+class DPSFactory(factory.Factory):
+    """A DPS created by a buyer; ``DPSFactory(published=True)`` adds a category and publishes it."""
+
+    class Meta:
+        model = DynamicPurchasingSystem
+
+    actor = factory.SubFactory(StaffFactory, roles=["buyer"])
+    reference = factory.Sequence(lambda n: f"SAD-2026-{n:03d}")
+    title = "SAD Rénovation énergétique"
+    description = "Travaux de rénovation énergétique du patrimoine."
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=4 * 365))
+    initial_decision_days = None
+    published = False
+
+    @classmethod
+    def _create(cls, model_class, *, actor, published, **kwargs):
+        dps = dps_create(actor=actor, **kwargs)
+        if published:
+            if not dps.categories.exists():
+                CategoryFactory(dps=dps, actor=actor)
+            dps = dps_publish(actor=actor, dps=dps)
+        return dps
+
+    _build = _create
+
+
+class CategoryFactory(factory.Factory):
+    class Meta:
+        model = Category
+
+    dps = factory.SubFactory(DPSFactory)
+    actor = factory.SelfAttribute("dps.created_by")
+    code = factory.Sequence(lambda n: f"CAT-{n:03d}")
+    name = factory.Sequence(lambda n: f"Isolation thermique par l'extérieur — Nord (59) lot {n}")
+    trade = Trade.EXTERNAL_WALL_INSULATION
+    territories = factory.LazyFunction(lambda: ["59"])
+    max_contract_value = Decimal("500000")
+    min_turnover = Decimal("500000")
+    required_evidence = factory.LazyFunction(lambda: [str(k) for k in DEFAULT_REQUIRED_EVIDENCE])
+    min_turnover_justification = ""
+
+    @classmethod
+    def _create(cls, model_class, *, actor, **kwargs):
+        return category_create(actor=actor, **kwargs)
+
+    _build = _create
+
+
+# --- declarations and evidence -------------------------------------------------------------------------
+
+def all_grounds_false() -> dict:
+    return dict.fromkeys(EXCLUSION_GROUNDS, False)
+
+
+class DeclarationFactory(factory.Factory):
+    """A sworn declaration, no exclusion ground applying, via declaration_submit."""
+
+    class Meta:
+        model = Declaration
+
+    company = factory.SubFactory(CompanyFactory)
+    actor = factory.LazyAttribute(lambda o: company_owner(o.company))
+    exclusion_grounds = factory.LazyFunction(all_grounds_false)
+    capacities = factory.LazyFunction(lambda: {
+        "turnovers": [{"year": timezone.localdate().year - 1, "amount": "2500000"}],
+        "staff": 25,
+        "references": [{"title": "ITE de 48 logements", "client": "Bailleur social", "year": 2024}],
+    })
+    sworn = True
+    signatory = "Jean Dupont, gérant"
+
+    @classmethod
+    def _create(cls, model_class, *, actor, **kwargs):
+        return declaration_submit(actor=actor, **kwargs)
+
+    _build = _create
+
+
+def pdf_file(name: str = "attestation.pdf", content: bytes = TINY_PDF) -> ContentFile:
+    return ContentFile(content, name=name)
+
+
+class EvidenceDocumentFactory(factory.Factory):
+    """A document uploaded through evidence_upload (content sniffed, fingerprinted, stored)."""
+
+    class Meta:
+        model = EvidenceDocument
+
+    company = factory.SubFactory(CompanyFactory)
+    actor = factory.LazyAttribute(lambda o: company_owner(o.company))
+    kind = EvidenceKind.KBIS
+    content = TINY_PDF
+    filename = factory.LazyAttribute(lambda o: f"{o.kind}.pdf")
+    issued_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=10))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
+
+    @classmethod
+    def _create(cls, model_class, *, actor, company, kind, content, filename, issued_on, valid_until):
+        return evidence_upload(actor=actor, company=company, kind=str(kind), uploaded_file=pdf_file(filename, content),
+                               issued_on=issued_on, valid_until=valid_until)
+
+    _build = _create
+
+
+def evidence_direct(*, company: Company, kind: str, issued_on: dt.date, valid_until: dt.date | None,
+                    content: bytes = TINY_PDF, uploaded_by=None) -> EvidenceDocument:
+    """A document created without the service (e.g. one already expired, which issued_on rules allow anyway)."""
+    document = EvidenceDocument(
+        company=company, kind=kind, filename=f"{kind}.pdf", content_type="application/pdf", size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), issued_on=issued_on, valid_until=valid_until,
+        uploaded_by=uploaded_by,
+    )
+    document.file.save(f"{kind}.pdf", ContentFile(content), save=False)
+    document.save()
+    return document
+
+
+# --- ready-made situations -----------------------------------------------------------------------------
+
+def ready_company(categories=(), *, company: Company | None = None, user: User | None = None,
+                  kinds=None) -> tuple[Company, User]:
+    """A company with an admin member, a sworn declaration and every document the categories require."""
+    if company is None:
+        user = user or UserFactory()
+        company = CompanyFactory(owner=user)
+    user = user or company_owner(company)
+    DeclarationFactory(company=company, actor=user)
+    wanted = list(dict.fromkeys(kinds if kinds is not None else
+                                [k for c in categories for k in c.required_evidence]))
+    for kind in wanted:
+        EvidenceDocumentFactory(company=company, actor=user, kind=kind)
+    return company, user
+
+
+def submitted_application(*, dps: DynamicPurchasingSystem | None = None, categories=None,
+                          company: Company | None = None, user: User | None = None) -> Application:
+    """An application received (state ``submitted``) for ``categories`` (one new category if none)."""
+    if categories is None:
+        dps = dps or DPSFactory(published=True)
+        categories = list(dps.categories.all())
+    dps = dps or categories[0].dps
+    if company is None:
+        company, user = ready_company(categories)
+    user = user or company_owner(company)
+    application = application_create(actor=user, dps=dps, company=company, category_ids=[c.id for c in categories])
+    return application_submit(actor=user, application=application)
+
+
+def admitted_company(category: Category, *, company: Company | None = None, actor: User | None = None) -> Admission:
+    """A company admitted to ``category`` through a submitted and decided application."""
+    if category.dps.status == "draft":
+        dps_publish(actor=actor or category.dps.created_by, dps=category.dps)
+        category.refresh_from_db()
+    application = submitted_application(dps=category.dps, categories=[category], company=company)
+    decider = actor or category.dps.created_by
+    application_decide(actor=decider, application=application,
+                       decisions=[{"category": category.id, "admitted": True, "reason": ""}])
+    return Admission.objects.get(application=application, category=category)
