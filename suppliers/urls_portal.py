@@ -1,5 +1,9 @@
+from django.urls import path
+
+from suppliers.views import portal
+
 app_name = "portal"
 
-from django.urls import path  # noqa: F401
-
-urlpatterns = []
+urlpatterns = [
+    path("", portal.dashboard, name="dashboard"),
+]
