@@ -301,7 +301,8 @@ def celery_worker_real(request, require_postgres, require_redis, settings, tmp_p
         "DATABASE_URL": _database_url(connection.settings_dict),
         "CONN_MAX_AGE": "0",
         "CELERY_BROKER_URL": require_redis,
-        "EMAIL_URL": f"filemail://{mail_dir}",
+        # django-environ drops one leading slash of the path: four in all for an absolute path.
+        "EMAIL_URL": f"filemail:///{mail_dir}",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher",
     }
@@ -339,6 +340,8 @@ def celery_worker_real(request, require_postgres, require_redis, settings, tmp_p
             process.wait(timeout=5)
         try:
             with app.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
+                channel = conn.default_channel
+                channel.queue_delete(queue)
+                channel.client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         except Exception:  # noqa: BLE001  best effort: an unused queue key left in Redis is harmless
             pass
