@@ -1,0 +1,162 @@
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+
+from procurement import audit
+from procurement.accounts.models import User
+from procurement.models import AuditEntry
+
+
+def _append(n, *, actor=None, object_type="dps", action="publish"):
+    entries = []
+    for i in range(n):
+        with transaction.atomic():
+            entries.append(
+                audit.record(
+                    object_type=object_type,
+                    object_id=f"obj-{i}",
+                    action=action,
+                    actor=actor,
+                    from_state="draft",
+                    to_state="open",
+                    reason=f"raison n°{i}",
+                )
+            )
+    return entries
+
+
+def _raw(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(table=connection.ops.quote_name(AuditEntry._meta.db_table)), params)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_refuses_to_run_outside_a_transaction():
+    with pytest.raises(RuntimeError):
+        audit.record(object_type="dps", object_id="x", action="publish")
+    assert AuditEntry.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_it_chains_entries_from_the_genesis():
+    user = User.objects.create_user("acheteur@example.fr", "x")
+    first, second, third = _append(3, actor=user)
+
+    assert first.prev_hash == audit.GENESIS
+    assert second.prev_hash == first.hash
+    assert third.prev_hash == second.hash
+    assert first.actor == user
+    assert first.actor_label == "acheteur@example.fr"
+    assert audit.verify() == audit.ChainReport(valid=True, entries=3)
+
+
+@pytest.mark.django_db
+def test_an_anonymous_actor_is_recorded_as_the_system():
+    (entry,) = _append(1)
+    assert entry.actor is None
+    assert entry.actor_label == "système"
+
+
+@pytest.mark.django_db
+def test_an_empty_log_is_valid():
+    assert audit.verify() == audit.ChainReport(valid=True, entries=0)
+
+
+@pytest.mark.django_db
+def test_it_detects_a_row_edited_with_raw_sql():
+    entries = _append(5)
+    _raw("UPDATE {table} SET reason = %s WHERE id = %s", ["falsifié", entries[2].id])
+
+    report = audit.verify()
+
+    assert report.valid is False
+    assert report.first_broken == entries[2].id
+    assert report.entries == 5
+
+
+@pytest.mark.django_db
+def test_it_detects_a_rewritten_hash_by_the_next_link():
+    entries = _append(4)
+    # Whoever edits a row and recomputes its hash still breaks the following entry's link.
+    _raw("UPDATE {table} SET reason = %s WHERE id = %s", ["falsifié", entries[1].id])
+    tampered = AuditEntry.objects.get(id=entries[1].id)
+    _raw("UPDATE {table} SET hash = %s WHERE id = %s", [audit._digest(tampered), entries[1].id])
+
+    assert audit.verify().first_broken == entries[2].id
+
+
+@pytest.mark.django_db
+def test_it_detects_a_queryset_update():
+    entries = _append(3)
+    AuditEntry.objects.filter(id=entries[0].id).update(to_state="closed")
+
+    assert audit.verify().first_broken == entries[0].id
+
+
+@pytest.mark.django_db
+def test_it_detects_a_row_deleted_with_raw_sql():
+    entries = _append(5)
+    _raw("DELETE FROM {table} WHERE id = %s", [entries[2].id])
+
+    report = audit.verify()
+
+    assert report.valid is False
+    assert report.first_broken == entries[3].id  # its prev_hash points at the missing entry
+    assert report.entries == 4
+
+
+@pytest.mark.django_db
+def test_saving_an_existing_entry_is_refused():
+    (entry,) = _append(1)
+    entry.reason = "autre"
+    with pytest.raises(PermissionError):
+        entry.save()
+    assert AuditEntry.objects.get(id=entry.id).reason == "raison n°0"
+
+
+@pytest.mark.django_db
+def test_deleting_an_entry_is_refused():
+    (entry,) = _append(1)
+    with pytest.raises(PermissionError):
+        entry.delete()
+    assert AuditEntry.objects.filter(id=entry.id).exists()
+
+
+@pytest.mark.django_db
+def test_history_lists_one_object_in_order():
+    _append(2, object_type="dps")
+    _append(2, object_type="tender")
+    history = audit.history("tender", "obj-1")
+    assert [e.object_type for e in history] == ["tender"]
+    assert [e.object_id for e in history] == ["obj-1"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_a_valid_chain(require_postgres):
+    per_thread = 20
+    errors = []
+    start = threading.Barrier(2)
+
+    def writer(name):
+        try:
+            start.wait(timeout=10)
+            for i in range(per_thread):
+                with transaction.atomic():
+                    audit.record(object_type="tender", object_id=f"{name}-{i}", action="bid_submit")
+        except Exception as exc:  # noqa: BLE001  reported to the main thread below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors
+    assert audit.verify() == audit.ChainReport(valid=True, entries=2 * per_thread)
+    # Each entry links to exactly one predecessor: no fork in the chain.
+    prev_hashes = list(AuditEntry.objects.values_list("prev_hash", flat=True))
+    assert len(set(prev_hashes)) == len(prev_hashes)

@@ -1,0 +1,81 @@
+"""Start-up configuration, checked in a fresh process as production starts it."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# Variables of the outer environment (CI sets some) that must not leak into these checks.
+CONFIG_VARIABLES = {
+    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CONN_MAX_AGE", "CELERY_BROKER_URL", "EMAIL_URL",
+    "AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "SITE_URL", "WORKING_DAYS_MODE", "PASSWORD_HASHERS",
+    "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS", "MEDIA_ROOT",
+}
+
+
+def manage(*args, tmp_path, **variables):
+    env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
+    env.setdefault("DATABASE_URL", f"sqlite:///{tmp_path / 'check.sqlite3'}")
+    env.update(variables)
+    env["DJANGO_SETTINGS_MODULE"] = "procurement.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "notaurl"),
+        ("DEBUG", "maybe"),
+        ("CONN_MAX_AGE", "abc"),
+        ("EMAIL_URL", "notaurl"),
+        ("SITE_URL", "notaurl"),
+    ],
+)
+def test_a_malformed_variable_stops_start_up_naming_it(tmp_path, variable, value):
+    result = manage("check", tmp_path=tmp_path, **{variable: value})
+
+    assert result.returncode != 0
+    assert f"Environment variable {variable} is malformed" in result.stderr
+
+
+def test_a_database_url_password_is_not_echoed(tmp_path):
+    result = manage("check", tmp_path=tmp_path, DATABASE_URL="nosuchdb://admin:hunter2-secret@db/sad")
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+    assert "hunter2-secret" not in result.stderr
+
+
+def test_the_embedded_default_passes_the_checks(tmp_path):
+    result = manage("check", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        tmp_path=tmp_path,
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="sad.example.fr",
+        SITE_URL="https://sad.example.fr",
+        EMAIL_URL="smtp://mailer:password@smtp.example.fr:587",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_without_a_secret_key_refuses_to_start(tmp_path):
+    result = manage("check", tmp_path=tmp_path, DEBUG="false", ALLOWED_HOSTS="sad.example.fr")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
