@@ -145,6 +145,8 @@ def company_create(*, actor, data: dict) -> Company:
     """Create a company; the caller becomes its administrator."""
     if not actor.is_verified:
         raise NotAllowed("Vérifiez votre adresse e-mail avant de créer une entreprise.")
+    if actor.is_procurement_staff:
+        raise NotAllowed("Un compte d'agent de l'acheteur ne peut pas inscrire d'entreprise.")
     errors: dict[str, list[str]] = {}
     fields = _clean_company_fields(data, errors)
     if errors:
