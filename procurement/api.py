@@ -1,0 +1,214 @@
+"""REST API v1: accounts, the DPS and its categories, the audit trail.
+
+Views only translate HTTP to service and selector calls; services raise the domain errors that
+``procurement.api_support`` turns into problem+json.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from suppliers import selectors
+
+from . import audit, services
+from . import serializers as s
+from .accounts import services as account_services
+from .errors import NotAllowed, ValidationFailed
+from .permissions import require_staff
+
+# --- shared helpers -----------------------------------------------------------------------------------
+
+_ERROR_TEXT = {
+    400: "Données invalides (détail par champ dans `errors`).",
+    401: "Authentification requise.",
+    403: "Action non autorisée pour cet utilisateur.",
+    404: "Objet introuvable (ou invisible pour cet utilisateur).",
+    409: "État incompatible (`state`, `allowed_transitions`) ou conflit.",
+}
+
+
+def responses(ok: dict, *codes: int) -> dict:
+    """An ``extend_schema`` responses mapping: the success response(s) plus problem+json errors."""
+    out = dict(ok)
+    for code in codes:
+        out[code] = OpenApiResponse(s.ProblemSerializer, description=_ERROR_TEXT[code])
+    return out
+
+
+def validated(serializer_class, request, *, partial: bool = False, **kwargs):
+    """Check the shape of the request body; a malformed body is a 400 with ``errors`` per field."""
+    serializer = serializer_class(data=request.data, partial=partial, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+def query_flag(request, name: str) -> bool:
+    return request.query_params.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+ID_PARAM = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Identifiant (UUID).")
+
+
+# --- accounts ---------------------------------------------------------------------------------------
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=s.RegisterSerializer, responses=responses({201: s.UserIdSerializer}, 400),
+                   tags=["accounts"], summary="Create a supplier account; a verification mail is sent")
+    def post(self, request):
+        data = validated(s.RegisterSerializer, request).validated_data
+        user = account_services.user_register(**data)
+        return Response(s.UserIdSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class VerifyEmailView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=s.VerifyEmailSerializer, responses=responses({200: s.VerifiedSerializer}, 400),
+                   tags=["accounts"], summary="Verify an email address with the token of the mailed link")
+    def post(self, request):
+        data = validated(s.VerifyEmailSerializer, request).validated_data
+        user = account_services.user_verify_email(token=data["token"])
+        return Response({"id": str(user.id), "email": user.email, "verified": True})
+
+
+class TokenView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=s.TokenRequestSerializer, responses=responses({200: s.TokenSerializer}, 400, 403),
+                   tags=["accounts"], summary="Exchange email and password for an API token")
+    def post(self, request):
+        data = validated(s.TokenRequestSerializer, request).validated_data
+        user = authenticate(request, username=data["email"].strip(), password=data["password"])
+        if user is None:
+            raise ValidationFailed({"non_field_errors": ["Adresse e-mail ou mot de passe incorrect."]})
+        if not user.is_verified:
+            raise NotAllowed("Vérifiez d'abord votre adresse e-mail (lien reçu par courriel).")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses=responses({200: s.MeSerializer}, 401), tags=["accounts"],
+                   summary="The current user, its staff roles and its companies")
+    def get(self, request):
+        user = request.user
+        data = {
+            "id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+            "roles": user.roles, "is_verified": user.is_verified,
+            "companies": list(selectors.memberships_for_user(user)),
+        }
+        return Response(s.MeSerializer(data).data)
+
+
+# --- DPS ----------------------------------------------------------------------------------------------
+
+
+class DPSListView(generics.ListAPIView):
+    """Open (and closed) DPS for everyone; drafts only for staff."""
+
+    serializer_class = s.DPSSerializer
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    def get_queryset(self):
+        return selectors.dps_visible(self.request.user)
+
+    @extend_schema(tags=["dps"], summary="List DPS with their categories", auth=[{}, {"tokenAuth": []}])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=s.DPSCreateSerializer, responses=responses({201: s.DPSSerializer}, 400, 401, 403, 409),
+                   tags=["dps"], summary="Create a DPS (draft); buyer only")
+    def post(self, request):
+        data = validated(s.DPSCreateSerializer, request).validated_data
+        dps = services.dps_create(actor=request.user, **data)
+        dps = selectors.dps_get(user=request.user, dps_id=dps.id)
+        return Response(s.DPSSerializer(dps).data, status=status.HTTP_201_CREATED)
+
+
+class DPSDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[ID_PARAM], responses=responses({200: s.DPSSerializer}, 404), tags=["dps"],
+                   summary="A DPS with its categories", auth=[{}, {"tokenAuth": []}])
+    def get(self, request, id):
+        return Response(s.DPSSerializer(selectors.dps_get(user=request.user, dps_id=id)).data)
+
+
+class DPSCategoriesView(APIView):
+    @extend_schema(parameters=[ID_PARAM], request=s.CategoryCreateSerializer,
+                   responses=responses({201: s.CategorySerializer}, 400, 401, 403, 404, 409), tags=["dps"],
+                   summary="Add a category to a DPS; buyer only")
+    def post(self, request, id):
+        dps = selectors.dps_get(user=request.user, dps_id=id)
+        data = validated(s.CategoryCreateSerializer, request).validated_data
+        category = services.category_create(actor=request.user, dps=dps, **data)
+        return Response(s.CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+
+
+class DPSPublishView(APIView):
+    @extend_schema(parameters=[ID_PARAM], request=None,
+                   responses=responses({200: s.DPSSerializer}, 400, 401, 403, 404, 409), tags=["dps"],
+                   summary="Publish a draft DPS (→ open); buyer only")
+    def post(self, request, id):
+        dps = selectors.dps_get(user=request.user, dps_id=id)
+        services.dps_publish(actor=request.user, dps=dps)
+        return Response(s.DPSSerializer(selectors.dps_get(user=request.user, dps_id=id)).data)
+
+
+# --- audit --------------------------------------------------------------------------------------------
+
+AUDIT_OBJECT_TYPES = ("dps", "application", "admission", "renewal", "tender", "bid", "contract")
+
+
+class AuditListView(generics.ListAPIView):
+    serializer_class = s.AuditEntrySerializer
+
+    def get_queryset(self):
+        require_staff(self.request.user)
+        object_type = self.request.query_params.get("object_type", "").strip()
+        object_id = self.request.query_params.get("object_id", "").strip()
+        errors = {}
+        if object_type not in AUDIT_OBJECT_TYPES:
+            errors["object_type"] = [f"Type d'objet attendu parmi : {', '.join(AUDIT_OBJECT_TYPES)}."]
+        if not object_id:
+            errors["object_id"] = ["L'identifiant de l'objet est obligatoire."]
+        if errors:
+            raise ValidationFailed(errors)
+        return audit.history(object_type, object_id)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("object_type", OpenApiTypes.STR, enum=list(AUDIT_OBJECT_TYPES), required=True),
+            OpenApiParameter("object_id", OpenApiTypes.STR, required=True),
+        ],
+        tags=["audit"], summary="The recorded transitions of one object, oldest first; staff only",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AuditVerifyView(APIView):
+    @extend_schema(responses=responses({200: s.AuditVerifySerializer}, 401, 403), tags=["audit"],
+                   summary="Check the hash chain of the whole audit trail; staff only")
+    def get(self, request):
+        require_staff(request.user)
+        report = audit.verify()
+        body = {"valid": report.valid, "entries": report.entries}
+        if not report.valid:
+            body["first_broken"] = report.first_broken
+        return Response(body)
