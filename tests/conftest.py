@@ -20,7 +20,6 @@ import email
 import email.message
 import email.policy
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -234,6 +233,12 @@ def _database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
 
 
+_WORKER_MAIN = (
+    "import sys; from procurement.celery import app; "
+    "app.conf.task_default_queue = sys.argv[1]; app.worker_main(sys.argv[2:])"
+)
+
+
 @dataclass
 class CeleryWorker:
     """A worker subprocess consuming ``queue``: the test's tasks go there, and only there."""
@@ -309,10 +314,10 @@ def celery_worker_real(request, require_postgres, require_redis, settings, tmp_p
     if not request.node.get_closest_marker("s3"):
         # Same storage as the test process: the temporary folder.
         env.pop("AWS_STORAGE_BUCKET_NAME", None)
-    celery = Path(sys.executable).with_name("celery")
+    # ``celery -A procurement worker``, except that tasks the worker itself queues (a service's mails, sent
+    # after commit) must go to this test's queue too, or nobody would consume them.
     command = [
-        str(celery) if celery.exists() else shutil.which("celery") or "celery",
-        "-A", "procurement", "worker",
+        sys.executable, "-c", _WORKER_MAIN, queue, "worker",
         "-P", "solo", "-c", "1",
         "-Q", queue,
         "-n", f"{queue}@%h",
