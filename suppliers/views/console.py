@@ -1,0 +1,340 @@
+"""Buyer console, supplier side: applications review, directory, company pages, admissions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
+from procurement.forms_console import (
+    AdmissionFilterForm,
+    ApplicationFilterForm,
+    DecisionForm,
+    DirectoryFilterForm,
+    ExtendForm,
+    InfoRequestForm,
+    ReasonForm,
+)
+from procurement.models import Category
+from procurement.views_console import (
+    INVALID,
+    OK,
+    buyer_or_message,
+    call_service,
+    can_act,
+    days_left,
+    paginate,
+    staff_required,
+    state_label,
+    timeline,
+)
+from suppliers import selectors, services
+from suppliers.models import (
+    EXCLUSION_GROUNDS,
+    Admission,
+    ApplicationStatus,
+    EvidenceStatus,
+)
+
+APPLICATIONS_PAGE_SIZE = 25
+DIRECTORY_PAGE_SIZE = 50
+ADMISSIONS_PAGE_SIZE = 50
+
+
+def document_url(document) -> str:
+    try:
+        return reverse("portal:document_download", args=[document.id])
+    except NoReverseMatch:  # the portal's download page is not wired: same path, written out
+        return f"/portail/documents/{document.id}/telecharger/"
+
+
+def _category_choices():
+    categories = Category.objects.select_related("dps").order_by("dps__reference", "code")
+    return [(str(c.id), f"{c.dps.reference} · {c.code} — {c.name}") for c in categories]
+
+
+# --- applications ------------------------------------------------------------------------------------------
+
+@require_GET
+@staff_required
+def applications(request):
+    dps_choices = [(str(d.id), d.reference) for d in selectors.dps_visible(request.user)]
+    form = ApplicationFilterForm(request.GET or None, dps_choices=dps_choices)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.applications_for_user(
+        request.user, status=filters.get("status") or None, dps_id=filters.get("dps") or None,
+        overdue=bool(filters.get("overdue")),
+    )
+    if not filters.get("status"):
+        qs = qs.exclude(status=ApplicationStatus.DRAFT)  # a draft is the supplier's business until submitted
+    page, query = paginate(request, qs, APPLICATIONS_PAGE_SIZE)
+    today = timezone.localdate()
+    rows = [{"application": a, "days_left": days_left(a.decision_due, today) if a.status == ApplicationStatus.SUBMITTED
+             else None, "overdue": a.is_overdue} for a in page.object_list]
+    return render(request, "console/applications.html", {"form": form, "page": page, "query": query, "rows": rows,
+                                                         "can_act": can_act(request.user)})
+
+
+def _turnover_table(company, lines):
+    """Rows (year, amount, [(category, meets)]) comparing each declared turnover with each category minimum."""
+    categories = [line.category for line in lines]
+    rows = []
+    for item in sorted(company.turnovers or [], key=lambda t: -int(t["year"])):
+        amount = Decimal(str(item["amount"]))
+        rows.append({"year": item["year"], "amount": amount,
+                     "checks": [(c, amount >= (c.min_turnover or 0)) for c in categories]})
+    return categories, rows
+
+
+def _review_context(request, application, *, decision_form=None, info_form=None, extend_form=None):
+    company = application.company
+    lines = list(application.lines.all())
+    declaration = selectors.declaration_current(company)
+    documents = list(selectors.documents_for_company(company))
+    for document in documents:
+        document.url = document_url(document)
+    categories, turnover_rows = _turnover_table(company, lines)
+    grounds = []
+    if declaration:
+        grounds = [{"code": code, "label": label, "applies": bool(declaration.exclusion_grounds.get(code))}
+                   for code, label in EXCLUSION_GROUNDS.items()]
+    pending = application.status == ApplicationStatus.SUBMITTED
+    return {
+        "application": application,
+        "company": company,
+        "lines": lines,
+        "declaration": declaration,
+        "grounds": grounds,
+        "grounds_applying": [g for g in grounds if g["applies"]],
+        "documents": documents,
+        "categories": categories,
+        "turnover_rows": turnover_rows,
+        "missing": services.missing_items(company=company, categories=categories) if pending else {},
+        "history": timeline("application", application.id),
+        "days_left": days_left(application.decision_due) if pending else None,
+        "can_act": can_act(request.user),
+        "can_decide": pending,
+        "can_request_info": pending,
+        "can_extend": pending and not application.extended,
+        "decision_form": decision_form or DecisionForm(lines=lines),
+        "info_form": info_form or InfoRequestForm(),
+        "extend_form": extend_form or ExtendForm(),
+    }
+
+
+@require_GET
+@staff_required
+def application_review(request, application_id):
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    return render(request, "console/application_review.html", _review_context(request, application))
+
+
+def _already_decided_message(request, application_id):
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    if application.status == ApplicationStatus.DECIDED:
+        who = application.decided_by or _("un autre agent")
+        when = formats.date_format(timezone.localtime(application.decided_at), "DATETIME_FORMAT") \
+            if application.decided_at else ""
+        messages.warning(request, _("Cette candidature a déjà été décidée par %(who)s le %(when)s. "
+                                    "La décision enregistrée est affichée ci-dessous.") % {"who": who, "when": when})
+
+
+def _refused_decision_message(request, application_id, exc=None):
+    """A decision refused because of the state: if a colleague decided first, say who and when."""
+    current = selectors.application_get(user=request.user, application_id=application_id)
+    if current.status == ApplicationStatus.DECIDED:
+        who = current.decided_by or _("un autre agent")
+        when = (formats.date_format(timezone.localtime(current.decided_at), "d/m/Y H:i")
+                if current.decided_at else "")
+        messages.warning(request, _("Cette candidature a déjà été décidée par %(who)s le %(when)s. "
+                                    "La décision enregistrée est affichée ci-dessous.") % {"who": who, "when": when})
+    else:
+        detail = exc.detail if exc is not None else _("Cette candidature n'est pas en attente de décision.")
+        messages.error(request, f"{detail} " + _("État actuel : %(state)s.") % {"state": state_label(current.status)})
+
+
+@require_POST
+@staff_required
+def application_decide(request, application_id):
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    back = redirect("console:application_review", application_id=application.id)
+    if not buyer_or_message(request):
+        return back
+    if application.status != ApplicationStatus.SUBMITTED:
+        _refused_decision_message(request, application.id)
+        return back
+    form = DecisionForm(request.POST, lines=application.lines.all())
+    if form.is_valid():
+        try:
+            services.application_decide(actor=request.user, application=application, decisions=form.decisions())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+        except (InvalidTransition, Conflict) as exc:  # a colleague decided between our read and our lock
+            _refused_decision_message(request, application.id, exc)
+            return back
+        except NotAllowed as exc:
+            messages.error(request, exc.detail)
+            return back
+        else:
+            messages.success(request, _("La décision est enregistrée et l'entreprise en est informée."))
+            return back
+    return render(request, "console/application_review.html",
+                  _review_context(request, application, decision_form=form), status=400)
+
+
+@require_POST
+@staff_required
+def application_request_info(request, application_id):
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    back = redirect("console:application_review", application_id=application.id)
+    if not buyer_or_message(request):
+        return back
+    form = InfoRequestForm(request.POST)
+    if form.is_valid():
+        outcome, _result = call_service(request, services.application_request_info, form=form,
+                                        application=application, message=form.cleaned_data["message"])
+        if outcome == OK:
+            messages.success(request, _("La demande de compléments est envoyée ; la candidature revient à l'entreprise."))
+        if outcome != INVALID:
+            return back
+    return render(request, "console/application_review.html",
+                  _review_context(request, application, info_form=form), status=400)
+
+
+@require_POST
+@staff_required
+def application_extend(request, application_id):
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    back = redirect("console:application_review", application_id=application.id)
+    if not buyer_or_message(request):
+        return back
+    form = ExtendForm(request.POST)
+    if form.is_valid():
+        outcome, result = call_service(request, services.application_extend, form=form, application=application,
+                                       reason=form.cleaned_data["reason"])
+        if outcome == OK:
+            messages.success(request, _("Le délai de décision est prolongé jusqu'au %(date)s.")
+                             % {"date": formats.date_format(result.decision_due, "SHORT_DATE_FORMAT")})
+        if outcome != INVALID:
+            return back
+    return render(request, "console/application_review.html",
+                  _review_context(request, application, extend_form=form), status=400)
+
+
+# --- directory and company pages ---------------------------------------------------------------------------
+
+def _expiry_badge(day, today):
+    if day is None:
+        return None
+    if day < today:
+        return EvidenceStatus.EXPIRED
+    if (day - today).days <= 30:
+        return EvidenceStatus.EXPIRING
+    return EvidenceStatus.VALID
+
+
+@require_GET
+@staff_required
+def directory(request):
+    form = DirectoryFilterForm(request.GET or None, category_choices=_category_choices())
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.supplier_directory(
+        category_id=filters.get("category") or None,
+        territory=(filters.get("territory") or "").strip().upper() or None,
+        admission_status=filters.get("admission_status") or None,
+        expiring_within_days=filters.get("expiring_within"),
+        search=(filters.get("q") or "").strip() or None,
+    )
+    page, query = paginate(request, qs, DIRECTORY_PAGE_SIZE)
+    today = timezone.localdate()
+    rows = [{"company": c, "expiry_status": _expiry_badge(c.next_expiry, today)} for c in page.object_list]
+    return render(request, "console/directory.html", {"form": form, "page": page, "query": query, "rows": rows,
+                                                      "can_act": can_act(request.user)})
+
+
+def _company_context(request, company):
+    documents = list(selectors.documents_for_company(company))
+    for document in documents:
+        document.url = document_url(document)
+    return {
+        "company": company,
+        "admissions": selectors.admissions_list(company_id=company.id),
+        "documents": documents,
+        "declarations": selectors.declaration_versions(company),
+        "applications": selectors.applications_for_user(request.user, company_id=company.id),
+        "members": selectors.company_members(company),
+        "can_act": can_act(request.user),
+        "reason_form": ReasonForm(),
+    }
+
+
+@require_GET
+@staff_required
+def company_detail(request, company_id):
+    company = selectors.company_get(user=request.user, company_id=company_id)
+    return render(request, "console/company_detail.html", _company_context(request, company))
+
+
+# --- admissions -----------------------------------------------------------------------------------------------
+
+@require_GET
+@staff_required
+def admissions(request):
+    form = AdmissionFilterForm(request.GET or None, category_choices=_category_choices())
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.admissions_list(category_id=filters.get("category") or None, status=filters.get("status") or None)
+    page, query = paginate(request, qs, ADMISSIONS_PAGE_SIZE)
+    return render(request, "console/admissions.html", {
+        "form": form, "page": page, "query": query, "can_act": can_act(request.user),
+    })
+
+
+ADMISSION_ACTIONS = {
+    "suspendre": (services.admission_suspend, gettext_lazy("L'admission est suspendue.")),
+    "reintegrer": (services.admission_reinstate, gettext_lazy("L'admission est rétablie.")),
+    "exclure": (services.admission_exclude, gettext_lazy("L'entreprise est exclue de la catégorie.")),
+}
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@require_POST
+@staff_required
+def admission_action(request, admission_id, action):
+    admission = _admission_or_404(admission_id)
+    back = _safe_next(request, reverse("console:admissions"))
+    if action not in ADMISSION_ACTIONS:
+        messages.error(request, _("Action inconnue."))
+        return redirect(back)
+    if not buyer_or_message(request):
+        return redirect(back)
+    service, success = ADMISSION_ACTIONS[action]
+    outcome, _result = call_service(request, service, admission=admission, reason=request.POST.get("reason", ""))
+    if outcome == OK:
+        messages.success(request, f"{success} ({admission.company.name}, {admission.category.code})")
+    return redirect(back)
+
+
+def _admission_or_404(admission_id) -> Admission:
+    from django.http import Http404
+
+    qs = selectors.admissions_list()
+    try:
+        return qs.get(id=admission_id)
+    except (Admission.DoesNotExist, ValueError):
+        raise Http404(_("Admission introuvable"))
+
