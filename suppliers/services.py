@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -201,7 +202,7 @@ def company_invite(*, actor, company: Company, email: str, role: str = Membershi
 def invitation_accept(*, actor, invitation_id) -> Membership:
     try:
         invitation = CompanyInvitation.objects.select_for_update().get(id=invitation_id, accepted_at=None)
-    except (CompanyInvitation.DoesNotExist, ValueError, TypeError):
+    except (CompanyInvitation.DoesNotExist, ValueError, TypeError, DjangoValidationError):  # malformed id too
         raise ValidationFailed({"invitation": ["Cette invitation n'existe pas ou a déjà été utilisée."]})
     if invitation.email.lower() != actor.email.lower():
         raise NotAllowed("Cette invitation a été envoyée à une autre adresse e-mail.")
