@@ -1,0 +1,105 @@
+"""Django admin, for superusers only (a last-resort view of the data, not a working tool).
+
+State changes never happen here: every workflow field is read-only and records with a state cannot be
+added or deleted (the console and the services do that, with their rules and the audit trail). The
+audit log and the mail log are view-only.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from procurement.accounts.models import User
+
+from .models import AuditEntry, Category, DynamicPurchasingSystem, OutboundEmail
+
+
+def _superuser_only(request) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_superuser)
+
+
+admin.site.has_permission = _superuser_only
+admin.site.site_header = _("SAD Rénovation — administration technique")
+admin.site.site_title = _("Administration SAD")
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Nothing can be added, changed or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NoCreateNoDeleteAdmin(admin.ModelAdmin):
+    """Records are created and removed by the services only; plain descriptive fields may be corrected."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    extra = 0
+    fields = ("code", "name", "trade", "territories", "max_contract_value", "min_turnover", "required_evidence")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DynamicPurchasingSystem)
+class DynamicPurchasingSystemAdmin(NoCreateNoDeleteAdmin):
+    list_display = ("reference", "title", "status", "published_at", "valid_until")
+    list_filter = ("status",)
+    search_fields = ("reference", "title")
+    readonly_fields = ("reference", "status", "valid_until", "initial_decision_days", "published_at",
+                       "first_window_ends_at", "first_invitation_at", "closed_at", "created_by", "created_at")
+    fields = ("reference", "title", "description", "cpv_codes", *readonly_fields[1:])
+    inlines = [CategoryInline]
+
+
+@admin.register(Category)
+class CategoryAdmin(ViewOnlyAdmin):
+    list_display = ("code", "name", "dps", "trade", "max_contract_value", "min_turnover")
+    list_filter = ("trade", "dps")
+    search_fields = ("code", "name")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ViewOnlyAdmin):
+    list_display = ("id", "at", "actor_label", "object_type", "object_id", "action", "from_state", "to_state")
+    list_filter = ("object_type", "action")
+    search_fields = ("object_id", "actor_label", "reason")
+    date_hierarchy = "at"
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ViewOnlyAdmin):
+    list_display = ("id", "to", "subject", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("to", "subject", "key")
+
+
+@admin.register(User)
+class UserAdmin(NoCreateNoDeleteAdmin):
+    """Accounts are created by registration or ``manage.py create_staff``; here only names, activity and
+    roles (groups) can be corrected. Passwords are never shown nor set here."""
+
+    list_display = ("email", "first_name", "last_name", "is_active", "email_verified_at", "is_superuser")
+    list_filter = ("is_active", "is_superuser", "groups")
+    search_fields = ("email", "first_name", "last_name")
+    fields = ("email", "first_name", "last_name", "is_active", "groups", "email_verified_at", "last_login",
+              "date_joined", "is_staff", "is_superuser")
+    readonly_fields = ("email", "email_verified_at", "last_login", "date_joined", "is_staff", "is_superuser")
+    filter_horizontal = ("groups",)
