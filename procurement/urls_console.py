@@ -19,6 +19,7 @@ urlpatterns = [
          name="application_extend"),
     path("fournisseurs/", supplier_views.directory, name="directory"),
     path("fournisseurs/<uuid:company_id>/", supplier_views.company_detail, name="company_detail"),
+    path("justificatifs/<uuid:document_id>/apercu/", supplier_views.document_preview, name="document_preview"),
     path("admissions/", supplier_views.admissions, name="admissions"),
     path("admissions/<uuid:admission_id>/<slug:action>/", supplier_views.admission_action, name="admission_action"),
     path("sad/", views.dps_list, name="dps_list"),

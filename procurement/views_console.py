@@ -26,6 +26,7 @@ from suppliers.models import (
     ApplicationStatus,
     CategoryDecision,
     DeclarationRenewal,
+    EvidenceKind,
     RenewalStatus,
 )
 from suppliers.services import declaration_renewals_request
@@ -223,10 +224,14 @@ def _dps_context(request, dps, *, category_form=None, terminate_form=None, renew
     for admission in admitted:
         companies.setdefault(admission.company_id, admission.company)
     company_choices = [(str(c.id), f"{c.name} ({c.identifier})") for c in companies.values()]
+    categories = list(dps.categories.all())
+    kinds = dict(EvidenceKind.choices)
+    for category in categories:
+        category.evidence_labels = [str(kinds.get(k, k)) for k in category.required_evidence]
     renewals = DeclarationRenewal.objects.filter(dps=dps).select_related("company").order_by("-requested_at")
     return {
         "dps": dps,
-        "categories": list(dps.categories.all()),
+        "categories": categories,
         "category_form": category_form or CategoryForm(),
         "terminate_form": terminate_form or ReasonForm(),
         "renewal_form": renewal_form or RenewalRequestForm(company_choices=company_choices),

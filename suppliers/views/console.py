@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -56,6 +57,25 @@ def document_url(document) -> str:
         return f"/portail/documents/{document.id}/telecharger/"
 
 
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}  # what evidence_files accepts after sniffing
+
+
+@require_GET
+@staff_required
+def document_preview(request, document_id):
+    """The evidence file shown inline in the review page's viewer (the portal's download forces an attachment)."""
+    document = selectors.document_get(user=request.user, document_id=document_id)
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404(_("Fichier introuvable"))
+    inline = document.content_type in INLINE_TYPES
+    response = FileResponse(handle, as_attachment=not inline, filename=document.filename,
+                            content_type=document.content_type if inline else "application/octet-stream")
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
 def _category_choices():
     categories = Category.objects.select_related("dps").order_by("dps__reference", "code")
     return [(str(c.id), f"{c.dps.reference} · {c.code} — {c.name}") for c in categories]
@@ -101,6 +121,7 @@ def _review_context(request, application, *, decision_form=None, info_form=None,
     documents = list(selectors.documents_for_company(company))
     for document in documents:
         document.url = document_url(document)
+        document.preview_url = reverse("console:document_preview", args=[document.id])
     categories, turnover_rows = _turnover_table(company, lines)
     grounds = []
     if declaration:
@@ -330,8 +351,6 @@ def admission_action(request, admission_id, action):
 
 
 def _admission_or_404(admission_id) -> Admission:
-    from django.http import Http404
-
     qs = selectors.admissions_list()
     try:
         return qs.get(id=admission_id)

@@ -444,3 +444,16 @@ def test_unknown_admission_action_is_a_message(client, buyer, dps):
     response = client.post(reverse("console:admission_action", args=[admission.id, "supprimer"]), {"reason": "x"})
     assert response.status_code == 302
     assert Application.objects.count() == 1
+
+
+def test_document_preview_is_inline_for_staff_only(client, evaluator, application):
+    document = application.company.documents.first()
+    url = reverse("console:document_preview", args=[document.id])
+    client.force_login(evaluator)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    client.force_login(application.company.memberships.get().user)
+    assert client.get(url).status_code == 403
