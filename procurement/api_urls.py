@@ -15,7 +15,7 @@ urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="auth-token"),
     path("me/", api.MeView.as_view(), name="me"),
     # companies, declarations, evidence
-    path("companies/", suppliers_api.CompanyCreateView.as_view(), name="company-list"),
+    path("companies/", suppliers_api.CompanyListView.as_view(), name="company-list"),
     path("companies/<str:id>/", suppliers_api.CompanyDetailView.as_view(), name="company-detail"),
     path("companies/<str:id>/declaration/", suppliers_api.DeclarationView.as_view(), name="company-declaration"),
     path("companies/<str:id>/documents/", suppliers_api.CompanyDocumentsView.as_view(), name="company-documents"),

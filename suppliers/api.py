@@ -28,7 +28,16 @@ from .selectors import dps_get
 # --- companies ----------------------------------------------------------------------------------------
 
 
-class CompanyCreateView(APIView):
+class CompanyListView(generics.ListAPIView):
+    serializer_class = s.CompanySerializer
+
+    def get_queryset(self):
+        return selectors.companies_for_user(self.request.user).order_by("name", "id")
+
+    @extend_schema(tags=["companies"], summary="Companies: a supplier's own, or all of them for staff")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(request=s.CompanyWriteSerializer, responses=responses({201: s.CompanySerializer}, 400, 401, 403, 409),
                    tags=["companies"], summary="Register a company; the caller becomes its administrator")
     def post(self, request):

@@ -282,3 +282,37 @@ def test_bad_list_filters_are_400(world):
     problem(world.client("buyer").get("/api/v1/applications/?dps=abc"), 400)
     problem(world.client("buyer").get("/api/v1/admissions/?category=abc"), 400)
     problem(world.client("buyer").get("/api/v1/audit/?object_type=foo"), 400)
+
+
+# --- audit ---------------------------------------------------------------------------------------------------------------
+
+
+def test_audit_verify_reports_the_first_tampered_entry(world):
+    from procurement.models import AuditEntry
+
+    client = world.client("evaluator")
+    body = client.get("/api/v1/audit/verify/").json()
+    assert body == {"valid": True, "entries": AuditEntry.objects.count()}
+    victim = AuditEntry.objects.filter(object_type="application").order_by("id").first()
+    AuditEntry.objects.filter(pk=victim.pk).update(reason="réécrit")  # bypasses the append-only save()
+    body = client.get("/api/v1/audit/verify/").json()
+    assert body == {"valid": False, "entries": AuditEntry.objects.count(), "first_broken": victim.id}
+
+
+def test_audit_requires_object_type_and_id(world):
+    body = problem(world.client("buyer").get("/api/v1/audit/"), 400)
+    assert set(body["errors"]) == {"object_type", "object_id"}
+    empty = world.client("buyer").get("/api/v1/audit/?object_type=bid&object_id=unknown").json()
+    assert empty["count"] == 0
+
+
+# --- browser sessions -------------------------------------------------------------------------------------------------------
+
+
+def test_session_authentication_enforces_csrf(world):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.buyer)
+    assert client.get("/api/v1/me/").status_code == 200
+    body = problem(client.post("/api/v1/dps/", {"reference": "X", "title": "Y", "valid_until": "2030-01-01"},
+                               format="json"), 403)
+    assert "CSRF" in body["detail"]

@@ -123,3 +123,10 @@ def test_draft_dps_hidden_from_non_staff(world):
     assert APIClient().get(f"/api/v1/dps/{draft.id}/").status_code == 404
     assert world.client("member").get(f"/api/v1/dps/{draft.id}/").status_code == 404
     assert str(draft.id) in {d["id"] for d in world.client("evaluator").get("/api/v1/dps/").json()["results"]}
+
+
+def test_companies_list_shows_a_supplier_only_its_own(world):
+    own = world.client("member").get("/api/v1/companies/").json()
+    assert [c["id"] for c in own["results"]] == [str(world.company.id)]
+    everyone = world.client("approver").get("/api/v1/companies/").json()
+    assert {c["id"] for c in everyone["results"]} == {str(world.company.id), str(world.other_company.id)}

@@ -103,6 +103,8 @@ CASES = {
                                                                    "city": "Beauvais", "country": "FR"},
         "turnovers": [{"year": today.year - 1, "amount": "800000.00"}]}),
         {A: 401, M: 201, O: 201, B: 403, E: 403, P: 403}),
+    "companies GET": (lambda w: ("get", "/api/v1/companies/", None),
+                      {A: 401, M: 200, O: 200, B: 200, E: 200, P: 200}),
     "companies/{id} GET": (lambda w: ("get", f"/api/v1/companies/{w.company.id}/", None),
                            {A: 401, M: 200, O: 404, B: 200, E: 200, P: 200}),
     "companies/{id} PATCH": (lambda w: ("patch", f"/api/v1/companies/{w.company.id}/", {"name": "Nouveau nom"}),
