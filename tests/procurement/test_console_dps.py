@@ -5,13 +5,20 @@ import datetime as dt
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from procurement.models import AuditEntry, Category, DPSStatus, DynamicPurchasingSystem
 from suppliers.models import DeclarationRenewal
 from tests.factories import CategoryFactory, DPSFactory, StaffFactory, UserFactory, admitted_company
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_french():
+    """The console is French first; pin it so a language left active by another test cannot leak in."""
+    with translation.override("fr"):
+        yield
 
 
 def messages_of(response) -> list[str]:

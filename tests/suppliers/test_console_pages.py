@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from procurement.models import AuditEntry
 from suppliers.models import Admission, Application, ApplicationStatus, CategoryDecision, EvidenceKind
@@ -21,6 +21,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_french():
+    """The console is French first; pin it so a language left active by another test cannot leak in."""
+    with translation.override("fr"):
+        yield
 
 
 def messages_of(response) -> list[str]:
@@ -457,3 +464,33 @@ def test_document_preview_is_inline_for_staff_only(client, evaluator, applicatio
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     client.force_login(application.company.memberships.get().user)
     assert client.get(url).status_code == 403
+
+
+def test_dashboard_is_paginated(client, buyer, dps, monkeypatch):
+    from procurement import views_console
+
+    monkeypatch.setattr(views_console, "QUEUE_PAGE_SIZE", 1)
+    first = submitted_application(dps=dps, categories=list(dps.categories.all()))
+    second = submitted_application(dps=dps, categories=[CategoryFactory(dps=dps, actor=buyer)])
+    client.force_login(buyer)
+    page1 = client.get(reverse("console:dashboard"))
+    page2 = client.get(reverse("console:dashboard"), {"page": "2"})
+    names = {page1.context["rows"][0]["application"].id, page2.context["rows"][0]["application"].id}
+    assert names == {first.id, second.id}
+    assert 'href="?page=2"' in page1.content.decode()
+    assert client.get(reverse("console:dashboard"), {"page": "abc"}).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["console:applications", "console:admissions"])
+def test_list_query_count_does_not_grow(client, buyer, dps, name, django_assert_max_num_queries):
+    client.force_login(buyer)
+    admitted_company(dps.categories.get())
+    client.get(reverse(name))
+    with django_assert_max_num_queries(10) as one:
+        client.get(reverse(name))
+    for _ in range(3):
+        admitted_company(CategoryFactory(dps=dps, actor=buyer))
+    with django_assert_max_num_queries(10) as four:
+        response = client.get(reverse(name))
+    assert len(response.context["page"].object_list) == 4
+    assert len(four.captured_queries) == len(one.captured_queries)
