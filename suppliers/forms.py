@@ -6,6 +6,8 @@ the matching fields with ``add_service_errors``.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -48,6 +50,15 @@ def _date_field(label, required=True, help_text=""):
                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
+def _plain_amount(value):
+    """2500000.00 → 2500000 for display; other values unchanged."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
+
+
 def turnover_years() -> list[int]:
     """The last closed financial years, most recent first."""
     last = timezone.localdate().year - 1
@@ -58,7 +69,7 @@ class TurnoverFieldsMixin:
     """Three optional amount fields ``turnover_<year>``; ``turnovers()`` gives the service's list."""
 
     def _add_turnover_fields(self, initial_turnovers=None):
-        known = {int(t["year"]): t["amount"] for t in (initial_turnovers or []) if "year" in t}
+        known = {int(t["year"]): _plain_amount(t.get("amount")) for t in (initial_turnovers or []) if "year" in t}
         for year in turnover_years():
             self.fields[f"turnover_{year}"] = forms.DecimalField(
                 label=_("Chiffre d'affaires %(year)s (€ HT)") % {"year": year}, required=False, min_value=0,
@@ -154,8 +165,7 @@ class DeclarationForm(TurnoverFieldsMixin, forms.Form):
     signatory = forms.CharField(label=_("Nom et qualité du signataire"), max_length=255,
                                 help_text=_("Par exemple : Jeanne Martin, gérante."))
     sworn = forms.BooleanField(
-        label=_("Je certifie sur l'honneur l'exactitude des informations ci-dessus et que l'entreprise "
-                "n'entre dans aucun cas d'exclusion auquel j'ai répondu « non »."),
+        label=_("Je certifie sur l'honneur l'exactitude et la sincérité des informations de cette déclaration."),
         required=True, error_messages={"required": _("Vous devez certifier sur l'honneur l'exactitude de la déclaration.")},
     )
 

@@ -22,6 +22,7 @@ from procurement.models import DPSStatus
 from suppliers import selectors, services
 from suppliers.evidence_files import human_size
 from suppliers.forms import (
+    COUNTRIES,
     ApplyForm,
     CompanyForm,
     DeclarationForm,
@@ -106,6 +107,7 @@ def company_detail(request, company_id):
         "is_admin": _is_admin(request.user, company),
         "invite_form": InviteForm(),
         "declaration": selectors.declaration_current(company),
+        "country_name": dict(COUNTRIES).get(company.country, company.country),
     })
 
 
