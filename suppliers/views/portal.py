@@ -66,6 +66,8 @@ def _company_nav(company, active: str) -> dict:
 
 @login_required
 def dashboard(request):
+    if request.user.is_procurement_staff:
+        return redirect("/console/")
     memberships = selectors.memberships_for_user(request.user).prefetch_related(
         Prefetch("company__declarations", queryset=Declaration.objects.order_by("-version"), to_attr="versions"),
         Prefetch("company__documents", queryset=EvidenceDocument.objects.order_by("kind", "-issued_on"),

@@ -27,6 +27,7 @@ from tests.factories import (
     DeclarationFactory,
     DPSFactory,
     EvidenceDocumentFactory,
+    StaffFactory,
     UserFactory,
     company_owner,
     ready_company,
@@ -147,7 +148,7 @@ def test_dashboard_query_count_does_not_grow_with_rows(client, django_assert_max
         _add_rows(user, company, dps, 4)
         application_create(actor=user, dps=dps, company=company, category_ids=[dps.categories.first().id])
     client.force_login(user)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("portal:dashboard"))
     assert response.status_code == 200
     assert response.content.decode().count("Extrait Kbis") >= 3
@@ -157,7 +158,7 @@ def test_documents_query_count_does_not_grow_with_rows(owner_client, django_asse
     for index in range(8):
         EvidenceDocumentFactory(company=owner_client.company, actor=owner_client.user,
                                 kind=list(EvidenceKind)[index % len(EvidenceKind)])
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(5):
         response = owner_client.get(reverse("portal:documents", args=[owner_client.company.id]))
     assert response.status_code == 200
     assert response.content.decode().count("/telecharger/") == 9
@@ -405,3 +406,8 @@ def test_language_switch_to_english(client):
     assert 'lang="en"' in page
     assert "How does it work? Three steps" in page
     assert "Create an account" in page
+
+
+def test_staff_on_the_portal_dashboard_go_to_the_console(client):
+    client.force_login(StaffFactory(roles=["buyer"]))
+    assert client.get(reverse("portal:dashboard"))["Location"] == "/console/"
