@@ -200,13 +200,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Deadline jobs are cheap indexed queries: run them every minute so that a deadline is acted upon
+# within a minute of passing (and right after a clock change), not hours later.
+SCHEDULE_SECONDS = _env_or_die(env.float, "SCHEDULE_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
-    "retry-unsent-emails": {"task": "procurement.tasks.retry_unsent_emails", "schedule": 600.0},
-    "dps-close-expired": {"task": "procurement.tasks.dps_close_expired", "schedule": 3600.0},
-    "evidence-expiry-reminders": {"task": "suppliers.tasks.evidence_expiry_reminders", "schedule": 3600.0 * 6},
+    "retry-unsent-emails": {"task": "procurement.tasks.retry_unsent_emails", "schedule": 300.0},
+    "dps-close-expired": {"task": "procurement.tasks.dps_close_expired", "schedule": SCHEDULE_SECONDS},
+    "evidence-expiry-reminders": {"task": "suppliers.tasks.evidence_expiry_reminders", "schedule": SCHEDULE_SECONDS},
     "declaration-renewals-suspend-overdue": {
         "task": "suppliers.tasks.declaration_renewals_suspend_overdue",
-        "schedule": 900.0,
+        "schedule": SCHEDULE_SECONDS,
     },
 }
 
