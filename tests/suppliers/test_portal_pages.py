@@ -21,6 +21,7 @@ from suppliers.models import (
 )
 from suppliers.services import application_create, application_request_info, company_invite
 from tests.factories import (
+    DEFAULT_PASSWORD,
     TINY_PDF,
     CategoryFactory,
     CompanyFactory,
@@ -411,3 +412,42 @@ def test_language_switch_to_english(client):
 def test_staff_on_the_portal_dashboard_go_to_the_console(client):
     client.force_login(StaffFactory(roles=["buyer"]))
     assert client.get(reverse("portal:dashboard"))["Location"] == "/console/"
+
+
+# --- account pages --------------------------------------------------------------------------------
+
+def test_register_pages_render(client, mailoutbox):
+    assert client.get(reverse("accounts:register")).status_code == 200
+    response = client.post(reverse("accounts:register"), {
+        "first_name": "Jeanne", "last_name": "Martin", "email": "jeanne@example.fr", "password": "Toiture-2026-isolee"})
+    assert response.status_code == 200
+    assert "jeanne@example.fr" in response.content.decode()
+    assert "Vérifiez votre adresse e-mail" in response.content.decode()
+    response = client.post(reverse("accounts:register"), {
+        "first_name": "Jeanne", "last_name": "Martin", "email": "jeanne@example.fr", "password": "123"})
+    assert response.context["form"].errors["email"] and response.context["form"].errors["password"]
+
+
+def test_verify_failed_and_login_pages(client):
+    response = client.get(reverse("accounts:verify", args=["pas-un-jeton"]))
+    assert response.status_code == 400
+    assert "n&#x27;est pas valide" in response.content.decode()
+    assert client.get(reverse("accounts:login")).status_code == 200
+    UserFactory(email="nonverifie@example.fr", unverified=True)
+    response = client.post(reverse("accounts:login"), {"username": "nonverifie@example.fr", "password": DEFAULT_PASSWORD})
+    assert "pas encore vérifiée" in response.content.decode()
+
+
+def test_password_reset_mail_and_pages(client, mailoutbox):
+    UserFactory(email="oubli@example.fr")
+    response = client.post(reverse("accounts:password_reset"), {"email": "oubli@example.fr"})
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert client.get(response["Location"]).status_code == 200
+    mail = mailoutbox[-1]
+    assert mail.subject == "Réinitialisation de votre mot de passe — SAD Rénovation"
+    link = next(line for line in mail.body.splitlines() if "/accounts/reset/" in line)
+    response = client.get(link.split("testserver", 1)[1], follow=True)
+    assert response.status_code == 200 and response.context["validlink"]
+    response = client.post(response.redirect_chain[-1][0], {"new_password1": "Menuiserie-2026-neuve",
+                                                            "new_password2": "Menuiserie-2026-neuve"}, follow=True)
+    assert "Votre mot de passe est modifié" in response.content.decode()
