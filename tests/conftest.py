@@ -197,6 +197,15 @@ def _services_from_markers(request):
 
 
 @pytest.fixture(autouse=True)
+def _french_after_each_test():
+    """A request in English leaves English active in the thread: put French back for the next test."""
+    yield
+    from django.utils import translation
+
+    translation.activate("fr")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -11,6 +11,10 @@ class RegisterForm(forms.Form):
                                help_text=_("Au moins 8 caractères, pas uniquement des chiffres."))
 
 
+class ResendVerificationForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse e-mail du compte"))
+
+
 class EmailLoginForm(AuthenticationForm):
     username = forms.EmailField(label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autofocus": True}))
 

@@ -57,6 +57,7 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     return user
 
 
+@transaction.atomic
 def user_resend_verification(*, user: User) -> None:
     if user.is_verified:
         return

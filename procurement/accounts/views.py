@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 from procurement.errors import ValidationFailed
 
 from . import services
-from .forms import EmailLoginForm, RegisterForm
+from .forms import EmailLoginForm, RegisterForm, ResendVerificationForm
+from .models import User
 
 
 @require_http_methods(["GET", "POST"])
@@ -35,6 +36,19 @@ def verify(request, token):
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, _("Votre adresse e-mail est vérifiée. Bienvenue !"))
     return redirect("home")
+
+
+@require_http_methods(["GET", "POST"])
+def resend_verification(request):
+    """Send a fresh verification link. The answer is the same whether or not the account exists,
+    so the page cannot be used to find out who is registered."""
+    form = ResendVerificationForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if user is not None:
+            services.user_resend_verification(user=user)
+        return render(request, "accounts/register_done.html", {"email": form.cleaned_data["email"]})
+    return render(request, "accounts/resend_verification.html", {"form": form})
 
 
 class LoginView(auth_views.LoginView):
