@@ -11,7 +11,7 @@ def storage_and_mail(app_configs, **kwargs):
         problems.append(
             Warning("Mails are printed to the console.", hint="Set EMAIL_URL=smtp://… in production.", id="sad.W001")
         )
-    if not settings.DEBUG and not settings.CELERY_BROKER_URL:
+    if not settings.DEBUG and settings.CELERY_TASK_ALWAYS_EAGER:
         problems.append(
             Warning("Tasks run in-process.", hint="Set CELERY_BROKER_URL=redis://… in production.", id="sad.W002")
         )

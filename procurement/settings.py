@@ -191,9 +191,9 @@ DEFAULT_FROM_EMAIL = _env_or_die(env.str, "DEFAULT_FROM_EMAIL", default="SAD Ré
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = _env_or_die(env.str, "CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = _env_or_die(env.str, "CELERY_BROKER_URL", default="") or "memory://"
 # Without a broker, tasks run in-process (still after commit, see procurement.tasks_runtime).
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = _env_or_die(env.str, "CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
@@ -266,4 +266,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _env_or_die(env.str, "LOG_LEVEL", default="INFO")},
+    # In-process tasks still build a (never connected) producer: kombu's "no hostname" notice is noise.
+    "loggers": {"kombu.connection": {"level": "ERROR" if CELERY_TASK_ALWAYS_EAGER else "WARNING"}},
 }
