@@ -13,7 +13,8 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from .models import EmailStatus, OutboundEmail
@@ -25,9 +26,10 @@ def notify(*, key: str, to: str, template: str, context: dict, language: str = "
     """Store a mail rendered from ``templates/emails/<template>.txt`` and send it after commit.
 
     The first line of the rendered template is the subject. A second call with the same key is a no-op.
+    Mails are plain text: nothing is HTML-escaped (a name like « l'Oise » stays as typed).
     """
     with translation.override(language):
-        rendered = render_to_string(f"emails/{template}.txt", {"site_url": settings.SITE_URL, **context})
+        rendered = render_text(f"emails/{template}.txt", {"site_url": settings.SITE_URL, **context})
     subject, _, body = rendered.strip().partition("\n")
     try:
         with transaction.atomic():
@@ -36,6 +38,11 @@ def notify(*, key: str, to: str, template: str, context: dict, language: str = "
         return None
     transaction.on_commit(lambda: enqueue(mail.id))
     return mail
+
+
+def render_text(template_name: str, context: dict) -> str:
+    """Render a plain-text template without HTML autoescaping."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
 def enqueue(mail_id: int) -> None:

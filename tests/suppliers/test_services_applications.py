@@ -351,3 +351,19 @@ def test_declaration_factory_needs_membership():
     with pytest.raises(NotAllowed):
         DeclarationFactory(company=company, actor=UserFactory())
     assert AuditEntry.objects.filter(object_type="application").count() == 0
+
+
+def test_mails_are_plain_text_without_html_escaping(django_capture_on_commit_callbacks, mailoutbox):
+    """An apostrophe or an ampersand in a name reaches the mail as typed, not as an HTML entity."""
+    dps = DPSFactory(published=True, title="Rénovation d'Oise & Somme")
+    category = CategoryFactory(dps=dps, code="ITE-60", name="Isolation par l'extérieur")
+    company, user = ready_company([category])
+    company.name = "L'Atelier & Fils"
+    company.save(update_fields=["name"])
+    application = application_create(actor=user, dps=dps, company=company, category_ids=[category.id])
+    with django_capture_on_commit_callbacks(execute=True):
+        application_submit(actor=user, application=application)
+
+    body = mailoutbox[0].body
+    assert "Isolation par l'extérieur" in body and "L'Atelier & Fils" in body and "d'Oise & Somme" in body
+    assert "&#x27;" not in body and "&amp;" not in body
