@@ -195,6 +195,13 @@ class Command(BaseCommand):
             Application.objects.bulk_create(applications, batch_size=BATCH)
             ApplicationCategory.objects.bulk_create(lines, batch_size=BATCH)
             Admission.objects.bulk_create(admissions, batch_size=BATCH)
+        if connection.vendor == "postgresql":
+            # Fresh statistics, as autovacuum would have them in production: with the stale estimates of a
+            # just bulk-loaded table the planner overestimates costs and pays for JIT compilation.
+            with connection.cursor() as cursor:
+                for model in (Company, EvidenceDocument, Membership, User, Application, ApplicationCategory,
+                              Admission, Category):
+                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
         self.stdout.write(
             f"{len(companies)} entreprises, {len(users)} comptes, {len(documents)} justificatifs, "
             f"{len(applications)} candidatures, {len(admissions)} admissions, {len(categories)} catégories.")
