@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from procurement import audit, calendar
@@ -622,10 +623,12 @@ def evidence_expiry_reminders() -> int:
     for days, field in ((30, "reminded_30_at"), (7, "reminded_7_at")):
         horizon = today + dt.timedelta(days=days)
         due = EvidenceDocument.objects.filter(valid_until__gte=today, valid_until__lte=horizon, **{f"{field}__isnull": True})
+        if days == 30:  # within the last 7 days only the 7-day reminder goes: never two mails at once
+            due = due.filter(valid_until__gt=today + dt.timedelta(days=7))
         for doc in due.select_related("company"):
-            # A newer document of the same kind that stays valid longer makes the reminder pointless.
-            if EvidenceDocument.objects.filter(company_id=doc.company_id, kind=doc.kind,
-                                               valid_until__gt=horizon).exists():
+            # A newer document of the same kind that stays valid longer (or has no end) makes the reminder pointless.
+            if EvidenceDocument.objects.filter(Q(valid_until__gt=horizon) | Q(valid_until__isnull=True),
+                                               company_id=doc.company_id, kind=doc.kind).exists():
                 EvidenceDocument.objects.filter(pk=doc.pk).update(**{field: timezone.now()})
                 continue
             with transaction.atomic():

@@ -198,3 +198,21 @@ def test_reminder_task_sends_once_per_member(expiring_document, django_capture_o
             assert tasks.evidence_expiry_reminders.delay().get() == 0
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         [company_owner(expiring_document.company).email, colleague.email])
+
+
+def test_replacement_without_expiry_date_silences_the_reminder(
+        expiring_document, django_capture_on_commit_callbacks, mailoutbox):
+    with at(2026, 6, 20, 10):
+        EvidenceDocumentFactory(company=expiring_document.company, kind="liability_insurance", valid_until=None)
+    assert run_reminders(django_capture_on_commit_callbacks, 2026, 7, 1, 8) == 0
+    assert mailoutbox == []
+
+
+def test_document_found_inside_the_last_week_gets_one_mail_not_two(django_capture_on_commit_callbacks, mailoutbox):
+    with at(2026, 7, 20, 10):
+        EvidenceDocumentFactory(kind="liability_insurance", valid_until=dt.date(2026, 7, 25))
+    assert run_reminders(django_capture_on_commit_callbacks, 2026, 7, 20, 11) == 1
+    assert run_reminders(django_capture_on_commit_callbacks, 2026, 7, 21, 11) == 0
+    assert len(mailoutbox) == 1
+    assert "5 jours" in mailoutbox[0].body
+    assert OutboundEmail.objects.get().key.split(":")[2] == "7"
