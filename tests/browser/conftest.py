@@ -24,6 +24,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 10_000
+
+# Visible form controls that a screen reader would announce without a name.
+UNLABELLED_CONTROLS_JS = """
+() => Array.from(document.querySelectorAll("input, select, textarea"))
+  .filter(el => el.type !== "hidden" && el.type !== "submit" && el.type !== "button")
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                && !el.getAttribute("aria-labelledby") && !el.getAttribute("title"))
+  .map(el => el.outerHTML.slice(0, 120))
+"""
 PASSWORD = "Chantier-2026-sûr"
 
 
@@ -86,8 +95,11 @@ class UI:
         return f"{text} (page {page.url}; screenshot: {self.failure_path(page)})"
 
     def screenshot(self, page, name: str) -> Path:
+        """A full-page screenshot; the page's form controls must all have a label (checked at the same time)."""
         path = self.shots_dir / f"{re.sub(r'[^A-Za-z0-9_-]+', '-', name)}.png"
         page.screenshot(path=str(path), full_page=True)
+        unlabelled = page.evaluate(UNLABELLED_CONTROLS_JS)
+        assert not unlabelled, f"form controls without a label on {page.url}: {unlabelled} (screenshot: {path})"
         return path
 
     def log_in(self, page, email: str, password: str = PASSWORD):
