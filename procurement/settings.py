@@ -7,6 +7,7 @@ CELERY_BROKER_URL, EMAIL_URL, the S3 variables, SECRET_KEY and DEBUG=false.
 A malformed value stops start-up with a message naming the variable (see ``_env_or_die``).
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (stylesheets, the API docs' assets) served by the application itself, DEBUG or not.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "procurement.locale.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,6 +162,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served by WhiteNoise from STATIC_ROOT after `collectstatic`, and straight from the app folders
+# otherwise, so that DEBUG=false never leaves the pages without their stylesheets.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at: ")  # WhiteNoise, before collectstatic
 MEDIA_ROOT = Path(_env_or_die(env.str, "MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 

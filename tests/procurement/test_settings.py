@@ -79,3 +79,12 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path):
     result = manage("check", tmp_path=tmp_path, DEBUG="false", ALLOWED_HOSTS="sad.example.fr")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_static_files_are_served_without_debug(client, settings):
+    """DEBUG=false in production: stylesheets and the API docs' assets still come from the application."""
+    assert settings.DEBUG is False
+    for path in ("/static/css/app.css", "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert b"".join(response.streaming_content if response.streaming else [response.content])
