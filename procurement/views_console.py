@@ -101,10 +101,16 @@ ACTION_LABELS = {
 }
 
 
+def actor_name(user) -> str:
+    """A person as staff pages show them: full name, or the e-mail address when no name is known."""
+    return user.get_full_name() or user.email
+
+
 def timeline(object_type: str, object_id) -> list:
-    """The audit history of one object, with French labels for actions and states."""
+    """The audit history of one object, with French labels for actions and states and the agent's name."""
     entries = audit.history(object_type, object_id)
     for entry in entries:
+        entry.who = actor_name(entry.actor) if entry.actor_id else _("système")
         entry.action_label = ACTION_LABELS.get(entry.action, entry.action)
         entry.from_label = state_label(entry.from_state)
         entry.to_label = state_label(entry.to_state)

@@ -136,6 +136,11 @@ class CompanyForm(TurnoverFieldsMixin, forms.Form):
             for name in self.identifier_fields:
                 self.fields[name].disabled = True
                 self.fields[name].required = False
+        else:
+            # Required for a French company only (the field is shown for France alone): marked as required in
+            # the page, checked by the service, which knows the country.
+            self.fields["siret"].required_when_shown = True
+            self.fields["siret"].widget.attrs["aria-required"] = "true"
 
     def service_data(self) -> dict:
         data = {key: self.cleaned_data.get(key) for key in (
