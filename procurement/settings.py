@@ -258,8 +258,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security (production values come with DEBUG=false) ------------------------------------
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Cookies marked Secure are never sent back over plain HTTP: they follow the scheme of SITE_URL, so that a
+# site served over http:// (SECURE_SSL_REDIRECT=false, loopback, a test bench) still has working logins.
+SECURE_COOKIES = _env_or_die(env.bool, "SECURE_COOKIES", default=not DEBUG and SITE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_SSL_REDIRECT = _env_or_die(env.bool, "SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = _env_or_die(env.int, "SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

@@ -88,3 +88,18 @@ def test_static_files_are_served_without_debug(client, settings):
         response = client.get(path)
         assert response.status_code == 200, path
         assert b"".join(response.streaming_content if response.streaming else [response.content])
+
+
+def _cookie_flags(tmp_path, **variables):
+    code = "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    result = manage("shell", "-c", code, tmp_path=tmp_path, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(64),
+                    ALLOWED_HOSTS="127.0.0.1", **variables)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split()
+
+
+def test_cookies_are_secure_only_when_the_site_is_served_over_https(tmp_path):
+    """Over plain http:// a Secure cookie is never sent back: login and CSRF would always fail."""
+    assert _cookie_flags(tmp_path, SITE_URL="https://sad.example.fr") == ["True", "True"]
+    assert _cookie_flags(tmp_path, SITE_URL="http://127.0.0.1:8010", SECURE_SSL_REDIRECT="false") == ["False", "False"]
+    assert _cookie_flags(tmp_path, SITE_URL="http://127.0.0.1:8010", SECURE_COOKIES="true") == ["True", "True"]
