@@ -206,6 +206,8 @@ class EvidenceDocument(models.Model):
         indexes = [
             models.Index(fields=["company", "kind"], name="evidence_company_kind_idx"),
             models.Index(fields=["valid_until"], name="evidence_valid_until_idx"),
+            # The directory's per-company count and soonest expiry, and its "expiring" filter.
+            models.Index(fields=["company", "valid_until"], name="evidence_company_expiry_idx"),
         ]
 
     def __str__(self):
