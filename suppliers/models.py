@@ -43,6 +43,7 @@ class Company(models.Model):
                 name="company_national_id_unique",
             ),
         ]
+        indexes = [models.Index(fields=["name", "id"], name="company_name_order_idx")]
 
     def __str__(self):
         return self.name

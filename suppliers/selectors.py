@@ -10,8 +10,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -171,7 +170,8 @@ def supplier_directory(*, category_id=None, territory: str | None = None, admiss
                        expiring_within_days: int | None = None, search: str | None = None) -> QuerySet[Company]:
     """Companies with their admissions and the soonest expiry among their documents.
 
-    Fixed query count whatever the number of rows: one for the page, one for the count, one prefetch.
+    Fixed query count whatever the number of rows: one for the page, one for the count, one prefetch,
+    and one for ``with_document_stats`` on the displayed page.
     """
     today = timezone.localdate()
     qs = Company.objects.all()
@@ -189,19 +189,29 @@ def supplier_directory(*, category_id=None, territory: str | None = None, admiss
             company=OuterRef("pk"), valid_until__lte=today + dt.timedelta(days=expiring_within_days))))
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(siret__startswith=search.replace(" ", "")) | Q(city__icontains=search))
-    # Correlated subqueries rather than JOIN + GROUP BY: PostgreSQL evaluates them for the page's rows only,
-    # and the paginator's COUNT(*) does not aggregate every document (≈110 ms → 5 ms on 10,000 companies).
-    documents = EvidenceDocument.objects.filter(company=OuterRef("pk")).order_by().values("company")
-    return (
-        qs.annotate(
-            document_count=Coalesce(Subquery(documents.annotate(n=Count("pk")).values("n")), 0),
-            next_expiry=Subquery(documents.annotate(soonest=Min("valid_until")).values("soonest")),
-        )
-        .prefetch_related(
-            Prefetch("admissions", queryset=Admission.objects.select_related("category").order_by("category__code"))
-        )
-        .order_by("name", "id")
-    )
+    return qs.prefetch_related(
+        Prefetch("admissions", queryset=Admission.objects.select_related("category").order_by("category__code"))
+    ).order_by("name", "id")
+
+
+def with_document_stats(companies: list[Company]) -> list[Company]:
+    """Attach ``document_count`` and ``next_expiry`` (soonest expiry date) to a page of companies.
+
+    One grouped query over the page's companies only: computing these figures in the listing query
+    itself makes PostgreSQL evaluate them for every row skipped by the OFFSET of deep pages.
+    """
+    stats = {
+        row["company_id"]: row
+        for row in EvidenceDocument.objects.filter(company__in=[c.pk for c in companies])
+        .values("company_id")
+        .annotate(n=Count("pk"), soonest=Min("valid_until"))
+        .order_by()
+    }
+    for company in companies:
+        row = stats.get(company.pk, {})
+        company.document_count = row.get("n", 0)
+        company.next_expiry = row.get("soonest")
+    return companies
 
 
 def _territory_filter(admissions: QuerySet[Admission], territory: str) -> QuerySet[Admission]:

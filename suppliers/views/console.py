@@ -276,7 +276,8 @@ def directory(request):
     )
     page, query = paginate(request, qs, DIRECTORY_PAGE_SIZE)
     today = timezone.localdate()
-    rows = [{"company": c, "expiry_status": _expiry_badge(c.next_expiry, today)} for c in page.object_list]
+    companies = selectors.with_document_stats(list(page.object_list))
+    rows = [{"company": c, "expiry_status": _expiry_badge(c.next_expiry, today)} for c in companies]
     return render(request, "console/directory.html", {"form": form, "page": page, "query": query, "rows": rows,
                                                       "can_act": can_act(request.user)})
 
