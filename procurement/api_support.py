@@ -18,6 +18,15 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+# Titles of the errors whose DRF message is a template with a placeholder.
+_TEMPLATED_TITLES = {
+    405: "Méthode non autorisée",
+    406: "Format de réponse non disponible",
+    415: "Type de contenu non pris en charge",
+    429: "Trop de requêtes",
+}
+
+
 def problem(status_code: int, title: str, detail: str = "", **extra) -> Response:
     body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail, **extra}
     return Response(body, status=status_code, content_type="application/problem+json")
@@ -62,7 +71,10 @@ def problem_exception_handler(exc, context):
         return problem(status.HTTP_400_BAD_REQUEST, "Données invalides",
                        " ".join(m for msgs in errors.values() for m in msgs), errors=errors)
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else str(response.data)
-    result = problem(response.status_code, getattr(exc, "default_detail", "Erreur"), str(detail))
+    title = str(getattr(exc, "default_detail", "") or "Erreur")
+    if "{" in title:  # a message template ("Méthode « {method} » non autorisée."): the detail fills it in
+        title = _TEMPLATED_TITLES.get(response.status_code, "Erreur")
+    result = problem(response.status_code, title, str(detail))
     for header in ("WWW-Authenticate", "Retry-After"):
         if header in response:
             result[header] = response[header]

@@ -316,3 +316,12 @@ def test_session_authentication_enforces_csrf(world):
     body = problem(client.post("/api/v1/dps/", {"reference": "X", "title": "Y", "valid_until": "2030-01-01"},
                                format="json"), 403)
     assert "CSRF" in body["detail"]
+
+
+def test_method_and_media_type_refusals_have_a_plain_title(world):
+    """DRF's messages for 405 and 415 are templates: the title never shows a raw placeholder."""
+    client = world.client("buyer")
+    body = problem(client.delete(f"/api/v1/dps/{world.dps.id}/"), 405)
+    assert "{" not in body["title"] and "DELETE" in body["detail"]
+    body = problem(client.post("/api/v1/dps/", "x", content_type="text/plain"), 415)
+    assert "{" not in body["title"] and "text/plain" in body["detail"]
