@@ -55,7 +55,7 @@ def test_public_page_shows_the_dps_and_its_categories_to_a_visitor(client, open_
     assert "<title>" + open_dps.reference in body
     assert "Rénovation du parc Nord" in body
     assert open_dps.description in body
-    assert '<th scope="row">MEN-62</th>' in body
+    assert '<th scope="row" class="nowrap">MEN-62</th>' in body
     assert "Menuiseries extérieures — Pas-de-Calais" in body
     assert "450 000 € HT" in body.replace("\xa0", " ")
     assert "Certificat RGE" in body
