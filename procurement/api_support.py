@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -79,3 +80,31 @@ def problem_exception_handler(exc, context):
         if header in response:
             result[header] = response[header]
     return result
+
+
+# --- Django's own error views: under /api/ they answer problem+json too ----------------------------------
+
+
+def _api_problem(request, status_code: int, title: str, detail: str):
+    body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
+    return JsonResponse(body, status=status_code, content_type="application/problem+json",
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    """handler404: an unknown path under /api/ (no such endpoint) is a problem+json 404."""
+    if _is_api(request):
+        return _api_problem(request, 404, "Introuvable", "Aucune ressource à cette adresse.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: an unexpected error under /api/ still answers problem+json (the traceback goes to the log)."""
+    if _is_api(request):
+        return _api_problem(request, 500, "Erreur interne", "Une erreur inattendue s'est produite ; elle a été "
+                                                            "enregistrée.")
+    return defaults.server_error(request)

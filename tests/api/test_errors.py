@@ -325,3 +325,20 @@ def test_method_and_media_type_refusals_have_a_plain_title(world):
     assert "{" not in body["title"] and "DELETE" in body["detail"]
     body = problem(client.post("/api/v1/dps/", "x", content_type="text/plain"), 415)
     assert "{" not in body["title"] and "text/plain" in body["detail"]
+
+
+def test_unknown_api_paths_and_crashes_answer_problem_json(world, client, monkeypatch):
+    """Django's own 404 and 500 pages are HTML: under /api/ the answer stays problem+json."""
+    problem(world.client("buyer").get("/api/v1/no-such-endpoint/"), 404)
+    assert "text/html" in client.get("/no-such-page/")["Content-Type"]
+
+    from procurement import api
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api.audit, "verify", crash)
+    crashing = world.client("buyer")
+    crashing.raise_request_exception = False
+    body = problem(crashing.get("/api/v1/audit/verify/"), 500)
+    assert "boom" not in body["detail"]
