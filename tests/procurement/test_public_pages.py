@@ -71,6 +71,12 @@ def test_public_page_leads_a_supplier_to_the_portal_apply_page(client, open_dps)
     assert f'href="{reverse("accounts:register")}"' not in body
 
 
+def test_portal_dashboard_links_open_dps_to_their_public_page(client, open_dps):
+    client.force_login(UserFactory())
+    body = client.get(reverse("portal:dashboard")).content.decode()
+    assert f'href="{public_url(open_dps)}"' in body
+
+
 def test_a_draft_dps_is_not_found_but_staff_see_it(client, buyer):
     draft = DPSFactory(actor=buyer)
     assert client.get(public_url(draft)).status_code == 404
