@@ -210,6 +210,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # Deadline jobs are cheap indexed queries: run them every minute so that a deadline is acted upon
 # within a minute of passing (and right after a clock change), not hours later.
 SCHEDULE_SECONDS = _env_or_die(env.float, "SCHEDULE_SECONDS", default=60.0)
+# Every job is a short interval, so beat keeps its schedule in memory: a schedule file written while the
+# clock was ahead (libfaketime, a corrected system clock) would otherwise hold every job back until that
+# future came again. After a restart each job first runs one interval later; --schedule is ignored.
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     "retry-unsent-emails": {"task": "procurement.tasks.retry_unsent_emails", "schedule": 300.0},
     "dps-close-expired": {"task": "procurement.tasks.dps_close_expired", "schedule": SCHEDULE_SECONDS},

@@ -1,0 +1,33 @@
+"""celery beat keeps running the deadline jobs whatever happens to the clock."""
+
+import datetime as dt
+
+import time_machine
+from celery.beat import Service
+from django.conf import settings
+from django.utils import timezone
+
+from procurement.celery import app
+
+
+def _scheduler(filename):
+    """The scheduler `celery -A procurement beat --schedule FILE` builds (the class comes from the settings)."""
+    return Service(app=app, schedule_filename=filename, scheduler_cls=app.conf.beat_scheduler).get_scheduler()
+
+
+def test_deadline_jobs_run_within_a_minute_after_the_clock_is_moved_back(tmp_path):
+    """Beat restarted after running with the clock ahead (libfaketime, a corrected system clock): a schedule
+    remembered from the future would hold every job back until that future came again."""
+    filename = str(tmp_path / "beat-schedule")
+    with time_machine.travel(timezone.now() + dt.timedelta(days=6), tick=False):
+        scheduler = _scheduler(filename)
+        for name, entry in list(scheduler.schedule.items()):
+            scheduler.schedule[name] = entry._next_instance()  # as if each job had just run, six days ahead
+        scheduler.sync()
+        scheduler.close()
+
+    scheduler = _scheduler(filename)
+    for name in ("declaration-renewals-suspend-overdue", "evidence-expiry-reminders", "dps-close-expired"):
+        _, next_in = scheduler.schedule[name].is_due()
+        assert next_in <= settings.SCHEDULE_SECONDS, name
+    scheduler.close()
