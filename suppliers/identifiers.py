@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stdnum import eu
+from stdnum import eu, luhn
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.fr import siret as stdnum_siret
 from stdnum.fr import tva as stdnum_tva
@@ -45,3 +45,20 @@ def clean_vat(value: str, *, country: str = "FR", siren: str | None = None) -> s
         return eu.vat.validate(compact)
     except ValidationError as exc:
         raise ValueError(f"Ce numéro de TVA n'est pas valide : {_reason(exc)}.") from exc
+
+
+def make_siret(siren_digits: str, establishment: int = 1) -> str:
+    """A valid SIRET from the first 8 digits of a SIREN and an establishment number (NIC).
+
+    For demo and test data: both check digits come from python-stdnum's Luhn implementation.
+    """
+    siren = siren_digits + luhn.calc_check_digit(siren_digits)
+    thirteen = siren + f"{establishment % 10000:04d}"
+    return stdnum_siret.validate(thirteen + luhn.calc_check_digit(thirteen))
+
+
+def vat_for_siren(siren: str) -> str:
+    """The French VAT number of a SIREN: FR + key + SIREN, key = (12 + 3 × (SIREN mod 97)) mod 97."""
+    number = f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+    stdnum_tva.validate(number)
+    return number

@@ -20,12 +20,12 @@ from decimal import Decimal
 import factory
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from stdnum.fr import siret as stdnum_siret
 
 from procurement.accounts.models import User
 from procurement.accounts.services import staff_create_or_update
 from procurement.models import Category, DynamicPurchasingSystem, Trade
 from procurement.services import category_create, dps_create, dps_publish
+from suppliers.identifiers import make_siret, vat_for_siren
 from suppliers.models import (
     EXCLUSION_GROUNDS,
     Admission,
@@ -65,19 +65,6 @@ DEFAULT_REQUIRED_EVIDENCE = [
 
 # --- identifiers -----------------------------------------------------------------------------------
 
-def luhn_check_digit(digits: str) -> str:
-    """The digit that makes ``digits + digit`` pass the Luhn checksum."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 0:  # these positions are doubled once the check digit is appended
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
 def valid_siren(n: int) -> str:
     """A Luhn-valid 9-digit SIREN derived from ``n`` (never La Poste's 356000000)."""
     base = f"{(n * 7919 + 12345678) % 10**8:08d}"
@@ -85,21 +72,16 @@ def valid_siren(n: int) -> str:
         base = "4" + base[1:]
     if base == "35600000":
         base = "35600001"
-    return base + luhn_check_digit(base)
+    return make_siret(base)[:9]
 
 
 def valid_siret(n: int, establishment: int = 1) -> str:
     """A valid 14-digit SIRET: a valid SIREN, a 4-digit NIC, and the Luhn check digit of the 13 digits."""
-    thirteen = valid_siren(n) + f"{establishment % 10000:04d}"
-    siret = thirteen + luhn_check_digit(thirteen)
-    assert stdnum_siret.is_valid(siret), siret
-    return siret
+    return make_siret(valid_siren(n)[:8], establishment)
 
 
 def french_vat(siren: str) -> str:
-    """FR + key + SIREN (key = (12 + 3 × (SIREN mod 97)) mod 97)."""
-    key = (12 + 3 * (int(siren) % 97)) % 97
-    return f"FR{key:02d}{siren}"
+    return vat_for_siren(siren)
 
 
 _siret_counter = itertools.count(1)

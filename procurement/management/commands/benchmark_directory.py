@@ -34,6 +34,7 @@ from procurement import demo_data as data
 from procurement.accounts.models import User
 from procurement.accounts.services import staff_create_or_update
 from procurement.models import Category, DynamicPurchasingSystem, Trade
+from suppliers.identifiers import make_siret
 
 PREFIX = "BENCH·"
 EMAIL_DOMAIN = "bench.invalid"
@@ -43,19 +44,8 @@ SHARED_FILE = "benchmark/shared-dummy.pdf"
 BATCH = 2000
 
 
-def _luhn_digit(digits: str) -> str:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return str((10 - total % 10) % 10)
-
-
 def _siret(n: int) -> str:
-    base = f"9{n:07d}"
-    siren = base + _luhn_digit(base)
-    thirteen = siren + "0001"
-    return thirteen + _luhn_digit(thirteen)
+    return make_siret(f"9{n:07d}")
 
 
 def _percentile(values: list[float], pct: float) -> float:

@@ -29,6 +29,7 @@ from procurement.accounts.services import staff_create_or_update
 from procurement.celery import app as celery_app
 from procurement.models import DynamicPurchasingSystem
 from procurement.services import category_create, decision_due_for, dps_create, dps_publish
+from suppliers.identifiers import make_siret, vat_for_siren
 
 try:  # a development dependency, installed by `make run`
     import time_machine
@@ -38,25 +39,11 @@ except ImportError:  # pragma: no cover
 
 # --- helpers -----------------------------------------------------------------------------------------------
 
-def _luhn_digit(digits: str) -> str:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return str((10 - total % 10) % 10)
-
-
 def demo_siret(n: int) -> str:
     """A valid SIRET (Luhn-valid SIREN + NIC + Luhn check digit), deterministic in ``n``."""
     base = f"{(n * 104729 + 31415926) % 10**8:08d}"
     base = ("7" + base[1:]) if base[0] in "03" else base
-    siren = base + _luhn_digit(base)
-    thirteen = siren + f"{(n % 90) + 10:04d}"
-    return thirteen + _luhn_digit(thirteen)
-
-
-def french_vat(siren: str) -> str:
-    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+    return make_siret(base, (n % 90) + 10)
 
 
 def _pdf_text(value: str) -> bytes:
@@ -257,7 +244,7 @@ class Command(BaseCommand):
         with at(_moment(start - dt.timedelta(days=3), 9, 15)):
             siret = demo_siret(index + 1)
             company = s.company_create(actor=owner, data={
-                "name": name, "siret": siret, "vat_number": french_vat(siret[:9]), "legal_form": legal_form,
+                "name": name, "siret": siret, "vat_number": vat_for_siren(siret[:9]), "legal_form": legal_form,
                 "naf_code": naf, "employees": employees, "turnovers": turnovers, "postal_code": postal_code,
                 "street": f"{self.random.randint(1, 180)} {self.random.choice(data.STREETS)}", "city": commune,
             })
