@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -22,6 +22,7 @@ from procurement.permissions import require_staff
 
 from . import selectors, services
 from . import serializers as s
+from .evidence_files import document_response
 from .models import AdmissionStatus, ApplicationStatus
 from .selectors import dps_get
 
@@ -140,8 +141,7 @@ class DocumentDownloadView(APIView):
                    tags=["companies"], summary="Download an evidence document (members and staff)")
     def get(self, request, id):
         document = selectors.document_get(user=request.user, document_id=id)
-        return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename,
-                            content_type=document.content_type)
+        return document_response(document)
 
 
 # --- applications -----------------------------------------------------------------------------------------

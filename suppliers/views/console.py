@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from procurement.views_console import (
     timeline,
 )
 from suppliers import selectors, services
+from suppliers.evidence_files import document_response
 from suppliers.models import (
     EXCLUSION_GROUNDS,
     Admission,
@@ -51,13 +52,7 @@ ADMISSIONS_PAGE_SIZE = 50
 
 
 def document_url(document) -> str:
-    try:
-        return reverse("portal:document_download", args=[document.id])
-    except NoReverseMatch:  # the portal's download page is not wired: same path, written out
-        return f"/portail/documents/{document.id}/telecharger/"
-
-
-INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}  # what evidence_files accepts after sniffing
+    return reverse("portal:document_download", args=[document.id])
 
 
 @require_GET
@@ -65,15 +60,7 @@ INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}  # what evidence_f
 def document_preview(request, document_id):
     """The evidence file shown inline in the review page's viewer (the portal's download forces an attachment)."""
     document = selectors.document_get(user=request.user, document_id=document_id)
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404(_("Fichier introuvable"))
-    inline = document.content_type in INLINE_TYPES
-    response = FileResponse(handle, as_attachment=not inline, filename=document.filename,
-                            content_type=document.content_type if inline else "application/octet-stream")
-    response["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return document_response(document, inline=True)
 
 
 def _category_choices():

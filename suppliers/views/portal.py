@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from procurement import audit
 from procurement.errors import DomainError, ValidationFailed
 from procurement.models import DPSStatus
 from suppliers import selectors, services
-from suppliers.evidence_files import human_size
+from suppliers.evidence_files import document_response, human_size
 from suppliers.forms import (
     COUNTRIES,
     ApplyForm,
@@ -232,11 +232,7 @@ def documents(request, company_id):
 @login_required
 def document_download(request, document_id):
     document = selectors.document_get(user=request.user, document_id=document_id)
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404(_("Fichier introuvable"))
-    return FileResponse(handle, as_attachment=True, filename=document.filename, content_type=document.content_type)
+    return document_response(document)
 
 
 def _evidence_label(kind: str) -> str:
