@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -21,15 +23,15 @@ class Pagination(PageNumberPagination):
 
 # Titles of the errors whose DRF message is a template with a placeholder.
 _TEMPLATED_TITLES = {
-    405: "Méthode non autorisée",
-    406: "Format de réponse non disponible",
-    415: "Type de contenu non pris en charge",
-    429: "Trop de requêtes",
+    405: gettext_lazy("Méthode non autorisée"),
+    406: gettext_lazy("Format de réponse non disponible"),
+    415: gettext_lazy("Type de contenu non pris en charge"),
+    429: gettext_lazy("Trop de requêtes"),
 }
 
 
 def problem(status_code: int, title: str, detail: str = "", **extra) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail, **extra}
+    body = {"type": "about:blank", "title": str(title), "status": status_code, "detail": str(detail), **extra}
     return Response(body, status=status_code, content_type="application/problem+json")
 
 
@@ -69,12 +71,12 @@ def problem_exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(response.data)
-        return problem(status.HTTP_400_BAD_REQUEST, "Données invalides",
+        return problem(status.HTTP_400_BAD_REQUEST, _("Données invalides"),
                        " ".join(m for msgs in errors.values() for m in msgs), errors=errors)
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else str(response.data)
-    title = str(getattr(exc, "default_detail", "") or "Erreur")
+    title = str(getattr(exc, "default_detail", "") or _("Erreur"))
     if "{" in title:  # a message template ("Méthode « {method} » non autorisée."): the detail fills it in
-        title = _TEMPLATED_TITLES.get(response.status_code, "Erreur")
+        title = str(_TEMPLATED_TITLES.get(response.status_code) or _("Erreur"))
     result = problem(response.status_code, title, str(detail))
     for header in ("WWW-Authenticate", "Retry-After"):
         if header in response:
@@ -98,13 +100,13 @@ def _is_api(request) -> bool:
 def page_not_found(request, exception=None):
     """handler404: an unknown path under /api/ (no such endpoint) is a problem+json 404."""
     if _is_api(request):
-        return _api_problem(request, 404, "Introuvable", "Aucune ressource à cette adresse.")
+        return _api_problem(request, 404, _("Introuvable"), _("Aucune ressource à cette adresse."))
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     """handler500: an unexpected error under /api/ still answers problem+json (the traceback goes to the log)."""
     if _is_api(request):
-        return _api_problem(request, 500, "Erreur interne", "Une erreur inattendue s'est produite ; elle a été "
-                                                            "enregistrée.")
+        return _api_problem(request, 500, _("Erreur interne"),
+                            _("Une erreur inattendue s'est produite ; elle a été enregistrée."))
     return defaults.server_error(request)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     status = 400
-    title = "Requête refusée"
+    title = _("Requête refusée")  # lazy: read in the language of each request
 
     def __init__(self, detail: str = "", **extra):
         super().__init__(detail)
@@ -17,7 +19,7 @@ class ValidationFailed(DomainError):
     """Input or business rules are not met; ``errors`` maps a field (or item) to messages."""
 
     status = 400
-    title = "Données invalides"
+    title = _("Données invalides")
 
     def __init__(self, errors: dict[str, list[str]], detail: str = ""):
         self.errors = {key: list(msgs) for key, msgs in errors.items()}
@@ -32,7 +34,7 @@ class InvalidTransition(DomainError):
     """The object is not in a state that allows this action (409 with state and allowed actions)."""
 
     status = 409
-    title = "Action impossible dans l'état actuel"
+    title = _("Action impossible dans l'état actuel")
 
     def __init__(self, detail: str, *, state: str, allowed_transitions: list[str]):
         super().__init__(detail)
@@ -42,7 +44,7 @@ class InvalidTransition(DomainError):
 
 class Conflict(DomainError):
     status = 409
-    title = "Conflit"
+    title = _("Conflit")
 
     def __init__(self, detail: str, *, state: str | None = None, allowed_transitions: list[str] | None = None):
         super().__init__(detail)
@@ -52,4 +54,4 @@ class Conflict(DomainError):
 
 class NotAllowed(DomainError):
     status = 403
-    title = "Action non autorisée"
+    title = _("Action non autorisée")

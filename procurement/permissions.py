@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from .errors import NotAllowed
 
 BUYER, EVALUATOR, APPROVER = "buyer", "evaluator", "approver"
 
-ROLE_LABELS = {BUYER: "acheteur", EVALUATOR: "évaluateur", APPROVER: "approbateur"}
+ROLE_LABELS = {BUYER: gettext_lazy("acheteur"), EVALUATOR: gettext_lazy("évaluateur"), APPROVER: gettext_lazy("approbateur")}
 
 
 def is_staff_member(user) -> bool:
@@ -19,9 +22,9 @@ def has_role(user, role: str) -> bool:
 
 def require_role(user, role: str) -> None:
     if not has_role(user, role):
-        raise NotAllowed(f"Cette action est réservée au rôle « {ROLE_LABELS.get(role, role)} ».")
+        raise NotAllowed(_("Cette action est réservée au rôle « %(role)s ».") % {"role": ROLE_LABELS.get(role, role)})
 
 
 def require_staff(user) -> None:
     if not is_staff_member(user):
-        raise NotAllowed("Cette action est réservée aux agents de l'acheteur.")
+        raise NotAllowed(_("Cette action est réservée aux agents de l'acheteur."))

@@ -7,6 +7,7 @@ that are allowed from it.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed
 
 from . import audit
@@ -27,7 +28,8 @@ def check_allowed(obj, method_name: str, *, field: str = "status", refusal: str 
     if not can_proceed(getattr(obj, method_name)):
         state = getattr(obj, field)
         raise InvalidTransition(
-            refusal or f"Action « {action_name(method_name)} » impossible : l'objet est à l'état « {state} ».",
+            refusal or _("Action « %(action)s » impossible : l'objet est à l'état « %(state)s ».")
+            % {"action": action_name(method_name), "state": state},
             state=state,
             allowed_transitions=allowed_actions(obj, field),
         )
@@ -42,7 +44,8 @@ def apply_transition(obj, method_name: str, *, actor, object_type: str, reason: 
         result = method(**kwargs)
     except TransitionNotAllowed:
         raise InvalidTransition(
-            refusal or f"Action « {action_name(method_name)} » impossible depuis l'état « {from_state} ».",
+            refusal or _("Action « %(action)s » impossible depuis l'état « %(state)s ».")
+            % {"action": action_name(method_name), "state": from_state},
             state=from_state,
             allowed_transitions=allowed_actions(obj, field),
         )

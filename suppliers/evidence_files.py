@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 ACCEPTED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
@@ -42,25 +43,29 @@ def _image_is_sound(data: bytes) -> bool:
 
 
 def human_size(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} Mo" if size >= 1024 * 1024 else f"{size / 1024:.0f} ko"
+    if size >= 1024 * 1024:
+        return _("%(size)s Mo") % {"size": f"{size / (1024 * 1024):.0f}"}
+    return _("%(size)s ko") % {"size": f"{size / 1024:.0f}"}
 
 
 def check_upload(uploaded_file, *, max_bytes: int) -> CheckedFile:
     """Raise ValueError with a message for the person uploading; return what to record otherwise."""
     if uploaded_file is None:
-        raise ValueError("Choisissez un fichier à déposer.")
+        raise ValueError(_("Choisissez un fichier à déposer."))
     size = uploaded_file.size
     if size == 0:
-        raise ValueError("Le fichier est vide.")
+        raise ValueError(_("Le fichier est vide."))
     if size > max_bytes:
         raise ValueError(
-            f"Le fichier pèse {human_size(size)} : la taille maximale est de {human_size(max_bytes)}."
+            _("Le fichier pèse %(size)s : la taille maximale est de %(max)s.")
+            % {"size": human_size(size), "max": human_size(max_bytes)}
         )
     uploaded_file.seek(0)
     head = uploaded_file.read(16)
     content_type = sniff(head)
     if content_type is None:
-        raise ValueError("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats).")
+        raise ValueError(_("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond "
+                           "à aucun de ces formats)."))
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks():
@@ -68,11 +73,11 @@ def check_upload(uploaded_file, *, max_bytes: int) -> CheckedFile:
     if content_type != "application/pdf":
         uploaded_file.seek(0)
         if not _image_is_sound(uploaded_file.read()):
-            raise ValueError("L'image est illisible ou endommagée.")
+            raise ValueError(_("L'image est illisible ou endommagée."))
     else:
         uploaded_file.seek(max(0, size - 2048))
         if b"%%EOF" not in uploaded_file.read():
-            raise ValueError("Le PDF est incomplet ou endommagé (fin de fichier introuvable).")
+            raise ValueError(_("Le PDF est incomplet ou endommagé (fin de fichier introuvable)."))
     uploaded_file.seek(0)
     base = os.path.basename(uploaded_file.name or "document")
     stem, ext = os.path.splitext(base)
@@ -87,7 +92,6 @@ def document_response(document, *, inline: bool = False):
     A file missing from storage is a 404, not a 500.
     """
     from django.http import FileResponse, Http404
-    from django.utils.translation import gettext as _
 
     try:
         handle = document.file.open("rb")

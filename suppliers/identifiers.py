@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum import eu, luhn
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.fr import siret as stdnum_siret
 from stdnum.fr import tva as stdnum_tva
 
 _REASONS = {
-    InvalidChecksum: "la clé de contrôle est fausse",
-    InvalidLength: "la longueur est incorrecte",
-    InvalidFormat: "le format est incorrect",
-    InvalidComponent: "une partie du numéro est incorrecte",
+    InvalidChecksum: gettext_lazy("la clé de contrôle est fausse"),
+    InvalidLength: gettext_lazy("la longueur est incorrecte"),
+    InvalidFormat: gettext_lazy("le format est incorrect"),
+    InvalidComponent: gettext_lazy("une partie du numéro est incorrecte"),
 }
 
 
 def _reason(exc: ValidationError) -> str:
     for cls, text in _REASONS.items():
         if isinstance(exc, cls):
-            return text
-    return "il est invalide"
+            return str(text)
+    return _("il est invalide")
 
 
 def clean_siret(value: str) -> str:
@@ -27,7 +29,8 @@ def clean_siret(value: str) -> str:
     try:
         return stdnum_siret.validate(value)
     except ValidationError as exc:
-        raise ValueError(f"Ce SIRET n'est pas valide : {_reason(exc)} (14 chiffres attendus).") from exc
+        raise ValueError(_("Ce SIRET n'est pas valide : %(reason)s (14 chiffres attendus).")
+                         % {"reason": _reason(exc)}) from exc
 
 
 def clean_vat(value: str, *, country: str = "FR", siren: str | None = None) -> str:
@@ -38,13 +41,13 @@ def clean_vat(value: str, *, country: str = "FR", siren: str | None = None) -> s
             number = stdnum_tva.validate(compact[2:] if compact.startswith("FR") else compact)
             compact = "FR" + number
             if siren and number[2:] != siren:
-                raise ValueError("Ce numéro de TVA ne correspond pas au SIREN de l'entreprise.")
+                raise ValueError(_("Ce numéro de TVA ne correspond pas au SIREN de l'entreprise."))
             return compact
         if not compact[:2].isalpha():
             compact = country + compact
         return eu.vat.validate(compact)
     except ValidationError as exc:
-        raise ValueError(f"Ce numéro de TVA n'est pas valide : {_reason(exc)}.") from exc
+        raise ValueError(_("Ce numéro de TVA n'est pas valide : %(reason)s.") % {"reason": _reason(exc)}) from exc
 
 
 def make_siret(siren_digits: str, establishment: int = 1) -> str:
