@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import audit, calendar
 from .errors import Conflict, ValidationFailed
@@ -28,15 +29,15 @@ def _evidence_kinds():
 def _decimal(value, field: str, errors: dict, *, required=False):
     if value in (None, ""):
         if required:
-            errors.setdefault(field, []).append("Ce champ est obligatoire.")
+            errors.setdefault(field, []).append(_("Ce champ est obligatoire."))
         return None
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        errors.setdefault(field, []).append("Montant invalide : un nombre décimal en euros HT est attendu.")
+        errors.setdefault(field, []).append(_("Montant invalide : un nombre décimal en euros HT est attendu."))
         return None
     if number < 0 or not number.is_finite():
-        errors.setdefault(field, []).append("Le montant doit être positif.")
+        errors.setdefault(field, []).append(_("Le montant doit être positif."))
         return None
     return number.quantize(Decimal("0.01"))
 
@@ -47,20 +48,22 @@ def dps_create(*, actor, reference: str, title: str, valid_until: dt.date, descr
     require_role(actor, BUYER)
     errors: dict[str, list[str]] = {}
     if not (reference or "").strip():
-        errors["reference"] = ["La référence est obligatoire."]
+        errors["reference"] = [_("La référence est obligatoire.")]
     if not (title or "").strip():
-        errors["title"] = ["L'intitulé est obligatoire."]
+        errors["title"] = [_("L'intitulé est obligatoire.")]
     if valid_until is None or valid_until <= timezone.localdate():
-        errors["valid_until"] = ["La date de fin de validité doit être postérieure à aujourd'hui."]
+        errors["valid_until"] = [_("La date de fin de validité doit être postérieure à aujourd'hui.")]
     bad_cpv = [c for c in cpv_codes or [] if not re.fullmatch(r"\d{8}(-\d)?", str(c))]
     if bad_cpv:
-        errors["cpv_codes"] = [f"Code CPV invalide : {c} (8 chiffres, éventuellement suivis de -clé)." for c in bad_cpv]
+        errors["cpv_codes"] = [_("Code CPV invalide : %(code)s (8 chiffres, éventuellement suivis de -clé).")
+                               % {"code": c} for c in bad_cpv]
     if initial_decision_days is not None and not 10 <= int(initial_decision_days) <= 60:
-        errors["initial_decision_days"] = ["Le délai initial d'examen doit être compris entre 10 et 60 jours ouvrables."]
+        errors["initial_decision_days"] = [
+            _("Le délai initial d'examen doit être compris entre 10 et 60 jours ouvrables.")]
     if errors:
         raise ValidationFailed(errors)
     if DynamicPurchasingSystem.objects.filter(reference=reference.strip()).exists():
-        raise Conflict(f"Un SAD porte déjà la référence {reference}.")
+        raise Conflict(_("Un SAD porte déjà la référence %(reference)s.") % {"reference": reference})
     dps = DynamicPurchasingSystem.objects.create(
         reference=reference.strip(), title=title.strip(), description=description or "", valid_until=valid_until,
         cpv_codes=list(cpv_codes or []), initial_decision_days=initial_decision_days, created_by=actor,
@@ -77,29 +80,29 @@ def category_create(*, actor, dps: DynamicPurchasingSystem, code: str, name: str
     dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=dps.pk)
     errors: dict[str, list[str]] = {}
     if dps.status not in (DPSStatus.DRAFT, DPSStatus.OPEN):
-        raise Conflict("Le SAD est clos : on ne peut plus y ajouter de catégorie.", state=dps.status)
+        raise Conflict(_("Le SAD est clos : on ne peut plus y ajouter de catégorie."), state=dps.status)
     if not (code or "").strip():
-        errors["code"] = ["Le code est obligatoire."]
+        errors["code"] = [_("Le code est obligatoire.")]
     if not (name or "").strip():
-        errors["name"] = ["Le nom est obligatoire."]
+        errors["name"] = [_("Le nom est obligatoire.")]
     if trade not in Trade.values:
-        errors["trade"] = [f"Corps d'état inconnu : {trade}."]
+        errors["trade"] = [_("Corps d'état inconnu : %(trade)s.") % {"trade": trade}]
     territories = [str(t).strip().upper() for t in territories or []]
     if not territories:
-        errors["territories"] = ["Au moins un département est requis."]
+        errors["territories"] = [_("Au moins un département est requis.")]
     bad = [t for t in territories if not _DEPARTEMENT.match(t)]
     if bad:
-        errors["territories"] = [f"Département inconnu : {t}." for t in bad]
+        errors["territories"] = [_("Département inconnu : %(code)s.") % {"code": t} for t in bad]
     kinds = list(dict.fromkeys(required_evidence or []))
     unknown = [k for k in kinds if k not in _evidence_kinds()]
     if unknown:
-        errors["required_evidence"] = [f"Type de justificatif inconnu : {k}." for k in unknown]
+        errors["required_evidence"] = [_("Type de justificatif inconnu : %(kind)s.") % {"kind": k} for k in unknown]
     max_value = _decimal(max_contract_value, "max_contract_value", errors)
     turnover = _decimal(min_turnover, "min_turnover", errors) or Decimal("0")
     if max_value and turnover > max_value * MAX_TURNOVER_RATIO and not (min_turnover_justification or "").strip():
         errors["min_turnover"] = [
-            "Le chiffre d'affaires minimal dépasse 1,5 fois le montant maximal du marché : "
-            "une justification est obligatoire (article R2142-7)."
+            _("Le chiffre d'affaires minimal dépasse 1,5 fois le montant maximal du marché : "
+              "une justification est obligatoire (article R2142-7).")
         ]
     if errors:
         raise ValidationFailed(errors)
@@ -111,7 +114,7 @@ def category_create(*, actor, dps: DynamicPurchasingSystem, code: str, name: str
                 min_turnover_justification=min_turnover_justification or "",
             )
     except IntegrityError:
-        raise Conflict(f"Une catégorie porte déjà le code {code} dans ce SAD.")
+        raise Conflict(_("Une catégorie porte déjà le code %(code)s dans ce SAD.") % {"code": code})
     audit.record(obj=dps, object_type="dps", action="add-category", actor=actor, from_state=dps.status,
                  to_state=dps.status, reason=f"{category.code} — {category.name}")
     return category
@@ -124,9 +127,9 @@ def dps_publish(*, actor, dps: DynamicPurchasingSystem) -> DynamicPurchasingSyst
     if dps.status == DPSStatus.DRAFT:
         errors = {}
         if not dps.categories.exists():
-            errors["categories"] = ["Le SAD doit comporter au moins une catégorie avant sa publication."]
+            errors["categories"] = [_("Le SAD doit comporter au moins une catégorie avant sa publication.")]
         if dps.valid_until <= timezone.localdate():
-            errors["valid_until"] = ["La période de validité du SAD est déjà terminée."]
+            errors["valid_until"] = [_("La période de validité du SAD est déjà terminée.")]
         if errors:
             raise ValidationFailed(errors)
     apply_transition(dps, "publish", actor=actor, object_type="dps")
@@ -137,7 +140,7 @@ def dps_publish(*, actor, dps: DynamicPurchasingSystem) -> DynamicPurchasingSyst
 def dps_terminate(*, actor, dps: DynamicPurchasingSystem, reason: str) -> DynamicPurchasingSystem:
     require_role(actor, BUYER)
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": ["Un motif est obligatoire."]})
+        raise ValidationFailed({"reason": [_("Un motif est obligatoire.")]})
     dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=dps.pk)
     apply_transition(dps, "terminate", actor=actor, object_type="dps", reason=reason)
     return dps
