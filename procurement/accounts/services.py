@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.errors import ValidationFailed
 from procurement.notifications import notify
@@ -42,9 +43,9 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     email = User.objects.normalize_email(email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     if not email:
-        errors["email"] = ["L'adresse e-mail est obligatoire."]
+        errors["email"] = [_("L'adresse e-mail est obligatoire.")]
     elif User.objects.filter(email__iexact=email).exists():
-        errors["email"] = ["Un compte existe déjà avec cette adresse e-mail."]
+        errors["email"] = [_("Un compte existe déjà avec cette adresse e-mail.")]
     candidate = User(email=email, first_name=first_name, last_name=last_name)
     try:
         password_validation.validate_password(password or "", candidate)
@@ -70,9 +71,9 @@ def user_verify_email(*, token: str) -> User:
         data = signing.loads(token, salt=_VERIFY_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT)
         user = User.objects.select_for_update().get(id=data["u"], email=data["e"])
     except signing.SignatureExpired:
-        raise ValidationFailed({"token": ["Ce lien de vérification a expiré : demandez-en un nouveau."]})
+        raise ValidationFailed({"token": [_("Ce lien de vérification a expiré : demandez-en un nouveau.")]})
     except (signing.BadSignature, User.DoesNotExist, KeyError, ValueError, ValidationError):
-        raise ValidationFailed({"token": ["Ce lien de vérification n'est pas valide."]})
+        raise ValidationFailed({"token": [_("Ce lien de vérification n'est pas valide.")]})
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
@@ -84,9 +85,11 @@ def staff_create_or_update(*, email: str, roles: list[str], password: str | None
                            last_name: str = "", admin: bool = False) -> User:
     unknown = sorted(set(roles) - set(STAFF_ROLES))
     if unknown:
-        raise ValidationFailed({"roles": [f"Rôle inconnu : {r}. Rôles possibles : {', '.join(STAFF_ROLES)}." for r in unknown]})
+        raise ValidationFailed({"roles": [
+            _("Rôle inconnu : %(role)s. Rôles possibles : %(roles)s.") % {"role": r, "roles": ", ".join(STAFF_ROLES)}
+            for r in unknown]})
     email = User.objects.normalize_email(email).lower()
-    user, _ = User.objects.get_or_create(email=email, defaults={"first_name": first_name, "last_name": last_name})
+    user, _created = User.objects.get_or_create(email=email, defaults={"first_name": first_name, "last_name": last_name})
     if first_name:
         user.first_name = first_name
     if last_name:
