@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement import audit, calendar
 from procurement.errors import Conflict, NotAllowed, ValidationFailed
@@ -58,8 +59,8 @@ def require_member(user, company: Company, *, admin: bool = False) -> None:
         qs = qs.filter(role=MembershipRole.ADMIN)
     if not (user and user.is_authenticated and qs.exists()):
         raise NotAllowed(
-            "Cette action est réservée aux administrateurs de l'entreprise." if admin
-            else "Vous n'êtes pas membre de cette entreprise."
+            _("Cette action est réservée aux administrateurs de l'entreprise.") if admin
+            else _("Vous n'êtes pas membre de cette entreprise.")
         )
 
 
@@ -83,7 +84,7 @@ def _clean_turnovers(turnovers, errors) -> list[dict]:
             if not 1990 <= year <= timezone.localdate().year or amount < 0:
                 raise ValueError
         except (KeyError, TypeError, ValueError, InvalidOperation):
-            errors.setdefault(f"turnovers[{index}]", []).append("Année ou montant de chiffre d'affaires invalide.")
+            errors.setdefault(f"turnovers[{index}]", []).append(_("Année ou montant de chiffre d'affaires invalide."))
             continue
         cleaned.append({"year": year, "amount": str(amount)})
     return sorted(cleaned, key=lambda t: -t["year"])
@@ -96,7 +97,7 @@ def _clean_company_fields(data: dict, errors: dict, *, company: Company | None =
     if "name" in data or company is None:
         name = (data.get("name") or "").strip()
         if not name:
-            errors["name"] = ["La raison sociale est obligatoire."]
+            errors["name"] = [_("La raison sociale est obligatoire.")]
         out["name"] = name
     if company is None:
         if country == "FR":
@@ -108,7 +109,8 @@ def _clean_company_fields(data: dict, errors: dict, *, company: Company | None =
         else:
             national_id = (data.get("national_id") or "").strip()
             if not national_id and not data.get("vat_number"):
-                errors["national_id"] = ["Une entreprise étrangère s'inscrit avec son identifiant national ou son numéro de TVA."]
+                errors["national_id"] = [
+                    _("Une entreprise étrangère s'inscrit avec son identifiant national ou son numéro de TVA.")]
             out["national_id"] = national_id
             out["siret"] = None
     if data.get("vat_number"):
@@ -125,7 +127,7 @@ def _clean_company_fields(data: dict, errors: dict, *, company: Company | None =
         if key in address or key in data:
             out[field] = (address.get(key, data.get(key)) or "").strip()
     if country == "FR" and out.get("postal_code") and not (len(out["postal_code"]) == 5 and out["postal_code"].isdigit()):
-        errors["address.postal_code"] = ["Le code postal doit comporter 5 chiffres."]
+        errors["address.postal_code"] = [_("Le code postal doit comporter 5 chiffres.")]
     for field in ("legal_form", "naf_code"):
         if field in data:
             out[field] = (data.get(field) or "").strip()
@@ -136,7 +138,7 @@ def _clean_company_fields(data: dict, errors: dict, *, company: Company | None =
             if out["employees"] is not None and out["employees"] < 0:
                 raise ValueError
         except (TypeError, ValueError):
-            errors["employees"] = ["L'effectif doit être un nombre entier positif."]
+            errors["employees"] = [_("L'effectif doit être un nombre entier positif.")]
     if "turnovers" in data:
         out["turnovers"] = _clean_turnovers(data.get("turnovers"), errors)
     return out
@@ -146,22 +148,23 @@ def _clean_company_fields(data: dict, errors: dict, *, company: Company | None =
 def company_create(*, actor, data: dict) -> Company:
     """Create a company; the caller becomes its administrator."""
     if not actor.is_verified:
-        raise NotAllowed("Vérifiez votre adresse e-mail avant de créer une entreprise.")
+        raise NotAllowed(_("Vérifiez votre adresse e-mail avant de créer une entreprise."))
     if actor.is_procurement_staff:
-        raise NotAllowed("Un compte d'agent de l'acheteur ne peut pas inscrire d'entreprise.")
+        raise NotAllowed(_("Un compte d'agent de l'acheteur ne peut pas inscrire d'entreprise."))
     errors: dict[str, list[str]] = {}
     fields = _clean_company_fields(data, errors)
     if errors:
         raise ValidationFailed(errors)
     if fields.get("siret") and Company.objects.filter(siret=fields["siret"]).exists():
-        raise Conflict("Cette entreprise (même SIRET) est déjà inscrite : demandez à son administrateur de vous inviter.")
+        raise Conflict(_("Cette entreprise (même SIRET) est déjà inscrite : demandez à son administrateur de vous "
+                         "inviter."))
     if fields.get("national_id") and Company.objects.filter(country=fields["country"], national_id=fields["national_id"]).exists():
-        raise Conflict("Cette entreprise est déjà inscrite : demandez à son administrateur de vous inviter.")
+        raise Conflict(_("Cette entreprise est déjà inscrite : demandez à son administrateur de vous inviter."))
     try:
         with transaction.atomic():
             company = Company.objects.create(**fields)
     except IntegrityError:
-        raise Conflict("Cette entreprise est déjà inscrite.")
+        raise Conflict(_("Cette entreprise est déjà inscrite."))
     Membership.objects.create(user=actor, company=company, role=MembershipRole.ADMIN)
     return company
 
@@ -186,11 +189,11 @@ def company_invite(*, actor, company: Company, email: str, role: str = Membershi
     require_member(actor, company, admin=True)
     email = (email or "").strip().lower()
     if "@" not in email:
-        raise ValidationFailed({"email": ["Adresse e-mail invalide."]})
+        raise ValidationFailed({"email": [_("Adresse e-mail invalide.")]})
     if role not in MembershipRole.values:
-        raise ValidationFailed({"role": ["Rôle inconnu."]})
+        raise ValidationFailed({"role": [_("Rôle inconnu.")]})
     if company.memberships.filter(user__email__iexact=email).exists():
-        raise Conflict("Cette personne est déjà membre de l'entreprise.")
+        raise Conflict(_("Cette personne est déjà membre de l'entreprise."))
     invitation, created = CompanyInvitation.objects.get_or_create(
         company=company, email=email, accepted_at=None, defaults={"role": role, "invited_by": actor}
     )
@@ -204,10 +207,10 @@ def invitation_accept(*, actor, invitation_id) -> Membership:
     try:
         invitation = CompanyInvitation.objects.select_for_update().get(id=invitation_id, accepted_at=None)
     except (CompanyInvitation.DoesNotExist, ValueError, TypeError, DjangoValidationError):  # malformed id too
-        raise ValidationFailed({"invitation": ["Cette invitation n'existe pas ou a déjà été utilisée."]})
+        raise ValidationFailed({"invitation": [_("Cette invitation n'existe pas ou a déjà été utilisée.")]})
     if invitation.email.lower() != actor.email.lower():
-        raise NotAllowed("Cette invitation a été envoyée à une autre adresse e-mail.")
-    membership, _ = Membership.objects.get_or_create(
+        raise NotAllowed(_("Cette invitation a été envoyée à une autre adresse e-mail."))
+    membership, _created = Membership.objects.get_or_create(
         user=actor, company=invitation.company, defaults={"role": invitation.role}
     )
     invitation.accepted_at = timezone.now()
@@ -228,11 +231,11 @@ def _clean_capacities(capacities: dict, errors: dict) -> dict:
             if out["staff"] < 0:
                 raise ValueError
         except (TypeError, ValueError):
-            errors["capacities.staff"] = ["L'effectif doit être un nombre entier positif."]
+            errors["capacities.staff"] = [_("L'effectif doit être un nombre entier positif.")]
     references = []
     for index, ref in enumerate(capacities.get("references") or []):
         if not isinstance(ref, dict) or not str(ref.get("title", "")).strip():
-            errors.setdefault(f"capacities.references[{index}]", []).append("Chaque référence a un intitulé.")
+            errors.setdefault(f"capacities.references[{index}]", []).append(_("Chaque référence a un intitulé."))
             continue
         references.append({k: ref.get(k) for k in ("title", "client", "year", "amount", "description") if k in ref})
     out["references"] = references
@@ -251,19 +254,21 @@ def declaration_submit(*, actor, company: Company, exclusion_grounds: dict, capa
     grounds = dict(exclusion_grounds or {})
     unknown = sorted(set(grounds) - set(EXCLUSION_GROUNDS))
     if unknown:
-        errors["exclusion_grounds"] = [f"Motif d'exclusion inconnu : {code}." for code in unknown]
+        errors["exclusion_grounds"] = [_("Motif d'exclusion inconnu : %(code)s.") % {"code": code} for code in unknown]
     missing = [code for code in EXCLUSION_GROUNDS if code not in grounds]
     if missing:
         errors.setdefault("exclusion_grounds", []).extend(
-            f"Répondez pour le motif « {EXCLUSION_GROUNDS[code]} » ({code})." for code in missing
+            _("Répondez pour le motif « %(label)s » (%(code)s).") % {"label": EXCLUSION_GROUNDS[code], "code": code}
+            for code in missing
         )
     not_bool = [code for code, value in grounds.items() if not isinstance(value, bool)]
     if not_bool:
-        errors.setdefault("exclusion_grounds", []).extend(f"Réponse oui/non attendue pour {c}." for c in not_bool)
+        errors.setdefault("exclusion_grounds", []).extend(
+            _("Réponse oui/non attendue pour %(code)s.") % {"code": c} for c in not_bool)
     if sworn is not True:
-        errors["sworn"] = ["Vous devez certifier sur l'honneur l'exactitude de la déclaration."]
+        errors["sworn"] = [_("Vous devez certifier sur l'honneur l'exactitude de la déclaration.")]
     if not (signatory or "").strip():
-        errors["signatory"] = ["Le nom du signataire est obligatoire."]
+        errors["signatory"] = [_("Le nom du signataire est obligatoire.")]
     cleaned = _clean_capacities(capacities, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -299,16 +304,16 @@ def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued
     require_member(actor, company)
     errors: dict[str, list[str]] = {}
     if kind not in EvidenceKind.values:
-        errors["kind"] = [f"Type de justificatif inconnu : {kind}."]
+        errors["kind"] = [_("Type de justificatif inconnu : %(kind)s.") % {"kind": kind}]
     today = timezone.localdate()
     if issued_on is None:
-        errors["issued_on"] = ["La date de délivrance est obligatoire."]
+        errors["issued_on"] = [_("La date de délivrance est obligatoire.")]
     elif issued_on > today:
-        errors["issued_on"] = ["La date de délivrance ne peut pas être dans le futur."]
+        errors["issued_on"] = [_("La date de délivrance ne peut pas être dans le futur.")]
     if valid_until is None and issued_on and kind in DEFAULT_VALIDITY_MONTHS:
         valid_until = _add_months(issued_on, DEFAULT_VALIDITY_MONTHS[kind])
     if valid_until and issued_on and valid_until < issued_on:
-        errors["valid_until"] = ["La date d'expiration précède la date de délivrance."]
+        errors["valid_until"] = [_("La date d'expiration précède la date de délivrance.")]
     try:
         checked = evidence_files.check_upload(uploaded_file, max_bytes=settings.EVIDENCE_MAX_UPLOAD_BYTES)
     except ValueError as exc:
@@ -340,7 +345,7 @@ def missing_items(*, company: Company, categories, on: dt.date | None = None) ->
     out: dict[str, list[str]] = {}
     declaration = _latest_declaration(company)
     if declaration is None or not declaration.sworn:
-        out["declaration"] = ["La déclaration sur l'honneur n'a pas été faite et signée."]
+        out["declaration"] = [_("La déclaration sur l'honneur n'a pas été faite et signée.")]
     documents = list(company.documents.all())
     valid_kinds = {d.kind for d in documents if d.is_valid_on(on)}
     expired_kinds = {d.kind for d in documents if not d.is_valid_on(on)} - valid_kinds
@@ -353,9 +358,10 @@ def missing_items(*, company: Company, categories, on: dt.date | None = None) ->
             if kind in QUALIFICATION_KINDS and (valid_kinds & (QUALIFICATION_KINDS | {EvidenceKind.OTHER})):
                 continue  # "or equivalent": another qualification or proof; the buyer judges equivalence
             if kind in expired_kinds:
-                messages.append(f"{label} : le document fourni a expiré, déposez-en un à jour.")
+                messages.append(_("%(document)s : le document fourni a expiré, déposez-en un à jour.")
+                                % {"document": label})
             else:
-                messages.append(f"{label} : document manquant.")
+                messages.append(_("%(document)s : document manquant.") % {"document": label})
         if messages:
             out[f"category:{category.code}"] = messages
     return out
@@ -364,13 +370,13 @@ def missing_items(*, company: Company, categories, on: dt.date | None = None) ->
 def _categories_from_ids(dps: DynamicPurchasingSystem, category_ids) -> list[Category]:
     ids = [str(c) for c in category_ids or []]
     if not ids:
-        raise ValidationFailed({"categories": ["Choisissez au moins une catégorie."]})
+        raise ValidationFailed({"categories": [_("Choisissez au moins une catégorie.")]})
     try:
         categories = list(dps.categories.filter(id__in=ids))
     except (ValueError, TypeError):
         categories = []
     if len(categories) != len(set(ids)):
-        raise ValidationFailed({"categories": ["Une catégorie choisie n'appartient pas à ce SAD."]})
+        raise ValidationFailed({"categories": [_("Une catégorie choisie n'appartient pas à ce SAD.")]})
     return categories
 
 
@@ -379,7 +385,7 @@ def application_create(*, actor, dps: DynamicPurchasingSystem, company: Company,
     require_member(actor, company)
     dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=dps.pk)
     if dps.status != DPSStatus.OPEN:
-        raise Conflict("Ce SAD n'est pas ouvert aux candidatures.", state=dps.status)
+        raise Conflict(_("Ce SAD n'est pas ouvert aux candidatures."), state=dps.status)
     categories = _categories_from_ids(dps, category_ids)
     already = set(
         Admission.objects.filter(company=company, category__in=categories,
@@ -387,14 +393,15 @@ def application_create(*, actor, dps: DynamicPurchasingSystem, company: Company,
         .values_list("category__code", flat=True)
     )
     if already:
-        raise ValidationFailed({"categories": [f"Déjà admise dans la catégorie {code}." for code in sorted(already)]})
+        raise ValidationFailed({"categories": [
+            _("Déjà admise dans la catégorie %(code)s.") % {"code": code} for code in sorted(already)]})
     active = Application.objects.filter(
         dps=dps, company=company,
         status__in=[ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED],
     ).first()
     if active:
         raise Conflict(
-            "Une candidature de votre entreprise est déjà en cours sur ce SAD : complétez-la ou retirez-la.",
+            _("Une candidature de votre entreprise est déjà en cours sur ce SAD : complétez-la ou retirez-la."),
             state=active.status,
         )
     application = Application.objects.create(dps=dps, company=company, created_by=actor)
@@ -410,7 +417,7 @@ def application_set_categories(*, actor, application: Application, category_ids)
     require_member(actor, application.company)
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.INFO_REQUESTED):
-        raise Conflict("Les catégories ne peuvent plus être modifiées.", state=application.status)
+        raise Conflict(_("Les catégories ne peuvent plus être modifiées."), state=application.status)
     categories = _categories_from_ids(application.dps, category_ids)
     application.lines.exclude(category__in=categories).delete()
     existing = set(application.lines.values_list("category_id", flat=True))
@@ -430,12 +437,12 @@ def application_submit(*, actor, application: Application) -> Application:
     application = _lock_application(application)
     check_allowed(application, "submit")
     if application.dps.status != DPSStatus.OPEN:
-        raise Conflict("Ce SAD n'est plus ouvert aux candidatures.", state=application.status,
+        raise Conflict(_("Ce SAD n'est plus ouvert aux candidatures."), state=application.status,
                        allowed_transitions=["withdraw"])
     categories = [line.category for line in application.lines.select_related("category")]
     missing = missing_items(company=application.company, categories=categories)
     if missing:
-        raise ValidationFailed(missing, detail="La candidature est incomplète.")
+        raise ValidationFailed(missing, detail=_("La candidature est incomplète."))
     received_at = timezone.now()
     apply_transition(application, "submit", actor=actor, object_type="application",
                      received_at=received_at, decision_due=decision_due_for(application.dps, received_at))
@@ -456,7 +463,7 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
 def application_request_info(*, actor, application: Application, message: str) -> Application:
     require_role(actor, BUYER)
     if not (message or "").strip():
-        raise ValidationFailed({"message": ["Précisez les compléments demandés."]})
+        raise ValidationFailed({"message": [_("Précisez les compléments demandés.")]})
     application = _lock_application(application)
     apply_transition(application, "request_info", actor=actor, object_type="application", reason=message.strip(),
                      message=message.strip())
@@ -471,10 +478,10 @@ def application_extend(*, actor, application: Application, reason: str) -> Appli
     """Extend the decision period to 15 jours ouvrables after receipt, with a recorded justification."""
     require_role(actor, BUYER)
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": ["La prolongation doit être justifiée."]})
+        raise ValidationFailed({"reason": [_("La prolongation doit être justifiée.")]})
     application = _lock_application(application)
     check_allowed(application, "extend", refusal=(
-        "Le délai a déjà été prolongé." if application.extended else None))
+        _("Le délai a déjà été prolongé.") if application.extended else None))
     due = calendar.add_working_days(calendar.local_date(application.submitted_at), EXTENDED_DECISION_DAYS)
     apply_transition(application, "extend", actor=actor, object_type="application", reason=reason.strip(),
                      justification=reason.strip(), decision_due=max(due, application.decision_due))
@@ -490,26 +497,27 @@ def application_decide(*, actor, application: Application, decisions: list[dict]
     """
     require_role(actor, BUYER)
     application = _lock_application(application)
-    check_allowed(application, "decide", refusal="Cette candidature n'est pas en attente de décision.")
+    check_allowed(application, "decide", refusal=_("Cette candidature n'est pas en attente de décision."))
     lines = {str(line.category_id): line for line in application.lines.select_related("category")}
     errors: dict[str, list[str]] = {}
     seen = set()
     for index, item in enumerate(decisions or []):
         key = str(item.get("category", ""))
         if key not in lines:
-            errors[f"decisions[{index}].category"] = ["Cette catégorie ne fait pas partie de la candidature."]
+            errors[f"decisions[{index}].category"] = [_("Cette catégorie ne fait pas partie de la candidature.")]
             continue
         if key in seen:
-            errors[f"decisions[{index}].category"] = ["Catégorie décidée deux fois."]
+            errors[f"decisions[{index}].category"] = [_("Catégorie décidée deux fois.")]
         seen.add(key)
         if not isinstance(item.get("admitted"), bool):
-            errors[f"decisions[{index}].admitted"] = ["Indiquez si la catégorie est admise (oui ou non)."]
+            errors[f"decisions[{index}].admitted"] = [_("Indiquez si la catégorie est admise (oui ou non).")]
         elif not item["admitted"] and not str(item.get("reason") or "").strip():
             errors[f"decisions[{index}].reason"] = [
-                f"Le rejet pour la catégorie {lines[key].category.code} doit être motivé."]
+                _("Le rejet pour la catégorie %(code)s doit être motivé.") % {"code": lines[key].category.code}]
     for key, line in lines.items():
         if key not in seen:
-            errors.setdefault("decisions", []).append(f"Aucune décision pour la catégorie {line.category.code}.")
+            errors.setdefault("decisions", []).append(
+                _("Aucune décision pour la catégorie %(code)s.") % {"code": line.category.code})
     if errors:
         raise ValidationFailed(errors)
     apply_transition(application, "decide", actor=actor, object_type="application", by=actor)
@@ -545,7 +553,7 @@ def admission_change(*, actor, admission: Admission, action: str, reason: str, s
     if not system:
         require_role(actor, BUYER)
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": ["Un motif est obligatoire."]})
+        raise ValidationFailed({"reason": [_("Un motif est obligatoire.")]})
     admission = Admission.objects.select_for_update().select_related("company", "category").get(pk=admission.pk)
     apply_transition(admission, action, actor=actor, object_type="admission", reason=reason.strip(),
                      note=reason.strip())
@@ -580,7 +588,7 @@ def declaration_renewals_request(*, actor, dps: DynamicPurchasingSystem, company
         companies = companies.filter(id__in=wanted)
         found = {str(c) for c in companies.values_list("id", flat=True)}
         if found != wanted:
-            raise ValidationFailed({"companies": ["Certaines entreprises ne sont pas admises dans ce SAD."]})
+            raise ValidationFailed({"companies": [_("Certaines entreprises ne sont pas admises dans ce SAD.")]})
     pending = set(DeclarationRenewal.objects.filter(dps=dps, status=RenewalStatus.PENDING).values_list("company_id", flat=True))
     now = timezone.now()
     due_on = calendar.add_working_days(calendar.local_date(now), RENEWAL_DAYS)
