@@ -7,6 +7,7 @@ Views only translate HTTP to service and selector calls; services raise the doma
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -93,10 +94,10 @@ class TokenView(APIView):
         data = validated(s.TokenRequestSerializer, request).validated_data
         user = authenticate(request, username=data["email"].strip(), password=data["password"])
         if user is None:
-            raise ValidationFailed({"non_field_errors": ["Adresse e-mail ou mot de passe incorrect."]})
+            raise ValidationFailed({"non_field_errors": [_("Adresse e-mail ou mot de passe incorrect.")]})
         if not user.is_verified:
-            raise NotAllowed("Vérifiez d'abord votre adresse e-mail (lien reçu par courriel).")
-        token, _ = Token.objects.get_or_create(user=user)
+            raise NotAllowed(_("Vérifiez d'abord votre adresse e-mail (lien reçu par courriel)."))
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
@@ -184,9 +185,9 @@ class AuditListView(generics.ListAPIView):
         object_id = self.request.query_params.get("object_id", "").strip()
         errors = {}
         if object_type not in AUDIT_OBJECT_TYPES:
-            errors["object_type"] = [f"Type d'objet attendu parmi : {', '.join(AUDIT_OBJECT_TYPES)}."]
+            errors["object_type"] = [_("Type d'objet attendu parmi : %(types)s.") % {"types": ", ".join(AUDIT_OBJECT_TYPES)}]
         if not object_id:
-            errors["object_id"] = ["L'identifiant de l'objet est obligatoire."]
+            errors["object_id"] = [_("L'identifiant de l'objet est obligatoire.")]
         if errors:
             raise ValidationFailed(errors)
         return audit.history(object_type, object_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -93,7 +94,7 @@ class DeclarationView(APIView):
         company = selectors.company_get(user=request.user, company_id=id)
         declaration = selectors.declaration_current(company)
         if declaration is None:
-            raise Http404("Aucune déclaration sur l'honneur n'a encore été faite.")
+            raise Http404(_("Aucune déclaration sur l'honneur n'a encore été faite."))
         return Response(s.DeclarationSerializer(declaration).data)
 
     @extend_schema(parameters=[ID_PARAM], request=s.DeclarationWriteSerializer,
@@ -182,9 +183,9 @@ class ApplicationListView(generics.ListAPIView):
                    tags=["applications"], summary="Start an application (draft) for some categories of a DPS")
     def post(self, request):
         data = validated(s.ApplicationCreateSerializer, request).validated_data
-        dps = _referenced(lambda: selectors.dps_get(user=request.user, dps_id=data["dps"]), "dps", "SAD inconnu.")
+        dps = _referenced(lambda: selectors.dps_get(user=request.user, dps_id=data["dps"]), "dps", _("SAD inconnu."))
         company = _referenced(lambda: selectors.company_get(user=request.user, company_id=data["company"]),
-                              "company", "Entreprise inconnue.")
+                              "company", _("Entreprise inconnue."))
         application = services.application_create(actor=request.user, dps=dps, company=company,
                                                   category_ids=data["categories"])
         return Response(_application(request, application.id), status=status.HTTP_201_CREATED)
@@ -197,7 +198,7 @@ def _uuid_or_none(params, name):
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValidationFailed({name: ["Identifiant invalide."]})
+        raise ValidationFailed({name: [_("Identifiant invalide.")]})
 
 
 def _application(request, application_id) -> dict:

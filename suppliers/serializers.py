@@ -7,6 +7,7 @@ business rule and report their errors per field.
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -116,7 +117,7 @@ class DeclarationWriteSerializer(serializers.Serializer):
     def validate_capacities(self, value):
         for key in ("turnovers", "references"):
             if value.get(key) not in (None, "") and not isinstance(value[key], list):
-                raise serializers.ValidationError(f"« {key} » doit être une liste.")
+                raise serializers.ValidationError(_("« %(field)s » doit être une liste.") % {"field": key})
         return value
 
 
