@@ -213,7 +213,8 @@ SCHEDULE_SECONDS = _env_or_die(env.float, "SCHEDULE_SECONDS", default=60.0)
 # Every job is a short interval, so beat keeps its schedule in memory: a schedule file written while the
 # clock was ahead (libfaketime, a corrected system clock) would otherwise hold every job back until that
 # future came again. After a restart each job first runs one interval later; --schedule is ignored.
-CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
+# The scheduler also copes with the clock moving back while beat runs (procurement/beat.py).
+CELERY_BEAT_SCHEDULER = "procurement.beat:ClockSafeScheduler"
 CELERY_BEAT_SCHEDULE = {
     "retry-unsent-emails": {"task": "procurement.tasks.retry_unsent_emails", "schedule": 300.0},
     "dps-close-expired": {"task": "procurement.tasks.dps_close_expired", "schedule": SCHEDULE_SECONDS},
