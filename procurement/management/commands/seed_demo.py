@@ -26,7 +26,6 @@ from django.utils.text import slugify
 from procurement import demo_data as data
 from procurement.accounts.models import User
 from procurement.accounts.services import staff_create_or_update
-from procurement.celery import app as celery_app
 from procurement.models import DynamicPurchasingSystem
 from procurement.services import category_create, decision_due_for, dps_create, dps_publish
 from suppliers.identifiers import make_siret, vat_for_siren
@@ -137,13 +136,15 @@ class Command(BaseCommand):
             raise CommandError("seed_demo needs the development dependencies (time-machine): run `make install`.")
         started = time.monotonic()
         self.random = random.Random(options["seed"])
-        previous_eager = celery_app.conf.task_always_eager
-        celery_app.conf.task_always_eager = True
         task_log = logging.getLogger("celery.app.trace")
         previous_level = task_log.level
         task_log.setLevel(logging.WARNING)
         try:
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            # Celery reads its configuration from Django's settings as they are at the time: overriding the
+            # settings (never writing to celery_app.conf, which would stick for the rest of the process)
+            # runs the mails in-process into memory while seeding, whatever broker is configured.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                                   CELERY_TASK_ALWAYS_EAGER=True, CELERY_TASK_EAGER_PROPAGATES=True):
                 self.staff = self._staff()
                 self.supplier = self._supplier_account()
                 if DynamicPurchasingSystem.objects.filter(reference=data.DPS_REFERENCE).exists():
@@ -152,7 +153,6 @@ class Command(BaseCommand):
                     with transaction.atomic():
                         self._seed()
         finally:
-            celery_app.conf.task_always_eager = previous_eager
             task_log.setLevel(previous_level)
         self.stdout.write(f"Terminé en {time.monotonic() - started:.1f} s.")
         self._print_credentials()
