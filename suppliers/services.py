@@ -337,9 +337,10 @@ def _latest_declaration(company: Company) -> Declaration | None:
 
 
 def missing_items(*, company: Company, categories, on: dt.date | None = None) -> dict[str, list[str]]:
-    """What the company still lacks to apply to these categories: one message per missing item.
+    """What the company still lacks to apply to these categories: one entry per missing item.
 
-    Keys: ``declaration`` and ``category:<code>``. Empty when the application can be submitted.
+    Keys: ``declaration`` and ``category:<code>:<evidence kind>``, each with one message; empty when
+    the application can be submitted. ``missing_by_category`` groups them for a page.
     """
     on = on or timezone.localdate()
     out: dict[str, list[str]] = {}
@@ -350,7 +351,6 @@ def missing_items(*, company: Company, categories, on: dt.date | None = None) ->
     valid_kinds = {d.kind for d in documents if d.is_valid_on(on)}
     expired_kinds = {d.kind for d in documents if not d.is_valid_on(on)} - valid_kinds
     for category in categories:
-        messages = []
         for kind in category.required_evidence:
             label = EvidenceKind(kind).label
             if kind in valid_kinds:
@@ -358,13 +358,21 @@ def missing_items(*, company: Company, categories, on: dt.date | None = None) ->
             if kind in QUALIFICATION_KINDS and (valid_kinds & (QUALIFICATION_KINDS | {EvidenceKind.OTHER})):
                 continue  # "or equivalent": another qualification or proof; the buyer judges equivalence
             if kind in expired_kinds:
-                messages.append(_("%(document)s : le document fourni a expiré, déposez-en un à jour.")
-                                % {"document": label})
+                message = _("%(document)s : le document fourni a expiré, déposez-en un à jour.") % {"document": label}
             else:
-                messages.append(_("%(document)s : document manquant.") % {"document": label})
-        if messages:
-            out[f"category:{category.code}"] = messages
+                message = _("%(document)s : document manquant.") % {"document": label}
+            out[f"category:{category.code}:{kind}"] = [message]
     return out
+
+
+def missing_by_category(missing: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``missing_items`` grouped by category code: ``{code: [message, …]}`` (the declaration left out)."""
+    grouped: dict[str, list[str]] = {}
+    for key, messages in missing.items():
+        if key.startswith("category:"):
+            code = key.removeprefix("category:").rpartition(":")[0]
+            grouped.setdefault(code, []).extend(messages)
+    return grouped
 
 
 def _categories_from_ids(dps: DynamicPurchasingSystem, category_ids) -> list[Category]:

@@ -290,7 +290,8 @@ def apply(request, dps_id):
     admitted = set(company.admissions.filter(status__in=["admitted", "suspended"])
                    .values_list("category_id", flat=True))
     chosen = set(form["categories"].value() or [])
-    rows = [{"category": c, "missing": missing.get(f"category:{c.code}", []), "admitted": c.id in admitted,
+    by_category = services.missing_by_category(missing)
+    rows = [{"category": c, "missing": by_category.get(c.code, []), "admitted": c.id in admitted,
              "checked": str(c.id) in chosen, "evidence": [_evidence_label(k) for k in c.required_evidence]}
             for c in categories]
     return render(request, "portal/apply.html", {
@@ -321,7 +322,8 @@ def application_detail(request, application_id):
     missing = {}
     if application.status in EDITABLE_APPLICATION:
         missing = services.missing_items(company=application.company, categories=[line.category for line in lines])
-    rows = [{"line": line, "missing": missing.get(f"category:{line.category.code}", [])} for line in lines]
+    by_category = services.missing_by_category(missing)
+    rows = [{"line": line, "missing": by_category.get(line.category.code, [])} for line in lines]
     return render(request, "portal/application.html", {
         "application": application, "company": application.company, "rows": rows,
         "declaration_missing": missing.get("declaration", []), "has_missing": bool(missing),

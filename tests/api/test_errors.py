@@ -177,9 +177,11 @@ def test_submit_reports_each_missing_item(world):
                           format="json")
     assert created.status_code == 201, created.content
     body = problem(client.post(f"/api/v1/applications/{created.json()['id']}/submit/", format="json"), 400)
-    assert set(body["errors"]) == {"declaration", "category:ITE-59", "category:MEN-62"}
-    assert len(body["errors"]["category:ITE-59"]) == 4
-    assert "expiré" in body["errors"]["category:MEN-62"][0]
+    # One entry per missing item: the declaration, each evidence of ITE-59, the expired one of MEN-62.
+    assert set(body["errors"]) == {"declaration", "category:MEN-62:tax_certificate"} | {
+        f"category:ITE-59:{kind}" for kind in world.category.required_evidence}
+    assert all(len(messages) == 1 for messages in body["errors"].values())
+    assert "expiré" in body["errors"]["category:MEN-62:tax_certificate"][0]
     assert Application.objects.get(id=created.json()["id"]).status == "draft"
 
 

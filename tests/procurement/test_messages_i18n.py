@@ -59,7 +59,8 @@ def test_incomplete_application_is_explained_in_english():
     assert caught.value.detail == "The application is incomplete."
     with translation.override("en"):
         labels = [str(EvidenceKind(kind).label) for kind in category.required_evidence]
-    assert errors[f"category:{category.code}"] == [f"{label}: document missing." for label in labels]
+    assert [errors[f"category:{category.code}:{kind}"][0] for kind in category.required_evidence] == [
+        f"{label}: document missing." for label in labels]
 
 
 @pytest.mark.django_db
@@ -70,7 +71,8 @@ def test_incomplete_application_stays_french_by_default():
     errors = caught.value.errors
     assert errors["declaration"] == ["La déclaration sur l'honneur n'a pas été faite et signée."]
     labels = [str(EvidenceKind(kind).label) for kind in category.required_evidence]
-    assert errors[f"category:{category.code}"] == [f"{label} : document manquant." for label in labels]
+    assert [errors[f"category:{category.code}:{kind}"][0] for kind in category.required_evidence] == [
+        f"{label} : document manquant." for label in labels]
 
 
 def test_bad_siret_in_english_and_in_french():

@@ -19,6 +19,7 @@ from suppliers.services import (
     application_set_categories,
     application_submit,
     application_withdraw,
+    missing_by_category,
     missing_items,
 )
 from tests.factories import (
@@ -169,14 +170,24 @@ def test_submission_refused_with_one_message_per_missing_item():
         application_submit(actor=user, application=application)
 
     errors = exc.value.errors
-    assert set(errors) == {"declaration", f"category:{first.code}", f"category:{second.code}"}
-    assert len(errors["declaration"]) == 1
-    # first category requires kbis (present), urssaf, liability insurance, rge: three messages
-    assert len(errors[f"category:{first.code}"]) == 3
-    assert all("manquant" in m for m in errors[f"category:{first.code}"])
-    assert any("URSSAF" in m for m in errors[f"category:{first.code}"])
-    assert len(errors[f"category:{second.code}"]) == 1
-    assert "décennale" in errors[f"category:{second.code}"][0]
+    # One entry, with one message, per missing item. The first category requires kbis (present), urssaf,
+    # liability insurance and rge; the second a decennial insurance.
+    assert set(errors) == {
+        "declaration",
+        f"category:{first.code}:urssaf_vigilance",
+        f"category:{first.code}:liability_insurance",
+        f"category:{first.code}:rge_certificate",
+        f"category:{second.code}:decennial_insurance",
+    }
+    assert all(len(messages) == 1 for messages in errors.values())
+    assert "manquant" in errors[f"category:{first.code}:rge_certificate"][0]
+    assert "URSSAF" in errors[f"category:{first.code}:urssaf_vigilance"][0]
+    assert "décennale" in errors[f"category:{second.code}:decennial_insurance"][0]
+    assert missing_by_category(errors) == {
+        first.code: [errors[f"category:{first.code}:{k}"][0]
+                     for k in ("urssaf_vigilance", "liability_insurance", "rge_certificate")],
+        second.code: errors[f"category:{second.code}:decennial_insurance"],
+    }
     application.refresh_from_db()
     assert application.status == "draft"
     assert application.submitted_at is None
@@ -194,7 +205,7 @@ def test_expired_document_is_reported_as_expired():
     with pytest.raises(ValidationFailed) as exc:
         application_submit(actor=user, application=application)
 
-    assert exc.value.errors == {f"category:{category.code}": [
+    assert exc.value.errors == {f"category:{category.code}:urssaf_vigilance": [
         "Attestation de vigilance URSSAF : le document fourni a expiré, déposez-en un à jour."]}
 
 
