@@ -162,7 +162,7 @@ class ApplicationListView(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         return selectors.applications_for_user(
-            self.request.user, status=params.get("status") or None, dps_id=_uuid_or_none(params, "dps"),
+            self.request.user, status=_state_or_none(params, ApplicationStatus), dps_id=_uuid_or_none(params, "dps"),
             overdue=query_flag(self.request, "overdue"), company_id=_uuid_or_none(params, "company"),
         )
 
@@ -189,6 +189,17 @@ class ApplicationListView(generics.ListAPIView):
         application = services.application_create(actor=request.user, dps=dps, company=company,
                                                   category_ids=data["categories"])
         return Response(_application(request, application.id), status=status.HTTP_201_CREATED)
+
+
+def _state_or_none(params, choices) -> str | None:
+    """A ``status`` filter must name a known state: a typo is a 400, not an empty list."""
+    value = params.get("status")
+    if not value:
+        return None
+    if value not in choices.values:
+        raise ValidationFailed({"status": [_("État inconnu : %(value)s. États possibles : %(states)s.")
+                                           % {"value": value, "states": ", ".join(choices.values)}]})
+    return value
 
 
 def _uuid_or_none(params, name):
@@ -299,7 +310,7 @@ class AdmissionListView(generics.ListAPIView):
         params = self.request.query_params
         return selectors.admissions_list(
             category_id=_uuid_or_none(params, "category"), company_id=_uuid_or_none(params, "company"),
-            status=params.get("status") or None, dps_id=_uuid_or_none(params, "dps"),
+            status=_state_or_none(params, AdmissionStatus), dps_id=_uuid_or_none(params, "dps"),
         )
 
     @extend_schema(

@@ -344,3 +344,10 @@ def test_unknown_api_paths_and_crashes_answer_problem_json(world, client, monkey
     crashing.raise_request_exception = False
     body = problem(crashing.get("/api/v1/audit/verify/"), 500)
     assert "boom" not in body["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/applications/", "/api/v1/admissions/"])
+def test_an_unknown_state_filter_is_a_400_not_an_empty_list(world, path):
+    body = problem(world.client("buyer").get(path, {"status": "bogus"}), 400)
+    assert "status" in body["errors"]
