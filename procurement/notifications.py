@@ -31,6 +31,11 @@ def notify(*, key: str, to: str, template: str, context: dict, language: str = "
     with translation.override(language):
         rendered = render_text(f"emails/{template}.txt", {"site_url": settings.SITE_URL, **context})
     subject, _, body = rendered.strip().partition("\n")
+    return queue_mail(key=key, to=to, subject=subject, body=body)
+
+
+def queue_mail(*, key: str, to: str, subject: str, body: str) -> OutboundEmail | None:
+    """Store an already written mail under its unique key and send it after commit (once)."""
     try:
         with transaction.atomic():
             mail = OutboundEmail.objects.create(key=key[:200], to=to, subject=subject.strip()[:255], body=body.strip())

@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,3 +31,15 @@ class EmailLoginForm(AuthenticationForm):
                 _("Votre adresse e-mail n'est pas encore vérifiée : ouvrez le lien reçu par e-mail."),
                 code="unverified",
             )
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Password-reset mails go through the same queue as every other mail (stored, sent once, retried)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        from procurement.notifications import queue_mail
+
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        queue_mail(key=f"password-reset:{context['uid']}:{context['token']}", to=to_email, subject=subject, body=body)

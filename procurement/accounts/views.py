@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from procurement.errors import ValidationFailed
 
 from . import services
-from .forms import EmailLoginForm, RegisterForm, ResendVerificationForm
+from .forms import EmailLoginForm, QueuedPasswordResetForm, RegisterForm, ResendVerificationForm
 from .models import User
 
 
@@ -58,6 +59,9 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+    # Links are built on SITE_URL, never on the request's Host header (which a client chooses).
+    extra_email_context = {"site_url": settings.SITE_URL}
     template_name = "accounts/password_reset.html"
     email_template_name = "emails/password_reset.txt"
     subject_template_name = "emails/password_reset_subject.txt"

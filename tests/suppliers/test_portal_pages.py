@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from procurement.models import OutboundEmail
 from suppliers.models import (
     EXCLUSION_GROUNDS,
     Application,
@@ -438,15 +439,21 @@ def test_verify_failed_and_login_pages(client):
     assert "pas encore vérifiée" in response.content.decode()
 
 
-def test_password_reset_mail_and_pages(client, mailoutbox):
+def test_password_reset_mail_and_pages(client, mailoutbox, settings, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://sad.example.fr"
     UserFactory(email="oubli@example.fr")
-    response = client.post(reverse("accounts:password_reset"), {"email": "oubli@example.fr"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": "oubli@example.fr"},
+                               HTTP_HOST="testserver")
     assert response["Location"] == reverse("accounts:password_reset_done")
     assert client.get(response["Location"]).status_code == 200
     mail = mailoutbox[-1]
     assert mail.subject == "Réinitialisation de votre mot de passe — SAD Rénovation"
+    assert OutboundEmail.objects.filter(to="oubli@example.fr", key__startswith="password-reset:").count() == 1
+    # The link is built on SITE_URL, not on the Host header the client sent.
     link = next(line for line in mail.body.splitlines() if "/accounts/reset/" in line)
-    response = client.get(link.split("testserver", 1)[1], follow=True)
+    assert link.startswith("https://sad.example.fr/accounts/reset/")
+    response = client.get(link.removeprefix("https://sad.example.fr"), follow=True)
     assert response.status_code == 200 and response.context["validlink"]
     response = client.post(response.redirect_chain[-1][0], {"new_password1": "Menuiserie-2026-neuve",
                                                             "new_password2": "Menuiserie-2026-neuve"}, follow=True)
