@@ -61,9 +61,19 @@ def enqueue(mail_id: int) -> None:
         log.exception("Mail %s could not be queued; it will be retried", mail_id)
 
 
+# A send is bounded by EMAIL_TIMEOUT (seconds); a mail still "sending" long after that was interrupted
+# (worker killed between claiming and recording it). Sending it again risks a duplicate only in that case,
+# and a legal notification lost for good is the worse outcome.
+INTERRUPTED_AFTER = dt.timedelta(minutes=15)
+
+
 def retry_unsent(*, older_than: dt.timedelta = dt.timedelta(minutes=5), max_attempts: int = 5) -> int:
-    """Queue again the mails that are still waiting (lost task, broker down, SMTP failure)."""
-    cutoff = timezone.now() - older_than
+    """Queue again the mails that are still waiting (lost task, broker down, SMTP failure, interrupted send)."""
+    now = timezone.now()
+    OutboundEmail.objects.filter(status=EmailStatus.SENDING, sending_since__lt=now - INTERRUPTED_AFTER).update(
+        status=EmailStatus.FAILED, last_error="Envoi interrompu : le processus s'est arrêté pendant l'envoi."
+    )
+    cutoff = now - older_than
     ids = list(
         OutboundEmail.objects.filter(
             status__in=[EmailStatus.QUEUED, EmailStatus.FAILED], created_at__lt=cutoff, attempts__lt=max_attempts
@@ -76,7 +86,7 @@ def retry_unsent(*, older_than: dt.timedelta = dt.timedelta(minutes=5), max_atte
 
 def deliver(mail_id: int) -> bool:
     claimed = OutboundEmail.objects.filter(id=mail_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]).update(
-        status=EmailStatus.SENDING
+        status=EmailStatus.SENDING, sending_since=timezone.now()
     )
     if not claimed:
         return False  # already sent, or being sent by another worker

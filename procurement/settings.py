@@ -194,6 +194,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = _env_or_die(env.email_url, "EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = _env_or_die(env.int, "EMAIL_TIMEOUT", default=30)  # seconds; an SMTP server never hangs a worker
 DEFAULT_FROM_EMAIL = _env_or_die(env.str, "DEFAULT_FROM_EMAIL", default="SAD Rénovation <noreply@sad-renovation.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
