@@ -436,7 +436,8 @@ def application_set_categories(*, actor, application: Application, category_ids)
 
 
 def _lock_application(application: Application) -> Application:
-    return Application.objects.select_for_update().select_related("dps", "company").get(pk=application.pk)
+    # Lock the application row only (of="self"): the joined company and DPS rows stay free for others.
+    return Application.objects.select_for_update(of=("self",)).select_related("dps", "company").get(pk=application.pk)
 
 
 @transaction.atomic
@@ -478,7 +479,6 @@ def application_request_info(*, actor, application: Application, message: str) -
     _notify_company(application.company, key=f"application-info:{application.id}:{application.info_requested_at.isoformat()}",
                     template="application_info_requested", context={"application": application})
     return application
-
 
 
 @transaction.atomic
@@ -562,7 +562,8 @@ def admission_change(*, actor, admission: Admission, action: str, reason: str, s
         require_role(actor, BUYER)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [_("Un motif est obligatoire.")]})
-    admission = Admission.objects.select_for_update().select_related("company", "category").get(pk=admission.pk)
+    admission = (Admission.objects.select_for_update(of=("self",)).select_related("company", "category")
+                 .get(pk=admission.pk))
     apply_transition(admission, action, actor=actor, object_type="admission", reason=reason.strip(),
                      note=reason.strip())
     _notify_company(admission.company, key=f"admission-{action}:{admission.id}:{admission.status_changed_at.isoformat()}",
