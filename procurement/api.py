@@ -204,12 +204,16 @@ class AuditListView(generics.ListAPIView):
 
 
 class AuditVerifyView(APIView):
-    @extend_schema(responses=responses({200: s.AuditVerifySerializer}, 401, 403), tags=["audit"],
+    @extend_schema(parameters=[OpenApiParameter("anchor", OpenApiTypes.STR, description=(
+                       "A head hash kept from an earlier check: the chain must still contain that entry"))],
+                   responses=responses({200: s.AuditVerifySerializer}, 401, 403), tags=["audit"],
                    summary="Check the hash chain of the whole audit trail; staff only")
     def get(self, request):
         require_staff(request.user)
-        report = audit.verify()
-        body = {"valid": report.valid, "entries": report.entries}
-        if not report.valid:
+        report = audit.verify(anchor=request.query_params.get("anchor") or None)
+        body = {"valid": report.valid, "entries": report.entries, "head": report.head}
+        if report.first_broken is not None:
             body["first_broken"] = report.first_broken
+        if report.anchor_found is not None:
+            body["anchor_found"] = report.anchor_found
         return Response(body)

@@ -74,19 +74,31 @@ class ChainReport:
     valid: bool
     entries: int
     first_broken: int | None = None
+    head: str = GENESIS
+    anchor_found: bool | None = None
 
 
-def verify(batch_size: int = 5000) -> ChainReport:
-    """Walk the whole chain in id order; report the first entry whose hash or link is wrong."""
+def verify(*, anchor: str | None = None, batch_size: int = 5000) -> ChainReport:
+    """Walk the whole chain in id order; report the first entry whose hash or link is wrong.
+
+    A chain checks itself, except at its end: entries deleted from the tail leave a shorter, valid chain.
+    ``head`` (the last hash) is therefore worth copying outside the database from time to time; passing
+    such a copy back as ``anchor`` checks that the entry it names is still in the chain.
+    """
     prev = GENESIS
     count = 0
+    anchor_found = False
     with transaction.atomic():
         for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=batch_size):
             count += 1
             if entry.prev_hash != prev or _digest(entry) != entry.hash:
-                return ChainReport(valid=False, entries=AuditEntry.objects.count(), first_broken=entry.id)
+                return ChainReport(valid=False, entries=AuditEntry.objects.count(), first_broken=entry.id,
+                                   head=prev, anchor_found=anchor_found if anchor else None)
+            anchor_found = anchor_found or entry.hash == anchor
             prev = entry.hash
-    return ChainReport(valid=True, entries=count)
+    if anchor:
+        return ChainReport(valid=anchor_found, entries=count, head=prev, anchor_found=anchor_found)
+    return ChainReport(valid=True, entries=count, head=prev)
 
 
 def history(object_type: str, object_id) -> list[AuditEntry]:

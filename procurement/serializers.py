@@ -142,3 +142,5 @@ class AuditVerifySerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     entries = serializers.IntegerField()
     first_broken = serializers.IntegerField(required=False, help_text="Id of the first entry whose hash or link is wrong.")
+    head = serializers.CharField(help_text="Hash of the last entry: keep it elsewhere and pass it back as `anchor`.")
+    anchor_found = serializers.BooleanField(required=False, help_text="With `anchor`: whether that entry is still there.")

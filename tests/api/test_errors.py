@@ -294,11 +294,12 @@ def test_audit_verify_reports_the_first_tampered_entry(world):
 
     client = world.client("evaluator")
     body = client.get("/api/v1/audit/verify/").json()
-    assert body == {"valid": True, "entries": AuditEntry.objects.count()}
+    assert body == {"valid": True, "entries": AuditEntry.objects.count(), "head": AuditEntry.objects.last().hash}
     victim = AuditEntry.objects.filter(object_type="application").order_by("id").first()
     AuditEntry.objects.filter(pk=victim.pk).update(reason="réécrit")  # bypasses the append-only save()
     body = client.get("/api/v1/audit/verify/").json()
-    assert body == {"valid": False, "entries": AuditEntry.objects.count(), "first_broken": victim.id}
+    assert body["valid"] is False and body["first_broken"] == victim.id
+    assert body["entries"] == AuditEntry.objects.count()
 
 
 def test_audit_requires_object_type_and_id(world):

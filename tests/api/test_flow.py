@@ -155,7 +155,9 @@ def test_register_verify_token_company_declaration_documents_apply_decide(django
     assert [(e["action"], e["from_state"], e["to_state"]) for e in trail["results"]] == [
         ("create", "", "draft"), ("submit", "draft", "submitted"), ("decide", "submitted", "decided")]
     assert trail["results"][-1]["actor"] == buyer_user.email
-    assert ok(buyer.get("/api/v1/audit/verify/")) == {"valid": True, "entries": AuditEntry.objects.count()}
+    head = AuditEntry.objects.last().hash
+    assert ok(buyer.get("/api/v1/audit/verify/")) == {"valid": True, "entries": AuditEntry.objects.count(), "head": head}
+    assert ok(buyer.get("/api/v1/audit/verify/", {"anchor": head}))["anchor_found"] is True
 
 
 def test_request_info_then_resubmit_and_extend(world, django_capture_on_commit_callbacks, mailoutbox):

@@ -48,7 +48,7 @@ def test_it_chains_entries_from_the_genesis():
     assert third.prev_hash == second.hash
     assert first.actor == user
     assert first.actor_label == "acheteur@example.fr"
-    assert audit.verify() == audit.ChainReport(valid=True, entries=3)
+    assert audit.verify() == audit.ChainReport(valid=True, entries=3, head=AuditEntry.objects.last().hash)
 
 
 @pytest.mark.django_db
@@ -156,7 +156,41 @@ def test_concurrent_writers_keep_a_valid_chain(require_postgres):
         thread.join(timeout=60)
 
     assert not errors
-    assert audit.verify() == audit.ChainReport(valid=True, entries=2 * per_thread)
+    assert audit.verify() == audit.ChainReport(valid=True, entries=2 * per_thread,
+                                               head=AuditEntry.objects.last().hash)
     # Each entry links to exactly one predecessor: no fork in the chain.
     prev_hashes = list(AuditEntry.objects.values_list("prev_hash", flat=True))
     assert len(set(prev_hashes)) == len(prev_hashes)
+
+
+@pytest.mark.django_db
+def test_entries_cut_from_the_tail_are_found_with_an_anchor_kept_elsewhere():
+    entries = _append(5)
+    anchor = audit.verify().head
+    assert anchor == entries[-1].hash
+    _raw("DELETE FROM {table} WHERE id >= %s", [entries[3].id])
+
+    assert audit.verify().valid is True  # a shorter chain still checks itself…
+    report = audit.verify(anchor=anchor)  # …but no longer contains the head copied earlier
+    assert report.valid is False and report.anchor_found is False and report.entries == 3
+
+
+@pytest.mark.django_db
+def test_an_anchor_stays_found_as_the_chain_grows():
+    _append(2)
+    anchor = audit.verify().head
+    _append(3)
+    report = audit.verify(anchor=anchor)
+    assert report.valid is True and report.anchor_found is True and report.entries == 5
+
+
+@pytest.mark.django_db
+def test_the_command_checks_an_anchor():
+    from django.core.management import CommandError, call_command
+
+    _append(3)
+    head = audit.verify().head
+    call_command("verify_audit", anchor=head)
+    _raw("DELETE FROM {table} WHERE id = (SELECT MAX(id) FROM {table})", [])
+    with pytest.raises(CommandError, match="entries were removed"):
+        call_command("verify_audit", anchor=head)
