@@ -60,8 +60,10 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
-    # Links are built on SITE_URL, never on the request's Host header (which a client chooses).
-    extra_email_context = {"site_url": settings.SITE_URL}
+    @property
+    def extra_email_context(self):
+        # Links are built on SITE_URL, never on the request's Host header (which a client chooses).
+        return {"site_url": settings.SITE_URL}
     template_name = "accounts/password_reset.html"
     email_template_name = "emails/password_reset.txt"
     subject_template_name = "emails/password_reset_subject.txt"
