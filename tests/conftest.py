@@ -192,6 +192,30 @@ def _services_from_markers(request):
             request.getfixturevalue(fixture)
 
 
+# --- The standing staff members of page and service tests --------------------------------------
+
+
+@pytest.fixture
+def buyer():
+    from tests.factories import StaffFactory
+
+    return StaffFactory(roles=["buyer"])
+
+
+@pytest.fixture
+def evaluator():
+    from tests.factories import StaffFactory
+
+    return StaffFactory(roles=["evaluator"])
+
+
+@pytest.fixture
+def approver():
+    from tests.factories import StaffFactory
+
+    return StaffFactory(roles=["approver"])
+
+
 # --- Settings for every test ---------------------------------------------------------------------
 
 

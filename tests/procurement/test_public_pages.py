@@ -4,7 +4,6 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from suppliers.services import application_decide
 from tests.factories import (
@@ -16,12 +15,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_french():
-    with translation.override("fr"):
-        yield
 
 
 @pytest.fixture

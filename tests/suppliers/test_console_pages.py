@@ -3,9 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from procurement.models import AuditEntry
 from suppliers.models import Admission, Application, ApplicationStatus, CategoryDecision, EvidenceKind
@@ -19,29 +18,9 @@ from tests.factories import (
     admitted_company,
     submitted_application,
 )
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_french():
-    """The console is French first; pin it so a language left active by another test cannot leak in."""
-    with translation.override("fr"):
-        yield
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def buyer():
-    return StaffFactory(roles=["buyer"])
-
-
-@pytest.fixture
-def evaluator():
-    return StaffFactory(roles=["evaluator"])
 
 
 @pytest.fixture
