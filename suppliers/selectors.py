@@ -26,8 +26,10 @@ from .models import (
     ApplicationStatus,
     Company,
     Declaration,
+    DeclarationRenewal,
     EvidenceDocument,
     Membership,
+    RenewalStatus,
 )
 
 
@@ -66,6 +68,11 @@ def declaration_current(company: Company) -> Declaration | None:
 
 def declaration_versions(company: Company) -> QuerySet[Declaration]:
     return company.declarations.order_by("-version").select_related("declared_by")
+
+
+def renewals_pending_for_company(company: Company) -> QuerySet[DeclarationRenewal]:
+    """The buyer's unanswered requests for a renewed declaration, soonest due first."""
+    return company.renewals.filter(status=RenewalStatus.PENDING).select_related("dps").order_by("due_on")
 
 
 # --- evidence -------------------------------------------------------------------------------------
@@ -164,6 +171,11 @@ def admissions_list(*, category_id=None, company_id=None, status: str | None = N
     if dps_id:
         qs = qs.filter(category__dps_id=dps_id)
     return qs.order_by("company__name", "category__code")
+
+
+def admissions_for_company(company: Company) -> QuerySet[Admission]:
+    """The company's admissions (any status) with their category and DPS, by category code."""
+    return company.admissions.select_related("category", "category__dps").order_by("category__code", "-admitted_at")
 
 
 def supplier_directory(*, category_id=None, territory: str | None = None, admission_status: str | None = None,

@@ -32,13 +32,16 @@ from suppliers.forms import (
     add_service_errors,
 )
 from suppliers.models import (
+    Admission,
     Application,
     ApplicationStatus,
     CompanyInvitation,
     Declaration,
+    DeclarationRenewal,
     EvidenceDocument,
     EvidenceKind,
     MembershipRole,
+    RenewalStatus,
 )
 
 ACTIVE_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED)
@@ -74,6 +77,10 @@ def dashboard(request):
                  to_attr="docs"),
         Prefetch("company__applications", queryset=Application.objects.select_related("dps").order_by("-created_at"),
                  to_attr="apps"),
+        Prefetch("company__admissions", queryset=Admission.objects.select_related("category", "category__dps")
+                 .order_by("category__code", "-admitted_at"), to_attr="admission_rows"),
+        Prefetch("company__renewals", queryset=DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING)
+                 .order_by("due_on"), to_attr="pending_renewals"),
     )
     open_dps = list(selectors.dps_visible(request.user).filter(status=DPSStatus.OPEN).order_by("-published_at"))
     return render(request, "portal/dashboard.html", {"memberships": memberships, "open_dps": open_dps})
@@ -109,6 +116,7 @@ def company_detail(request, company_id):
         "is_admin": _is_admin(request.user, company),
         "invite_form": InviteForm(),
         "declaration": selectors.declaration_current(company),
+        "admissions": selectors.admissions_for_company(company),
         "country_name": dict(COUNTRIES).get(company.country, company.country),
     })
 
@@ -181,6 +189,7 @@ def invitation_accept(request, invitation_id):
 def declaration(request, company_id):
     company = selectors.company_get(user=request.user, company_id=company_id)
     current = selectors.declaration_current(company)
+    renewals = list(selectors.renewals_pending_for_company(company))
     form = DeclarationForm(request.POST or None, declaration=current, company=company)
     if request.method == "POST":
         if form.is_valid():
@@ -191,12 +200,15 @@ def declaration(request, company_id):
             except DomainError as exc:
                 form.add_error(None, exc.detail)
             else:
-                messages.success(request, _("Déclaration sur l'honneur enregistrée (version %(v)s).") % {"v": new.version})
+                text = _("Déclaration sur l'honneur enregistrée (version %(v)s).") % {"v": new.version}
+                if renewals:  # declaration_submit answers every pending request in the same transaction
+                    text += " " + _("Elle répond à la demande de renouvellement de l'acheteur.")
+                messages.success(request, text)
                 return redirect("portal:declaration", company_id=company.id)
         messages.error(request, _("La déclaration n'a pas été enregistrée : corrigez les points signalés."))
     return render(request, "portal/declaration.html", {
         **_company_nav(company, "declaration"), "form": form, "current": current,
-        "versions": selectors.declaration_versions(company),
+        "versions": selectors.declaration_versions(company), "renewals": renewals,
     })
 
 

@@ -5,22 +5,34 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from procurement.models import OutboundEmail
+from procurement.services import dps_publish
 from suppliers.models import (
     EXCLUSION_GROUNDS,
     Application,
     ApplicationStatus,
     CompanyInvitation,
     Declaration,
+    DeclarationRenewal,
     EvidenceDocument,
     EvidenceKind,
     Membership,
+    RenewalStatus,
 )
-from suppliers.services import application_create, application_request_info, company_invite
+from suppliers.services import (
+    admission_exclude,
+    admission_suspend,
+    application_create,
+    application_request_info,
+    company_invite,
+    declaration_renewals_request,
+)
 from tests.factories import (
     DEFAULT_PASSWORD,
     TINY_PDF,
@@ -31,6 +43,7 @@ from tests.factories import (
     EvidenceDocumentFactory,
     StaffFactory,
     UserFactory,
+    admitted_company,
     company_owner,
     ready_company,
     submitted_application,
@@ -141,19 +154,38 @@ def _add_rows(user, company, dps, n):
     DeclarationFactory(company=company, actor=user)
 
 
-def test_dashboard_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries):
-    dps = DPSFactory(published=True)
-    DPSFactory(published=True)
+DASHBOARD_QUERIES = 11  # session, user, memberships, 5 prefetches, open DPS + their categories
+
+
+def _dashboard_queries(client, buyer, n_companies):
+    """Queries of the dashboard of a member of ``n_companies`` companies, each with every kind of row."""
+    dps = DPSFactory(actor=buyer, published=True)
+    other = DPSFactory(actor=buyer, published=True)
+    category = dps.categories.get()
     user = UserFactory()
-    for _ in range(3):
+    for _ in range(n_companies):
         company = CompanyFactory(owner=user)
+        ready_company([category], company=company, user=user)
         _add_rows(user, company, dps, 4)
-        application_create(actor=user, dps=dps, company=company, category_ids=[dps.categories.first().id])
+        admission = admitted_company(category, company=company, actor=buyer)
+        admission_suspend(actor=buyer, admission=admission, reason="Attestation d'assurance expirée")
+        application_create(actor=user, dps=other, company=company, category_ids=[other.categories.get().id])
+    declaration_renewals_request(actor=buyer, dps=dps)
     client.force_login(user)
-    with django_assert_max_num_queries(9):
+    with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("portal:dashboard"))
     assert response.status_code == 200
-    assert response.content.decode().count("Extrait Kbis") >= 3
+    page = response.content.decode()
+    assert page.count("Extrait Kbis") >= n_companies
+    assert page.count("Attestation d&#x27;assurance expirée") == n_companies
+    assert page.count("renouveler votre déclaration sur l") == n_companies
+    return len(queries)
+
+
+def test_dashboard_query_count_does_not_grow_with_rows(client, buyer):
+    one = _dashboard_queries(client, buyer, 1)
+    four = _dashboard_queries(client, buyer, 4)
+    assert one == four == DASHBOARD_QUERIES
 
 
 def test_documents_query_count_does_not_grow_with_rows(owner_client, django_assert_max_num_queries):
@@ -458,3 +490,76 @@ def test_password_reset_mail_and_pages(client, mailoutbox, settings, django_capt
     response = client.post(response.redirect_chain[-1][0], {"new_password1": "Menuiserie-2026-neuve",
                                                             "new_password2": "Menuiserie-2026-neuve"}, follow=True)
     assert "Votre mot de passe est modifié" in response.content.decode()
+
+
+# --- admissions and renewed declarations ---------------------------------------------------------------
+
+def _three_admissions(buyer):
+    """A company admitted to three categories of one DPS: one admitted, one suspended, one excluded."""
+    dps = DPSFactory(actor=buyer)
+    for _ in range(3):
+        CategoryFactory(dps=dps, actor=buyer)
+    dps = dps_publish(actor=buyer, dps=dps)
+    first, second, third = dps.categories.order_by("code")
+    kept = admitted_company(first, actor=buyer)
+    company = kept.company
+    suspended = admitted_company(second, company=company, actor=buyer)
+    excluded = admitted_company(third, company=company, actor=buyer)
+    admission_suspend(actor=buyer, admission=suspended, reason="Attestation URSSAF expirée")
+    admission_exclude(actor=buyer, admission=excluded, reason="Condamnation définitive pour fraude")
+    return dps, company, (first, second, third)
+
+
+def test_admissions_with_their_status_and_reason_for_members_only(client, buyer, stranger_client):
+    dps, company, categories = _three_admissions(buyer)
+    client.force_login(company_owner(company))
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    for url in (reverse("portal:dashboard"), reverse("portal:company", args=[company.id])):
+        page = client.get(url).content.decode()
+        assert "Mes admissions" in page
+        for category in categories:
+            assert category.code in page
+        assert dps.reference in page
+        assert ">Admise<" in page and ">Suspendue<" in page and ">Exclue<" in page
+        assert "motif : Attestation URSSAF expirée" in page
+        assert "motif : Condamnation définitive pour fraude" in page
+        assert f"Depuis le {today}" in page
+    # Another company's user sees neither the admissions nor the company page.
+    page = stranger_client.get(reverse("portal:dashboard")).content.decode()
+    assert "Mes admissions" in page and "Aucune admission pour le moment" in page
+    assert all(category.code not in page for category in categories)
+    assert "URSSAF expirée" not in page
+    assert stranger_client.get(reverse("portal:company", args=[company.id])).status_code == 404
+
+
+def test_pending_renewal_banner_until_the_declaration_is_renewed(client, buyer):
+    dps = DPSFactory(actor=buyer)
+    admission = admitted_company(CategoryFactory(dps=dps, actor=buyer), actor=buyer)
+    company = admission.company
+    (renewal,) = declaration_renewals_request(actor=buyer, dps=dps, company_ids=[company.id])
+    client.force_login(company_owner(company))
+    declaration_url = reverse("portal:declaration", args=[company.id])
+    due = f"avant le {renewal.due_on.day} "
+    banner = "vous demande de renouveler votre déclaration sur l"
+    dashboard = client.get(reverse("portal:dashboard")).content.decode()
+    assert banner in dashboard and due in dashboard and "vos admissions seront suspendues" in dashboard
+    assert f'href="{declaration_url}">Renouveler ma déclaration' in dashboard
+    page = client.get(declaration_url).content.decode()
+    assert banner in page and due in page
+    assert page.index(banner) < page.index("<form method=\"post\" novalidate")
+
+    post = {f"ground_{code}": "no" for code in EXCLUSION_GROUNDS}
+    post.update({"signatory": "Jeanne Martin, gérante", "sworn": "on"})
+    response = client.post(declaration_url, post, follow=True)
+    page = response.content.decode()
+    assert "Déclaration sur l&#x27;honneur enregistrée (version 2)" in page
+    assert "Elle répond à la demande de renouvellement de l&#x27;acheteur." in page
+    assert banner not in page
+    renewal.refresh_from_db()
+    assert renewal.status == RenewalStatus.ANSWERED
+    assert renewal.declaration == Declaration.objects.get(company=company, version=2)
+    assert not DeclarationRenewal.objects.filter(company=company, status=RenewalStatus.PENDING).exists()
+    assert banner not in client.get(reverse("portal:dashboard")).content.decode()
+    # Without a pending request, the usual message only.
+    page = client.post(declaration_url, post, follow=True).content.decode()
+    assert "(version 3)" in page and "demande de renouvellement" not in page
