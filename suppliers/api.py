@@ -7,6 +7,7 @@ up through the selectors, which answer 404; the services check roles and states 
 from __future__ import annotations
 
 import uuid
+from abc import ABCMeta, abstractmethod
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -223,13 +224,17 @@ class ApplicationDetailView(APIView):
         return Response(_application(request, id))
 
 
-class _ApplicationAction(APIView):
-    """POST applications/{id}/<action>: find the application (404 if unknown to the caller), run the service."""
+class _ApplicationAction(APIView, metaclass=ABCMeta):
+    """POST applications/{id}/<action>: find the application (404 if unknown to the caller), run the service.
+
+    Each action view names its request ``body`` serializer and calls its one service in ``act``.
+    """
 
     body = None
 
+    @abstractmethod
     def act(self, request, application, data):
-        raise NotImplementedError
+        """Call the action's service with the validated ``data``."""
 
     def post(self, request, id):
         application = selectors.application_get(user=request.user, application_id=id)
