@@ -7,12 +7,14 @@ sending task after commit. ``deliver()`` (run by the task) claims the row with a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -43,6 +45,47 @@ def queue_mail(*, key: str, to: str, subject: str, body: str) -> OutboundEmail |
         return None
     transaction.on_commit(lambda: enqueue(mail.id))
     return mail
+
+
+BATCH_SIZE = 50  # mails sent over one SMTP connection by one task
+
+
+def notify_many(messages, *, language: str = "fr") -> int:
+    """Store many mails at once (a fan-out) and send them after commit in batches of ``BATCH_SIZE``.
+
+    ``messages`` yields ``(key, to, template, context)``. Keys already stored are skipped, so running the
+    same fan-out twice queues nothing new. Returns how many mails were queued by this call.
+    """
+    rows = []
+    with translation.override(language):
+        compiled = {}
+        for key, to, template, context in messages:
+            if template not in compiled:
+                compiled[template] = get_template(f"emails/{template}.txt").template
+            rendered = compiled[template].render(Context({"site_url": settings.SITE_URL, **context}, autoescape=False))
+            subject, _, body = rendered.strip().partition("\n")
+            rows.append(OutboundEmail(key=key[:200], to=to, subject=subject.strip()[:255], body=body.strip()))
+    if not rows:
+        return 0
+    keys = [row.key for row in rows]
+    existing = set(OutboundEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+    OutboundEmail.objects.bulk_create([r for r in rows if r.key not in existing], ignore_conflicts=True,
+                                      batch_size=500)
+    ids = list(OutboundEmail.objects.filter(key__in=[k for k in keys if k not in existing],
+                                            status=EmailStatus.QUEUED).values_list("id", flat=True))
+    transaction.on_commit(lambda: enqueue_batches(ids))
+    return len(ids)
+
+
+def enqueue_batches(ids: list[int]) -> None:
+    from .tasks import send_email_batch
+
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start:start + BATCH_SIZE]
+        try:
+            send_email_batch.delay(chunk)
+        except Exception:
+            log.exception("Mails %s… could not be queued; they will be retried", chunk[:3])
 
 
 def render_text(template_name: str, context: dict) -> str:
@@ -102,3 +145,51 @@ def deliver(mail_id: int) -> bool:
         status=EmailStatus.SENT, sent_at=timezone.now(), attempts=mail.attempts + 1
     )
     return True
+
+
+def deliver_batch(mail_ids: list[int]) -> int:
+    """Send several stored mails over one SMTP connection; each is claimed first, so none goes twice.
+
+    The claim takes the rows that are still waiting and not locked by another worker (SKIP LOCKED on
+    PostgreSQL) and marks them "sending" before anything is sent.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(id__in=mail_ids, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED])
+            .order_by("id")
+        )
+        OutboundEmail.objects.filter(id__in=[m.id for m in claimed]).update(
+            status=EmailStatus.SENDING, sending_since=now
+        )
+    if not claimed:
+        return 0
+    sent = []
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+        for mail in claimed:
+            try:
+                connection.send_messages(
+                    [EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to],
+                                  connection=connection)]
+                )
+            except Exception as exc:
+                OutboundEmail.objects.filter(id=mail.id).update(
+                    status=EmailStatus.FAILED, attempts=F("attempts") + 1, last_error=str(exc)[:2000]
+                )
+                continue
+            sent.append(mail.id)
+    except Exception as exc:  # the server is unreachable: everything not sent waits for retry_unsent
+        OutboundEmail.objects.filter(id__in=[m.id for m in claimed if m.id not in sent]).update(
+            status=EmailStatus.FAILED, attempts=F("attempts") + 1, last_error=str(exc)[:2000]
+        )
+        log.warning("Mail batch failed: %s", exc)
+    finally:
+        with contextlib.suppress(Exception):  # a failing QUIT changes nothing: the mails were accepted
+            connection.close()
+        OutboundEmail.objects.filter(id__in=sent).update(
+            status=EmailStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    return len(sent)

@@ -224,6 +224,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suppliers.tasks.declaration_renewals_suspend_overdue",
         "schedule": SCHEDULE_SECONDS,
     },
+    # Bids are refused at the deadline whatever this job does; it only moves the tender to "closed".
+    "tenders-close-expired": {"task": "tenders.tasks.tenders_close_expired", "schedule": SCHEDULE_SECONDS},
+    "tender-invitation-mails-sweep": {"task": "tenders.tasks.invitation_mails_sweep", "schedule": 120.0},
 }
 
 # --- Domain settings -----------------------------------------------------------------------
@@ -232,6 +235,29 @@ WORKING_DAYS_MODE = _env_or_die(env.str, "WORKING_DAYS_MODE", default="ouvrables
 if WORKING_DAYS_MODE not in {"ouvrables", "ouvres"}:
     raise ImproperlyConfigured("WORKING_DAYS_MODE must be 'ouvrables' or 'ouvres'.")
 BUYER_NAME = _env_or_die(env.str, "BUYER_NAME", default="Habitat Hauts-de-France ESH")
+
+# --- Sealed bids ----------------------------------------------------------------------------
+# Master keys that wrap each tender's data key (tenders.sealing): base64 of 32 random bytes, comma-separated,
+# the first one current, the others kept to unwrap the keys of older tenders after a rotation.
+# Generate one with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"
+SEALING_MASTER_KEYS = _env_or_die(env.list, "SEALING_MASTER_KEYS", default=[])
+if not SEALING_MASTER_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("SEALING_MASTER_KEYS must be set when DEBUG is false (sealed bids).")
+    # Development only: a key derived from the development SECRET_KEY so that `make run` works as is.
+    import base64 as _b64
+    import hashlib as _hashlib
+
+    SEALING_MASTER_KEYS = [_b64.b64encode(_hashlib.sha256(b"sealing:" + SECRET_KEY.encode()).digest()).decode()]
+for _key in SEALING_MASTER_KEYS:
+    try:
+        if len(__import__("base64").b64decode(_key, validate=True)) != 32:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            "SEALING_MASTER_KEYS: each key must be the base64 of exactly 32 random bytes."
+        ) from None
+TENDER_MAX_UPLOAD_BYTES = _env_or_die(env.int, "TENDER_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

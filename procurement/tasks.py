@@ -16,6 +16,13 @@ def send_email(self, mail_id: int):
         raise self.retry(exc=exc)
 
 
+@shared_task(acks_late=True)
+def send_email_batch(mail_ids: list[int]):
+    from .notifications import deliver_batch
+
+    return deliver_batch(mail_ids)
+
+
 @shared_task
 def dps_close_expired():
     from .services import dps_close_expired as close

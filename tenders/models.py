@@ -1,0 +1,369 @@
+"""Mini-tenders (marchés spécifiques) run among the admitted suppliers of one DPS category.
+
+A bid's content is sealed: it lives only in ``Bid.sealed_content`` (and encrypted files) until the
+opening is recorded; see ``tenders.sealing``. The plaintext columns of a bid (``total_price``…) stay
+empty until then.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from procurement.models import Category, DynamicPurchasingSystem
+
+MIN_BID_DAYS = 10  # R2162-50: bid deadline at least 10 days after the invitation, unless agreed by all
+
+
+class TenderStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    PUBLISHED = "published", _("Publié")
+    CLOSED = "closed", _("Clos (date limite passée)")
+    OPENED = "opened", _("Plis ouverts")
+    AWARD_PROPOSED = "award_proposed", _("Attribution proposée")
+    AWARDED = "awarded", _("Attribué")
+    CANCELLED = "cancelled", _("Sans suite")
+    UNSUCCESSFUL = "unsuccessful", _("Infructueux")
+
+
+class CriterionKind(models.TextChoices):
+    PRICE = "price", _("Prix")
+    TECHNICAL = "technical", _("Valeur technique")
+    DELAY = "delay", _("Délai")
+    ENVIRONMENTAL = "environmental", _("Performance environnementale")
+    SOCIAL = "social", _("Insertion sociale")
+
+
+class PriceMethod(models.TextChoices):
+    PROPORTIONAL = "proportional", _("Proportionnelle (Nmax × Pmin / P)")
+    LINEAR = "linear", _("Linéaire (Nmax × (Pmax − P) / (Pmax − Pmin))")
+
+
+class EnergyLabel(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+    E = "E", "E"
+    F = "F", "F"
+    G = "G", "G"
+
+
+class Tender(FSMModelMixin, models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("référence"), max_length=60, unique=True)
+    dps = models.ForeignKey(DynamicPurchasingSystem, on_delete=models.PROTECT, related_name="tenders")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tenders")
+    title = models.CharField(_("intitulé"), max_length=255)
+    description = models.TextField(_("description des travaux"))
+    # The renovation operation
+    operation_name = models.CharField(_("résidence"), max_length=255)
+    operation_address = models.CharField(_("adresse"), max_length=255)
+    operation_commune = models.CharField(_("commune"), max_length=100)
+    operation_insee_code = models.CharField(_("code INSEE"), max_length=5)
+    dwellings = models.PositiveIntegerField(_("nombre de logements"))
+    energy_label_before = models.CharField(_("étiquette énergie avant"), max_length=1, choices=EnergyLabel.choices)
+    energy_label_target = models.CharField(_("étiquette énergie visée"), max_length=1, choices=EnergyLabel.choices)
+    estimated_value = models.DecimalField(_("montant estimé (HT)"), max_digits=14, decimal_places=2)
+    budget_ceiling = models.DecimalField(_("budget maximal (HT)"), max_digits=14, decimal_places=2, null=True,
+                                         blank=True)
+    works_duration_weeks = models.PositiveSmallIntegerField(_("durée des travaux (semaines)"))
+    questions_deadline = models.DateTimeField(_("date limite des questions"))
+    bid_deadline = models.DateTimeField(_("date limite de remise des offres"), db_index=True)
+    price_method = models.CharField(_("méthode de notation du prix"), max_length=20, choices=PriceMethod.choices,
+                                    default=PriceMethod.PROPORTIONAL)
+    standstill = models.BooleanField(_("délai de suspension avant signature"), default=True)
+    # R2162-50: a deadline under 10 days needs an agreement with every invited supplier; its record.
+    deadline_agreement = models.TextField(_("accord sur un délai réduit"), blank=True)
+
+    status = FSMField(_("état"), default=TenderStatus.DRAFT, choices=TenderStatus.choices, protected=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(_("plis ouverts le"), null=True, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.TextField(blank=True)
+    # Set once the invitation mails are queued (the beat sweep retries a tender left without them).
+    invitations_mailed_at = models.DateTimeField(null=True, blank=True)
+    # The tender's data key, wrapped by the master key (tenders.sealing); never stored in the clear.
+    wrapped_key = models.BinaryField(editable=False)
+
+    class Meta:
+        verbose_name = _("marché spécifique")
+        verbose_name_plural = _("marchés spécifiques")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "bid_deadline"], name="tender_status_deadline_idx")]
+
+    def __str__(self):
+        return f"{self.reference} — {self.title}"
+
+    @transition(field=status, source=TenderStatus.DRAFT, target=TenderStatus.PUBLISHED)
+    def publish(self, *, by, at):
+        self.published_at = at
+        self.published_by = by
+
+    @transition(field=status, source=TenderStatus.PUBLISHED, target=TenderStatus.CLOSED,
+                conditions=[lambda self: self.deadline_passed()])
+    def close(self):
+        self.closed_at = timezone.now()
+
+    @transition(field=status, source=TenderStatus.CLOSED, target=TenderStatus.OPENED)
+    def open(self, *, by):
+        self.opened_at = timezone.now()
+        self.opened_by = by
+
+    @transition(field=status, source=[TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED,
+                                      TenderStatus.OPENED, TenderStatus.AWARD_PROPOSED], target=TenderStatus.CANCELLED)
+    def cancel(self, *, note):
+        self.ended_at = timezone.now()
+        self.end_reason = note
+
+    @transition(field=status, source=[TenderStatus.CLOSED, TenderStatus.OPENED], target=TenderStatus.UNSUCCESSFUL)
+    def declare_unsuccessful(self, *, note):
+        self.ended_at = timezone.now()
+        self.end_reason = note
+
+    def deadline_passed(self, at=None) -> bool:
+        return (at or timezone.now()) >= self.bid_deadline
+
+    def questions_open(self, at=None) -> bool:
+        return self.status == TenderStatus.PUBLISHED and (at or timezone.now()) < self.questions_deadline
+
+    def accepts_bids(self, at=None) -> bool:
+        return self.status == TenderStatus.PUBLISHED and not self.deadline_passed(at)
+
+    @property
+    def is_opened(self) -> bool:
+        return self.opened_at is not None
+
+
+class Criterion(models.Model):
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="criteria")
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("intitulé"), max_length=255)
+    kind = models.CharField(_("nature"), max_length=20, choices=CriterionKind.choices)
+    weight = models.PositiveSmallIntegerField(_("pondération (%)"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["tender", "code"], name="criterion_code_unique")]
+
+    def __str__(self):
+        return f"{self.name} ({self.weight} %)"
+
+
+class PriceLine(models.Model):
+    """A line of the blank price schedule (DPGF): the bidders fill in the unit prices."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="price_lines")
+    ref = models.CharField(_("référence"), max_length=30)
+    label = models.CharField(_("désignation"), max_length=255)
+    unit = models.CharField(_("unité"), max_length=20)
+    quantity = models.DecimalField(_("quantité"), max_digits=12, decimal_places=3)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["tender", "ref"], name="price_line_ref_unique")]
+
+    def __str__(self):
+        return f"{self.ref} {self.label}"
+
+
+class TenderDocumentKind(models.TextChoices):
+    RULES = "rules", _("Règlement de la consultation")
+    SPECIFICATION = "specification", _("Cahier des clauses techniques (CCTP)")
+    PRICE_SCHEDULE = "price_schedule", _("Cadre de décomposition du prix (DPGF)")
+    PLANS = "plans", _("Plans")
+    DIAGNOSIS = "diagnosis", _("Diagnostics et relevés")
+    OTHER = "other", _("Autre")
+
+
+def tender_document_upload_to(instance, filename):
+    return f"tenders/{instance.tender_id}/{uuid.uuid4().hex}"
+
+
+class TenderDocument(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("type"), max_length=20, choices=TenderDocumentKind.choices)
+    title = models.CharField(_("titre"), max_length=255, blank=True)
+    file = models.FileField(upload_to=tender_document_upload_to, max_length=255)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    is_addendum = models.BooleanField(_("modificatif"), default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.title or self.filename
+
+
+class Invitation(models.Model):
+    """A supplier invited at publication: the snapshot of the category's live admissions (R2162-49)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="invitations")
+    company = models.ForeignKey("suppliers.Company", on_delete=models.PROTECT, related_name="tender_invitations")
+    admission = models.ForeignKey("suppliers.Admission", on_delete=models.PROTECT, related_name="+")
+    # The invitation is made available to every invited supplier at the same instant: publication.
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["tender", "company__name"]
+        constraints = [models.UniqueConstraint(fields=["tender", "company"], name="one_invitation_per_company")]
+
+    def __str__(self):
+        return f"{self.tender_id} → {self.company_id}"
+
+
+class Question(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="questions")
+    company = models.ForeignKey("suppliers.Company", on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("question"))
+    asked_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(_("réponse"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+        indexes = [models.Index(fields=["tender", "answered_at"], name="question_tender_answered_idx")]
+
+    def __str__(self):
+        return self.text[:60]
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+
+class BidStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Déposée")
+    WITHDRAWN = "withdrawn", _("Retirée")
+    LATE = "late", _("Hors délai")
+    OPENED = "opened", _("Ouverte")
+    ADMISSIBLE = "admissible", _("Recevable")
+    IRREGULAR = "irregular", _("Irrégulière")
+    UNACCEPTABLE = "unacceptable", _("Inacceptable")
+    INAPPROPRIATE = "inappropriate", _("Inappropriée")
+    ABNORMALLY_LOW = "abnormally_low", _("Anormalement basse")
+    REGULARISATION_REQUESTED = "regularisation_requested", _("Régularisation demandée")
+    JUSTIFICATION_REQUESTED = "justification_requested", _("Justification demandée")
+    AWARDED = "awarded", _("Retenue")
+    NOT_RETAINED = "not_retained", _("Non retenue")
+
+
+# The states of a bid that was deposited (they appear in the deposit register).
+DEPOSITED_STATES = [s for s in BidStatus.values if s != BidStatus.DRAFT]
+
+
+class Bid(FSMModelMixin, models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids")
+    company = models.ForeignKey("suppliers.Company", on_delete=models.PROTECT, related_name="bids")
+    status = FSMField(_("état"), default=BidStatus.DRAFT, choices=BidStatus.choices, protected=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Sealed: {"total_price", "duration_weeks", "lines": [{"ref", "unit_price"}], "notes", "salt"}, encrypted.
+    sealed_content = models.BinaryField(editable=False)
+    # The receipt: time of receipt (taken under the tender's row lock) and the fingerprint of the bid.
+    submitted_at = models.DateTimeField(_("reçue le"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    fingerprint = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    # Sealed too: [{"name", "sha256"}] of the documents at submission.
+    sealed_receipt = models.BinaryField(editable=False, null=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Filled from the sealed content at the opening, never before.
+    total_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    duration_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    lines = models.JSONField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("offre")
+        verbose_name_plural = _("offres")
+        ordering = ["tender", "submitted_at", "created_at"]
+        indexes = [models.Index(fields=["tender", "status"], name="bid_tender_status_idx")]
+
+    def __str__(self):
+        return f"{self.tender_id} / {self.company_id} ({self.status})"
+
+    @transition(field=status, source=[BidStatus.DRAFT, BidStatus.WITHDRAWN], target=BidStatus.SUBMITTED)
+    def submit(self, *, by, at, fingerprint, sealed_receipt):
+        self.submitted_at = at
+        self.submitted_by = by
+        self.fingerprint = fingerprint
+        self.sealed_receipt = sealed_receipt
+        self.withdrawn_at = None
+
+    @transition(field=status, source=[BidStatus.DRAFT, BidStatus.WITHDRAWN], target=BidStatus.LATE)
+    def mark_late(self, *, by, at):
+        self.submitted_at = at
+        self.submitted_by = by
+
+    @transition(field=status, source=BidStatus.SUBMITTED, target=BidStatus.WITHDRAWN)
+    def withdraw(self, *, at, replaced_by=None):
+        self.withdrawn_at = at
+        self.replaced_by = replaced_by
+
+    @transition(field=status, source=BidStatus.SUBMITTED, target=BidStatus.OPENED)
+    def open(self, *, content):
+        self.total_price = content["total_price"]
+        self.duration_weeks = content["duration_weeks"]
+        self.lines = content["lines"]
+        self.notes = content["notes"]
+
+
+class BidDocumentKind(models.TextChoices):
+    TECHNICAL_MEMO = "technical_memo", _("Mémoire technique")
+    SCHEDULE = "schedule", _("Planning d'exécution")
+    CERTIFICATE = "certificate", _("Attestations et certificats")
+    PRICE_SCHEDULE = "price_schedule", _("DPGF signée")
+    OTHER = "other", _("Autre")
+
+
+def bid_document_upload_to(instance, filename):
+    return f"bids/{instance.bid.tender_id}/{uuid.uuid4().hex}.sealed"
+
+
+class BidDocument(models.Model):
+    """A bid's document. Its bytes and its name are sealed; only the size and fingerprint are in the clear."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("type"), max_length=20, choices=BidDocumentKind.choices)
+    file = models.FileField(upload_to=bid_document_upload_to, max_length=255)
+    sealed_name = models.BinaryField(editable=False)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return f"{self.bid_id}: {self.kind}"

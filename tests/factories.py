@@ -339,3 +339,95 @@ def admitted_company(category: Category, *, company: Company | None = None, acto
     application_decide(actor=decider, application=application,
                        decisions=[{"category": category.id, "admitted": True, "reason": ""}])
     return Admission.objects.get(application=application, category=category)
+
+
+# --- tenders -------------------------------------------------------------------------------------------
+
+def open_category(**category_kwargs) -> Category:
+    """A category of an open DPS whose first 30-day window is over (so tenders may be published)."""
+    from procurement.models import DynamicPurchasingSystem as DPS
+
+    dps = DPSFactory(published=True)
+    category = CategoryFactory(dps=dps, **category_kwargs) if category_kwargs else dps.categories.first()
+    DPS.objects.filter(pk=dps.pk).update(
+        published_at=timezone.now() - dt.timedelta(days=40), first_window_ends_at=timezone.now() - dt.timedelta(days=10)
+    )
+    category.dps.refresh_from_db()
+    return category
+
+
+def tender_data(category: Category, **overrides) -> dict:
+    """What POST /api/v1/tenders takes: valid, publishable today (deadline 14 days ahead)."""
+    now = timezone.now()
+    data = {
+        "dps": str(category.dps_id),
+        "category": str(category.id),
+        "title": "Isolation par l'extérieur — Résidence Les Tilleuls",
+        "description": "ITE en polystyrène graphité 160 mm, reprise des appuis de fenêtre et des descentes EP.",
+        "operation": {
+            "name": "Résidence Les Tilleuls", "address": "12 rue des Tilleuls", "commune": "Beauvais",
+            "insee_code": "60057", "dwellings": 48, "energy_label_before": "F", "energy_label_target": "C",
+        },
+        "estimated_value": "250000.00",
+        "budget_ceiling": "300000.00",
+        "works_duration_weeks": 16,
+        "questions_deadline": (now + dt.timedelta(days=7)).isoformat(),
+        "bid_deadline": (now + dt.timedelta(days=14)).isoformat(),
+        "criteria": [
+            {"code": "price", "name": "Prix", "kind": "price", "weight": 50},
+            {"code": "tech", "name": "Valeur technique", "kind": "technical", "weight": 30},
+            {"code": "env", "name": "Performance environnementale", "kind": "environmental", "weight": 20},
+        ],
+        "price_method": "proportional",
+        "standstill": True,
+        "price_schedule": [
+            {"ref": "1.1", "label": "Installation de chantier", "unit": "forfait", "quantity": "1"},
+            {"ref": "2.1", "label": "Isolant PSE graphité 160 mm", "unit": "m²", "quantity": "1200"},
+            {"ref": "2.2", "label": "Enduit de finition", "unit": "m²", "quantity": "1200"},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def draft_tender(category: Category | None = None, *, actor: User | None = None, **overrides):
+    from tenders.services import tender_create
+
+    category = category or open_category()
+    actor = actor or category.dps.created_by
+    data = tender_data(category, **overrides)
+    return tender_create(actor=actor, dps=category.dps, category=category, data=data)
+
+
+def published_tender(*, suppliers: int = 2, category: Category | None = None, **overrides):
+    """A published tender with ``suppliers`` invited companies; returns (tender, [(company, user), …])."""
+    from tenders.services import tender_publish
+
+    category = category or open_category()
+    invited = []
+    for _ in range(suppliers):
+        admission = admitted_company(category)
+        invited.append((admission.company, company_owner(admission.company)))
+    tender = draft_tender(category, **overrides)
+    tender = tender_publish(actor=category.dps.created_by, tender=tender)
+    return tender, invited
+
+
+# Unit prices that add up, for the schedule of tender_data(): 1 × 5000 + 1200 × 95 + 1200 × 40 = 167000.
+PRICED_LINES = [{"ref": "1.1", "unit_price": "5000.00"}, {"ref": "2.1", "unit_price": "95.00"},
+                {"ref": "2.2", "unit_price": "40.00"}]
+PRICED_TOTAL = "167000.00"
+
+
+def draft_bid(tender, user: User, *, total_price: str = PRICED_TOTAL, lines=None, **extra):
+    from tenders.services import bid_create
+
+    data = {"total_price": total_price, "duration_weeks": 14, "lines": lines if lines is not None else PRICED_LINES,
+            "notes": "Équipe de 6 compagnons, échafaudage en propre.", **extra}
+    return bid_create(actor=user, tender=tender, data=data)
+
+
+def submitted_bid(tender, user: User, **kwargs):
+    from tenders.services import bid_submit
+
+    return bid_submit(actor=user, bid=draft_bid(tender, user, **kwargs))

@@ -1,5 +1,6 @@
 """Start-up configuration, checked in a fresh process as production starts it."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -14,8 +15,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 CONFIG_VARIABLES = {
     "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CONN_MAX_AGE", "CELERY_BROKER_URL", "EMAIL_URL",
     "AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "SITE_URL", "WORKING_DAYS_MODE", "PASSWORD_HASHERS",
-    "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS", "MEDIA_ROOT",
+    "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS", "MEDIA_ROOT", "SEALING_MASTER_KEYS",
 }
+PRODUCTION_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
 def manage(*args, tmp_path, **variables):
@@ -69,6 +71,7 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         EMAIL_URL="smtp://mailer:password@smtp.example.fr:587",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        SEALING_MASTER_KEYS=PRODUCTION_KEY,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -93,7 +96,7 @@ def test_static_files_are_served_without_debug(client, settings):
 def _cookie_flags(tmp_path, **variables):
     code = "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
     result = manage("shell", "-c", code, tmp_path=tmp_path, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(64),
-                    ALLOWED_HOSTS="127.0.0.1", **variables)
+                    ALLOWED_HOSTS="127.0.0.1", SEALING_MASTER_KEYS=PRODUCTION_KEY, **variables)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1].split()
 
@@ -103,3 +106,16 @@ def test_cookies_are_secure_only_when_the_site_is_served_over_https(tmp_path):
     assert _cookie_flags(tmp_path, SITE_URL="https://sad.example.fr") == ["True", "True"]
     assert _cookie_flags(tmp_path, SITE_URL="http://127.0.0.1:8010", SECURE_SSL_REDIRECT="false") == ["False", "False"]
     assert _cookie_flags(tmp_path, SITE_URL="http://127.0.0.1:8010", SECURE_COOKIES="true") == ["True", "True"]
+
+
+def test_production_without_a_sealing_key_refuses_to_start(tmp_path):
+    result = manage("check", tmp_path=tmp_path, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(64),
+                    ALLOWED_HOSTS="sad.example.fr")
+    assert result.returncode != 0
+    assert "SEALING_MASTER_KEYS" in result.stderr
+
+
+def test_a_malformed_sealing_key_refuses_to_start(tmp_path):
+    result = manage("check", tmp_path=tmp_path, SEALING_MASTER_KEYS="c2hvcnQ=")
+    assert result.returncode != 0
+    assert "32 random bytes" in result.stderr
