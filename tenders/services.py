@@ -225,7 +225,8 @@ def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Categor
         if label not in EnergyLabel.values:
             op_errors.setdefault(key, []).append(_("Étiquette énergie attendue : une lettre de A à G."))
         fields[key] = label
-    if not op_errors and fields["energy_label_target"] >= fields["energy_label_before"]:
+    labels_known = {fields["energy_label_before"], fields["energy_label_target"]} <= set(EnergyLabel.values)
+    if labels_known and fields["energy_label_target"] >= fields["energy_label_before"]:
         op_errors.setdefault("energy_label_target", []).append(
             _("L'étiquette visée doit être meilleure que l'étiquette actuelle."))
     for key, msgs in op_errors.items():
