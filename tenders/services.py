@@ -901,10 +901,10 @@ def bid_submit(*, actor, bid: Bid) -> Bid:
             problems = submission_problems(tender, content)
             if problems:
                 raise ValidationFailed(problems)
-            documents = [{"name": document_name(d), "sha256": d.sha256, "size": d.size}
-                         for d in bid.documents.select_related("bid__tender").all()]
-            for d in bid.documents.all():
+            attached = list(bid.documents.all())
+            for d in attached:
                 d.bid = bid
+            documents = [{"name": document_name(d), "sha256": d.sha256, "size": d.size} for d in attached]
             fingerprint = _fingerprint(bid=bid, received_at=received_at, content=content, documents=documents)
             sealed_receipt = sealing.seal_json(tender, documents, purpose="bid-receipt", object_id=bid.id)
             earlier = list(Bid.objects.select_for_update().filter(
@@ -916,8 +916,10 @@ def bid_submit(*, actor, bid: Bid) -> Bid:
                                  reason=_("Remplacée par l'offre déposée le %(at)s.") % {"at": when(received_at)},
                                  at=received_at, replaced_by=bid)
             for email in bid.company.memberships.values_list("user__email", flat=True):
+                # The mail names the documents by type and fingerprint only: stored in the outbox, their
+                # names would sit in the clear in the database before the opening.
                 notify(key=f"bid-receipt:{bid.id}:{email}", to=email, template="bid_receipt",
-                       context={"bid": bid, "tender": tender, "receipt": receipt(bid),
+                       context={"bid": bid, "tender": tender, "receipt": receipt(bid), "attached": attached,
                                 "received_at": when(received_at)})
     if late_message:
         raise LateBid(late_message, state=BidStatus.LATE, allowed_transitions=[])
