@@ -61,3 +61,53 @@ class BrokenBackend:
 
     def send_messages(self, messages):
         raise ConnectionError("SMTP server unreachable")
+
+
+# --- fan-outs: many mails, sent in batches over one connection -------------------------------------------
+
+
+def _fan_out(n, key="fanout"):
+    from procurement.notifications import notify_many
+
+    return notify_many((f"{key}:{i}", f"chef{i}@entreprise.fr", "question_answered",
+                        {"tender": {"reference": "SAD-MS001", "title": "ITE", "id": "x"},
+                         "question": {"text": "Q ?", "answer": "R."}, "company_name": "SARL"})
+                       for i in range(n))
+
+
+@pytest.mark.django_db
+def test_a_fan_out_is_sent_in_batches_once(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _fan_out(120) == 120
+    assert len(mailoutbox) == 120
+    assert OutboundEmail.objects.filter(status=EmailStatus.SENT).count() == 120
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _fan_out(120) == 0  # the same keys again: nothing new is queued
+    assert len(mailoutbox) == 120
+
+
+@pytest.mark.django_db
+def test_a_batch_already_sent_is_not_sent_again(mailoutbox):
+    from procurement.notifications import deliver_batch
+
+    _fan_out(3)
+    ids = list(OutboundEmail.objects.values_list("id", flat=True))
+    assert deliver_batch(ids) == 3
+    assert deliver_batch(ids) == 0
+    assert len(mailoutbox) == 3
+
+
+@pytest.mark.django_db
+def test_a_batch_that_cannot_reach_the_server_waits_for_the_retry(mailoutbox, settings):
+    from procurement.notifications import deliver_batch
+
+    settings.EMAIL_BACKEND = "tests.procurement.test_notifications.BrokenBackend"
+    _fan_out(2)
+    ids = list(OutboundEmail.objects.values_list("id", flat=True))
+    assert deliver_batch(ids) == 0
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {EmailStatus.FAILED}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
+        assert retry_unsent() == 2
+    assert len(mailoutbox) == 2
