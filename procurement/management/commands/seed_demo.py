@@ -222,6 +222,10 @@ class Command(BaseCommand):
             f"SAD « {self.dps.title} » publié le {published_on:%d/%m/%Y}, {len(self.categories)} catégories, "
             f"{counts['companies']} entreprises, {counts['documents']} justificatifs."
         )
+        from tenders.demo import seed_tenders
+
+        seed_tenders(at=at, buyer=buyer, supplier=self.supplier, categories=self.categories, make_pdf=make_pdf,
+                     stdout=self.stdout)
 
     def _company_categories(self, index, trades, dep):
         codes = [f"{prefix}-{dep}" for prefix in trades]
