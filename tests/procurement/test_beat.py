@@ -27,7 +27,8 @@ def test_deadline_jobs_run_within_a_minute_after_the_clock_is_moved_back(tmp_pat
         scheduler.close()
 
     scheduler = _scheduler(filename)
-    for name in ("declaration-renewals-suspend-overdue", "evidence-expiry-reminders", "dps-close-expired"):
+    for name in ("declaration-renewals-suspend-overdue", "evidence-expiry-reminders", "dps-close-expired",
+                 "tenders-close-expired"):
         _, next_in = scheduler.schedule[name].is_due()
         assert next_in <= settings.SCHEDULE_SECONDS, name
     scheduler.close()

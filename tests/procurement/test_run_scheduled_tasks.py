@@ -23,3 +23,17 @@ def test_it_runs_every_scheduled_job_and_closes_an_expired_dps():
     assert dps.status == DPSStatus.CLOSED
     assert "1 DPS closed" in out.getvalue()
     assert DynamicPurchasingSystem.objects.filter(status=DPSStatus.OPEN).count() == 0
+
+
+@pytest.mark.django_db
+def test_it_closes_a_tender_whose_deadline_has_passed():
+    from tenders.models import TenderStatus
+    from tests.factories import published_tender
+
+    tender, _ = published_tender(suppliers=1)
+    out = StringIO()
+    with time_machine.travel(tender.bid_deadline + dt.timedelta(seconds=30), tick=False):
+        call_command("run_scheduled_tasks", stdout=out)
+    tender.refresh_from_db()
+    assert tender.status == TenderStatus.CLOSED
+    assert "1 tenders closed at their bid deadline" in out.getvalue()
