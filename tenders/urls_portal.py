@@ -1,7 +1,24 @@
 """The supplier's side of a tender, under /portail/marches/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tenders.views import portal
 
 app_name = "tenders_portal"
 
-urlpatterns = []
+urlpatterns = [
+    path("", portal.inbox, name="inbox"),
+    path("mes-offres/", portal.my_bids, name="my_bids"),
+    path("documents/<uuid:doc_id>/", portal.tender_document, name="tender_document"),
+    path("offres/<uuid:bid_id>/", portal.bid_page, name="bid"),
+    path("offres/<uuid:bid_id>/recu/", portal.receipt, name="receipt"),
+    path("offres/<uuid:bid_id>/retirer/", portal.bid_withdraw, name="bid_withdraw"),
+    path("offres/<uuid:bid_id>/documents/", portal.bid_document_upload, name="bid_document_upload"),
+    path("offres/<uuid:bid_id>/documents/<uuid:doc_id>/", portal.bid_document_download,
+         name="bid_document"),
+    path("offres/<uuid:bid_id>/documents/<uuid:doc_id>/supprimer/", portal.bid_document_delete,
+         name="bid_document_delete"),
+    path("<uuid:tender_id>/", portal.tender_page, name="tender"),
+    path("<uuid:tender_id>/questions/", portal.question_ask, name="question_ask"),
+    path("<uuid:tender_id>/offre/", portal.bid_start, name="bid_start"),
+]

@@ -1,0 +1,78 @@
+"""Forms of the supplier's tender pages. They only shape the input: the rules are in ``tenders.services``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import BidDocumentKind
+from .services import MAX_TEXT
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Votre question"), max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("La réponse sera publiée pour toutes les entreprises invitées, sans le nom de votre entreprise."),
+    )
+
+
+class BidForm(forms.Form):
+    """The figures of a draft bid. Amounts stay text: the service parses them (comma or dot, spaces)."""
+
+    total_price = forms.CharField(
+        label=_("Prix total de l'offre (€ HT)"), required=False, max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "data-total": ""}),
+    )
+    duration_weeks = forms.CharField(
+        label=_("Durée des travaux proposée (semaines)"), required=False, max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    notes = forms.CharField(label=_("Remarques"), required=False, max_length=MAX_TEXT,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, price_lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.price_lines = list(price_lines)
+        for index, line in enumerate(self.price_lines):
+            self.fields[self.line_field(index)] = forms.CharField(
+                label=_("Prix unitaire de la ligne %(ref)s") % {"ref": line.ref}, required=False, max_length=30,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
+                                              "data-unit-price": "", "class": "price-input"}),
+            )
+
+    @staticmethod
+    def line_field(index: int) -> str:
+        return f"line_{index}"
+
+    def line_fields(self) -> list:
+        return [self[self.line_field(index)] for index in range(len(self.price_lines))]
+
+    def service_data(self) -> dict:
+        """What the service takes; a field absent from the request leaves the bid's value unchanged."""
+        data = self.cleaned_data
+        result = {key: data[key].strip() for key in ("total_price", "duration_weeks") if key in self.data}
+        if "notes" in self.data:
+            result["notes"] = data["notes"]
+        if any(self.line_field(index) in self.data for index in range(len(self.price_lines))):
+            result["lines"] = [{"ref": line.ref, "unit_price": data[self.line_field(index)].strip()}
+                               for index, line in enumerate(self.price_lines)]
+        return result
+
+    def aliases(self) -> dict[str, str]:
+        """Service error keys → form fields (``lines[i].unit_price`` and ``lines.<ref>`` → the line's input)."""
+        aliases = {}
+        for index, line in enumerate(self.price_lines):
+            aliases[f"lines[{index}].unit_price"] = self.line_field(index)
+            aliases[f"lines.{line.ref}"] = self.line_field(index)
+        return aliases
+
+
+class BidDocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type de document"), choices=BidDocumentKind.choices)
+    file = forms.FileField(label=_("Fichier (PDF, JPEG ou PNG)"))
+
+
+class BidWithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Motif (facultatif)"), required=False, max_length=MAX_TEXT,
+                             widget=forms.Textarea(attrs={"rows": 2}))

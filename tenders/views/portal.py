@@ -1,0 +1,393 @@
+"""The supplier's side of a mini-tender: invitations, the tender page, the bid form, the receipt, my bids.
+
+Each view parses input, calls one service or selector, renders. Service refusals become messages on the
+page; a tender the person was not invited to, and a bid of another company, are "not found".
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from procurement.errors import DomainError, ValidationFailed
+from suppliers.evidence_files import document_response, human_size
+from suppliers.forms import add_service_errors
+from suppliers.models import Company
+
+from .. import selectors, services
+from ..forms_portal import BidDocumentForm, BidForm, BidWithdrawForm, QuestionForm
+from ..models import Bid, BidDocument, BidStatus, Invitation, TenderDocument, TenderStatus
+
+
+def _refused(request, exc: DomainError) -> None:
+    """One message per problem reported by a service."""
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.error(request, exc.detail or str(exc.title))
+
+
+def countdown(deadline, now=None) -> str:
+    """"dans 3 jours", "dans 5 heures", "dans 12 minutes" or "clos"."""
+    now = now or timezone.now()
+    left = (deadline - now).total_seconds()
+    if left <= 0:
+        return _("clos")
+    if left >= 86400:
+        days = math.floor(left / 86400)
+        return ngettext("dans %(n)s jour", "dans %(n)s jours", days) % {"n": days}
+    if left >= 3600:
+        hours = math.floor(left / 3600)
+        return ngettext("dans %(n)s heure", "dans %(n)s heures", hours) % {"n": hours}
+    minutes = max(1, math.floor(left / 60))
+    return ngettext("dans %(n)s minute", "dans %(n)s minutes", minutes) % {"n": minutes}
+
+
+def _own_bid(user, bid_id) -> Bid:
+    """A bid of one of the person's companies (staff reading opened bids use the console, not this page)."""
+    bid = selectors.bid_get(user=user, bid_id=bid_id)
+    if bid.company_id not in selectors.own_company_ids(user) or not selectors.content_readable(user, bid):
+        raise Http404(_("Offre introuvable"))
+    return bid
+
+
+# --- inbox -----------------------------------------------------------------------------------------------
+
+@login_required
+def inbox(request):
+    now = timezone.now()
+    invitations = list(selectors.invitations_for_user(request.user))
+    for invitation in invitations:
+        invitation.countdown = countdown(invitation.tender.bid_deadline, now)
+        invitation.is_open = invitation.tender.accepts_bids(now)
+    return render(request, "portal/tender_inbox.html", {"invitations": invitations})
+
+
+# --- the tender ------------------------------------------------------------------------------------------
+
+@login_required
+def tender_page(request, tender_id):
+    tender = selectors.tender_detail(selectors.tender_get(user=request.user, tender_id=tender_id))
+    now = timezone.now()
+    own = selectors.own_company_ids(request.user)
+    questions = list(selectors.questions_for_user(user=request.user, tender=tender))
+    for question in questions:
+        question.mine = question.company_id in own
+    bids = list(selectors.bids_of_user(request.user).filter(tender=tender).order_by("created_at"))
+    invited = list(Invitation.objects.filter(tender=tender, company_id__in=own).select_related("company")
+                   .order_by("company__name"))
+    companies = []
+    for invitation in invited:
+        company_bids = [b for b in bids if b.company_id == invitation.company_id]
+        companies.append({
+            "company": invitation.company,
+            "draft": next((b for b in reversed(company_bids) if b.status == BidStatus.DRAFT), None),
+            "submitted": next((b for b in company_bids if b.status == BidStatus.SUBMITTED), None),
+        })
+    return render(request, "portal/tender_detail.html", {
+        "tender": tender,
+        "criteria": list(tender.criteria.all()),
+        "documents": list(tender.documents.all()),
+        "answered": [q for q in questions if q.is_answered],
+        "waiting": [q for q in questions if not q.is_answered and q.mine],
+        "question_form": QuestionForm(),
+        "questions_open": tender.questions_open(now) and bool(invited),
+        "accepts_bids": tender.accepts_bids(now),
+        "bid_countdown": countdown(tender.bid_deadline, now),
+        "questions_countdown": countdown(tender.questions_deadline, now),
+        "bids": bids,
+        "companies": companies,
+        "several_companies": len(companies) > 1,
+        "status_published": TenderStatus.PUBLISHED,
+    })
+
+
+def _chosen_company(request, tender) -> Company | None:
+    """The company named in the form, if it is one of the person's invited companies."""
+    company_id = request.POST.get("company")
+    if not company_id:
+        return None
+    try:
+        return Company.objects.get(pk=company_id, memberships__user=request.user,
+                                   tender_invitations__tender=tender)
+    except (Company.DoesNotExist, ValueError, TypeError, Exception):
+        raise Http404(_("Entreprise introuvable"))
+
+
+@login_required
+@require_POST
+def question_ask(request, tender_id):
+    tender = selectors.tender_get(user=request.user, tender_id=tender_id)
+    form = QuestionForm(request.POST)
+    target = reverse("tenders_portal:tender", args=[tender.id]) + "#questions"
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for text in field_errors:
+                messages.error(request, text)
+        return redirect(target)
+    try:
+        services.question_ask(actor=request.user, tender=tender, text=form.cleaned_data["text"],
+                              company=_chosen_company(request, tender))
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Votre question est transmise à l'acheteur. Sa réponse sera publiée sur cette "
+                                    "page pour toutes les entreprises invitées."))
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def bid_start(request, tender_id):
+    """Prepare a draft: an empty one, or a copy of the submitted bid (to deposit a new version)."""
+    tender = selectors.tender_get(user=request.user, tender_id=tender_id)
+    company = _chosen_company(request, tender)
+    copy_from = None
+    if request.POST.get("copy_from"):
+        copy_from = selectors.bid_get(user=request.user, bid_id=request.POST["copy_from"])
+        if copy_from.company_id not in selectors.own_company_ids(request.user):
+            raise Http404(_("Offre introuvable"))
+        company = company or copy_from.company
+    try:
+        bid = services.bid_create(actor=request.user, tender=tender, company=company, copy_from=copy_from)
+    except DomainError as exc:
+        _refused(request, exc)
+        return redirect("tenders_portal:tender", tender_id=tender.id)
+    messages.success(request, _("Brouillon d'offre créé : il est chiffré dès son enregistrement et ne sera lisible "
+                                "par l'acheteur qu'à l'ouverture des plis."))
+    return redirect("tenders_portal:bid", bid_id=bid.id)
+
+
+@login_required
+def tender_document(request, doc_id):
+    document = get_object_or_404(TenderDocument.objects.select_related("tender"), pk=doc_id)
+    selectors.tender_get(user=request.user, tender_id=document.tender_id)  # staff or invited, 404 otherwise
+    if document.tender.status == TenderStatus.DRAFT and not request.user.is_procurement_staff:
+        raise Http404
+    return document_response(document)
+
+
+# --- the bid ---------------------------------------------------------------------------------------------
+
+def _bid_documents(bid: Bid) -> list[dict]:
+    return [{"document": d, "name": services.document_name(d)} for d in bid.documents.all()]
+
+
+def _bid_context(request, bid: Bid, content: dict) -> dict:
+    tender = bid.tender
+    rows, total = services.priced_schedule(tender, content)
+    now = timezone.now()
+    total_price = content.get("total_price")
+    return {
+        "bid": bid, "tender": tender, "content": content, "rows": rows, "sum": total,
+        "total_matches": total_price not in (None, "") and Decimal(total_price) == total,
+        "documents": _bid_documents(bid),
+        "bid_countdown": countdown(tender.bid_deadline, now),
+        "can_withdraw": bid.status == BidStatus.SUBMITTED and tender.accepts_bids(now),
+        "has_receipt": bool(bid.fingerprint),
+        "max_size": human_size(settings.TENDER_MAX_UPLOAD_BYTES),
+    }
+
+
+def _initial(bid_form_lines, content: dict) -> dict:
+    prices = {line["ref"]: line.get("unit_price") for line in content.get("lines") or []}
+    initial = {"total_price": content.get("total_price") or "", "duration_weeks": content.get("duration_weeks") or "",
+               "notes": content.get("notes") or ""}
+    for index, line in enumerate(bid_form_lines):
+        initial[BidForm.line_field(index)] = prices.get(line.ref) or ""
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bid_page(request, bid_id):
+    bid = _own_bid(request.user, bid_id)
+    tender = selectors.tender_detail(bid.tender)
+    bid.tender = tender
+    content = services.bid_content(bid)
+    if bid.status != BidStatus.DRAFT:
+        if request.method == "POST":
+            messages.error(request, _("Une offre déposée ne se modifie plus : préparez une nouvelle version."))
+            return redirect("tenders_portal:bid", bid_id=bid.id)
+        return render(request, "portal/bid_detail.html", {
+            **_bid_context(request, bid, content), "withdraw_form": BidWithdrawForm()})
+    price_lines = list(tender.price_lines.all())
+    form = BidForm(request.POST or None, price_lines=price_lines, initial=_initial(price_lines, content))
+    if request.method == "POST":
+        submit = request.POST.get("action") == "submit"
+        if submit and not tender.accepts_bids():
+            # Past the deadline the draft can no longer be changed; depositing it records it as late.
+            return _submit(request, bid)
+        if form.is_valid():
+            try:
+                services.bid_update(actor=request.user, bid=bid, data=form.service_data())
+            except ValidationFailed as exc:
+                add_service_errors(form, exc, aliases=form.aliases())
+                messages.error(request, _("L'offre n'a pas été enregistrée : corrigez les points signalés."))
+            except DomainError as exc:
+                _refused(request, exc)
+                return redirect("tenders_portal:bid", bid_id=bid.id)
+            else:
+                if not submit:
+                    messages.success(request, _("Brouillon enregistré (chiffré). Il n'est pas encore déposé."))
+                    return redirect("tenders_portal:bid", bid_id=bid.id)
+                return _submit(request, bid)
+        else:
+            messages.error(request, _("L'offre n'a pas été enregistrée : corrigez les points signalés."))
+        # Show what was typed, with the amounts computed from it.
+        if form.is_bound and hasattr(form, "cleaned_data"):
+            content = {**content, **{k: v for k, v in _typed(form).items()}}
+    context = _bid_context(request, bid, content)
+    rows = context["rows"]
+    for row, field in zip(rows, form.line_fields(), strict=False):
+        row["field"] = field
+    return render(request, "portal/bid_form.html", {
+        **context, "form": form, "document_form": BidDocumentForm(),
+    })
+
+
+def _typed(form: BidForm) -> dict:
+    """The figures typed in a refused form, kept only where they read as numbers (for the computed amounts)."""
+    def number(value):
+        try:
+            number = Decimal(str(value).replace(" ", "").replace(",", "."))
+        except (InvalidOperation, ValueError):
+            return None
+        return str(number) if number.is_finite() and number >= 0 else None
+
+    data = {key: form.data.get(key, "") for key in form.fields}
+    return {
+        "total_price": number(data["total_price"]) if data["total_price"] else None,
+        "lines": [{"ref": line.ref, "unit_price": number(data[form.line_field(i)]) if data[form.line_field(i)]
+                   else None} for i, line in enumerate(form.price_lines)],
+    }
+
+
+def _submit(request, bid: Bid):
+    try:
+        bid = services.bid_submit(actor=request.user, bid=bid)
+    except services.LateBid as exc:
+        messages.error(request, exc.detail)
+        return redirect("tenders_portal:bid", bid_id=bid.id)
+    except ValidationFailed as exc:
+        messages.error(request, _("L'offre n'a pas été déposée :"))
+        _refused(request, exc)
+        return redirect("tenders_portal:bid", bid_id=bid.id)
+    except DomainError as exc:
+        _refused(request, exc)
+        return redirect("tenders_portal:bid", bid_id=bid.id)
+    messages.success(request, _("Votre offre est déposée. Voici votre accusé de réception électronique ; il vous est "
+                                "aussi envoyé par e-mail."))
+    return redirect("tenders_portal:receipt", bid_id=bid.id)
+
+
+@login_required
+@require_POST
+def bid_document_upload(request, bid_id):
+    bid = _own_bid(request.user, bid_id)
+    form = BidDocumentForm(request.POST, request.FILES)
+    target = reverse("tenders_portal:bid", args=[bid.id]) + "#documents"
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for text in field_errors:
+                messages.error(request, text)
+        return redirect(target)
+    try:
+        services.bid_document_upload(actor=request.user, bid=bid, kind=form.cleaned_data["kind"],
+                                     uploaded_file=form.cleaned_data["file"])
+    except DomainError as exc:
+        messages.error(request, _("Le document n'a pas été ajouté :"))
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Document « %(name)s » ajouté à l'offre (chiffré).")
+                         % {"name": form.cleaned_data["file"].name})
+    return redirect(target)
+
+
+def _own_document(user, bid, doc_id) -> BidDocument:
+    try:
+        return bid.documents.get(pk=doc_id)
+    except (BidDocument.DoesNotExist, ValueError, TypeError, Exception):
+        raise Http404(_("Document introuvable"))
+
+
+@login_required
+@require_POST
+def bid_document_delete(request, bid_id, doc_id):
+    bid = _own_bid(request.user, bid_id)
+    document = _own_document(request.user, bid, doc_id)
+    document.bid = bid
+    name = services.document_name(document)
+    try:
+        services.bid_document_delete(actor=request.user, document=document)
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Document « %(name)s » retiré de l'offre.") % {"name": name})
+    return redirect(reverse("tenders_portal:bid", args=[bid.id]) + "#documents")
+
+
+@login_required
+def bid_document_download(request, bid_id, doc_id):
+    bid = _own_bid(request.user, bid_id)
+    document = _own_document(request.user, bid, doc_id)
+    document.bid = bid
+    try:
+        data = services.document_content(document)
+    except (FileNotFoundError, OSError):
+        raise Http404(_("Fichier introuvable"))
+    response = HttpResponse(data, content_type=document.content_type)
+    response["Content-Disposition"] = _attachment(services.document_name(document))
+    return response
+
+
+def _attachment(name: str) -> str:
+    from django.utils.http import content_disposition_header
+
+    return content_disposition_header(True, name)
+
+
+@login_required
+@require_POST
+def bid_withdraw(request, bid_id):
+    bid = _own_bid(request.user, bid_id)
+    form = BidWithdrawForm(request.POST)
+    reason = form.cleaned_data.get("reason", "") if form.is_valid() else ""
+    try:
+        services.bid_withdraw(actor=request.user, bid=bid, reason=reason)
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Votre offre est retirée. Vous pouvez en déposer une nouvelle avant la date "
+                                    "limite."))
+    return redirect("tenders_portal:bid", bid_id=bid.id)
+
+
+# --- the receipt and my bids -----------------------------------------------------------------------------
+
+@login_required
+def receipt(request, bid_id):
+    bid = _own_bid(request.user, bid_id)
+    if not bid.fingerprint:
+        messages.info(request, _("Cette offre n'a pas d'accusé de réception : elle n'a pas été déposée dans le "
+                                 "délai."))
+        return redirect("tenders_portal:bid", bid_id=bid.id)
+    return render(request, "portal/bid_receipt.html", {"bid": bid, "receipt": services.receipt(bid)})
+
+
+@login_required
+def my_bids(request):
+    bids = list(selectors.bids_of_user(request.user))
+    return render(request, "portal/bid_list.html", {"bids": bids})
