@@ -534,7 +534,13 @@ def tender_open(*, actor, tender: Tender) -> Tender:
         apply_transition(tender, "open", actor=actor, object_type="tender", by=actor)
         for bid in Bid.objects.select_for_update().filter(tender=tender, status=BidStatus.SUBMITTED):
             bid.tender = tender
-            apply_transition(bid, "open", actor=actor, object_type="bid", content=_opened_content(bid))
+            try:
+                content = _opened_content(bid)
+            except sealing.SealingError:
+                # Nothing is recorded: the opening can be done again once the key is back in place.
+                raise Conflict(_("Les offres ne peuvent pas être déchiffrées : la clé maîtresse qui a scellé ce "
+                                 "marché n'est pas configurée (SEALING_MASTER_KEYS). Rien n'a été enregistré."))
+            apply_transition(bid, "open", actor=actor, object_type="bid", content=content)
     return tender
 
 

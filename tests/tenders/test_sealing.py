@@ -120,3 +120,21 @@ def test_the_bytes_in_the_s3_bucket_are_encrypted(require_s3, settings, django_c
 
     assert b"Zorglub" not in stored and len(stored) == len(MEMO) + 1 + 12 + 16
     assert services.document_content(document) == MEMO
+
+
+def test_opening_without_the_master_key_records_nothing_and_says_why(settings, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    import time_machine
+
+    from procurement.errors import Conflict
+    from tenders.models import Tender, TenderStatus
+
+    tender, bid = _bid_with_a_document(django_capture_on_commit_callbacks)
+    settings.SEALING_MASTER_KEYS = [base64.b64encode(os.urandom(32)).decode()]
+    with time_machine.travel(tender.bid_deadline + dt.timedelta(minutes=1)), pytest.raises(Conflict) as caught:
+        services.tender_open(actor=tender.dps.created_by, tender=tender)
+
+    assert "SEALING_MASTER_KEYS" in caught.value.detail
+    assert Tender.objects.get(pk=tender.pk).status == TenderStatus.PUBLISHED
+    assert Bid.objects.get(pk=bid.pk).status == "submitted"
