@@ -1,7 +1,27 @@
 """The buyer's tender console, under /console/marches/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import console as views
 
 app_name = "tenders_console"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.tender_list, name="list"),
+    path("nouveau/", views.tender_create, name="create"),
+    path("invites/", views.invitee_count, name="invitee_count"),
+    path("<uuid:tender_id>/", views.tender_detail, name="detail"),
+    path("<uuid:tender_id>/modifier/", views.tender_edit, name="edit"),
+    path("<uuid:tender_id>/publier/", views.tender_publish, name="publish"),
+    path("<uuid:tender_id>/ouvrir/", views.tender_open, name="open"),
+    path("<uuid:tender_id>/sans-suite/", views.tender_cancel, name="cancel"),
+    path("<uuid:tender_id>/infructueux/", views.tender_unsuccessful, name="unsuccessful"),
+    path("<uuid:tender_id>/documents/", views.tender_document_upload, name="document_upload"),
+    path("<uuid:tender_id>/invitations/", views.invitations, name="invitations"),
+    path("<uuid:tender_id>/questions/", views.questions, name="questions"),
+    path("<uuid:tender_id>/offres/", views.bids, name="bids"),
+    path("documents/<uuid:document_id>/", views.tender_document, name="document"),
+    path("questions/<uuid:question_id>/repondre/", views.question_answer, name="answer"),
+    path("offres/<uuid:bid_id>/", views.bid_detail, name="bid"),
+    path("offres/documents/<uuid:document_id>/", views.bid_document, name="bid_document"),
+]
