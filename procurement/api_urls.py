@@ -3,6 +3,7 @@
 from django.urls import path
 
 from suppliers import api as suppliers_api
+from tenders import api as tenders_api
 
 from . import api
 
@@ -45,6 +46,29 @@ urlpatterns = [
     path("admissions/<str:id>/reinstate/", suppliers_api.AdmissionReinstateView.as_view(),
          name="admission-reinstate"),
     path("admissions/<str:id>/exclude/", suppliers_api.AdmissionExcludeView.as_view(), name="admission-exclude"),
+    # tenders
+    path("tenders/", tenders_api.TenderListView.as_view(), name="tender-list"),
+    path("tenders/<str:id>/", tenders_api.TenderDetailView.as_view(), name="tender-detail"),
+    path("tenders/<str:id>/documents/", tenders_api.TenderDocumentsView.as_view(), name="tender-documents"),
+    path("tender-documents/<str:id>/download/", tenders_api.TenderDocumentDownloadView.as_view(),
+         name="tender-document-download"),
+    path("tenders/<str:id>/publish/", tenders_api.TenderPublishView.as_view(), name="tender-publish"),
+    path("tenders/<str:id>/invitations/", tenders_api.TenderInvitationsView.as_view(), name="tender-invitations"),
+    path("tenders/<str:id>/questions/", tenders_api.TenderQuestionsView.as_view(), name="tender-questions"),
+    path("questions/<str:id>/answer/", tenders_api.QuestionAnswerView.as_view(), name="question-answer"),
+    path("tenders/<str:id>/bids/", tenders_api.TenderBidsView.as_view(), name="tender-bids"),
+    path("tenders/<str:id>/open/", tenders_api.TenderOpenView.as_view(), name="tender-open"),
+    path("tenders/<str:id>/cancel/", tenders_api.TenderCancelView.as_view(), name="tender-cancel"),
+    path("tenders/<str:id>/declare-unsuccessful/", tenders_api.TenderDeclareUnsuccessfulView.as_view(),
+         name="tender-declare-unsuccessful"),
+    path("bids/", tenders_api.BidListView.as_view(), name="bid-list"),
+    path("bids/<str:id>/", tenders_api.BidDetailView.as_view(), name="bid-detail"),
+    path("bids/<str:id>/documents/", tenders_api.BidDocumentsView.as_view(), name="bid-documents"),
+    path("bids/<str:id>/submit/", tenders_api.BidSubmitView.as_view(), name="bid-submit"),
+    path("bids/<str:id>/withdraw/", tenders_api.BidWithdrawView.as_view(), name="bid-withdraw"),
+    path("bid-documents/<str:id>/", tenders_api.BidDocumentView.as_view(), name="bid-document"),
+    path("bid-documents/<str:id>/download/", tenders_api.BidDocumentDownloadView.as_view(),
+         name="bid-document-download"),
     # audit
     path("audit/", api.AuditListView.as_view(), name="audit-list"),
     path("audit/verify/", api.AuditVerifyView.as_view(), name="audit-verify"),

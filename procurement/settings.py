@@ -287,6 +287,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by several components get one name each (instead of a hash-suffixed one).
+    "ENUM_NAME_OVERRIDES": {
+        "TenderStatusEnum": "tenders.models.TenderStatus",
+        "BidStatusEnum": "tenders.models.BidStatus",
+        "CriterionKindEnum": "tenders.models.CriterionKind",
+        "PriceMethodEnum": "tenders.models.PriceMethod",
+        "EnergyLabelEnum": "tenders.models.EnergyLabel",
+        "TenderDocumentKindEnum": "tenders.models.TenderDocumentKind",
+        "BidDocumentKindEnum": "tenders.models.BidDocumentKind",
+    },
 }
 
 # --- Security (production values come with DEBUG=false) ------------------------------------
