@@ -180,10 +180,10 @@ def _is_uuid(value) -> bool:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def tender_create(request):
+    if not buyer_or_message(request):
+        return redirect("tenders_console:list")
     categories = category_choices()
     if request.method == "POST":
-        if not buyer_or_message(request):
-            return redirect("tenders_console:list")
         form = TenderForm(request.POST, categories=categories)
         if form.is_valid():
             category = form.selected_category()
@@ -225,10 +225,10 @@ def tender_edit(request, tender_id):
     if tender.status != TenderStatus.DRAFT:
         messages.error(request, _("Un marché publié ne se modifie plus : publiez un document modificatif."))
         return _back(tender)
+    if not buyer_or_message(request):
+        return _back(tender)
     categories = category_choices(dps=tender.dps)
     if request.method == "POST":
-        if not buyer_or_message(request):
-            return _back(tender)
         form = TenderForm(request.POST, categories=categories)
         if form.is_valid():
             data = {**form.to_data(), "category": form.cleaned_data["category"]}

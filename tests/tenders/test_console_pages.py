@@ -139,7 +139,12 @@ def test_an_evaluator_reads_every_page_without_action_buttons(client, evaluator)
     assert url("cancel", tender.id) not in body and url("document_upload", tender.id) not in body
     body = client.get(url("questions", tender.id)).content.decode()
     assert "Quelle teinte pour l’enduit ?" in body and url("answer", Question.objects.get().id) not in body
+    response = client.get(url("create"), follow=True)
+    assert response.redirect_chain[-1][0] == url("list") and "réservée au rôle" in " ".join(messages_of(response))
+    assert client.get(url("edit", draft.id)).status_code == 302
     # and a forged POST changes nothing
+    response = client.post(url("create"), form_data(draft.category))
+    assert response.status_code == 302 and Tender.objects.count() == 2
     response = client.post(url("publish", draft.id), follow=True)
     assert "réservée au rôle" in " ".join(messages_of(response))
     draft.refresh_from_db()
