@@ -9,10 +9,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -43,6 +45,7 @@ from suppliers.models import (
     MembershipRole,
     RenewalStatus,
 )
+from tenders.models import Invitation, TenderStatus
 
 ACTIVE_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED)
 EDITABLE_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.INFO_REQUESTED)
@@ -82,8 +85,16 @@ def dashboard(request):
         Prefetch("company__renewals", queryset=DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING)
                  .order_by("due_on"), to_attr="pending_renewals"),
     )
+    # The invitations to tender still open, counted in the memberships' own query.
+    open_invitations = (Invitation.objects.filter(company=OuterRef("company_id"), tender__status=TenderStatus.PUBLISHED,
+                                                  tender__bid_deadline__gt=timezone.now())
+                        .values("company").annotate(n=Count("id")).values("n"))
+    memberships = list(memberships.annotate(open_invitations=Coalesce(Subquery(open_invitations), 0)))
     open_dps = list(selectors.dps_visible(request.user).filter(status=DPSStatus.OPEN).order_by("-published_at"))
-    return render(request, "portal/dashboard.html", {"memberships": memberships, "open_dps": open_dps})
+    return render(request, "portal/dashboard.html", {
+        "memberships": memberships, "open_dps": open_dps,
+        "open_invitations": sum(m.open_invitations for m in memberships),
+    })
 
 
 # --- companies --------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -122,7 +123,7 @@ def _chosen_company(request, tender) -> Company | None:
     try:
         return Company.objects.get(pk=company_id, memberships__user=request.user,
                                    tender_invitations__tender=tender)
-    except (Company.DoesNotExist, ValueError, TypeError, Exception):
+    except (Company.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404(_("Entreprise introuvable"))
 
 
@@ -319,7 +320,7 @@ def bid_document_upload(request, bid_id):
 def _own_document(user, bid, doc_id) -> BidDocument:
     try:
         return bid.documents.get(pk=doc_id)
-    except (BidDocument.DoesNotExist, ValueError, TypeError, Exception):
+    except (BidDocument.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404(_("Document introuvable"))
 
 

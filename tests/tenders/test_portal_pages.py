@@ -357,7 +357,7 @@ def _tenders_with_bids(user, company, n):
 def test_list_query_counts_do_not_grow_with_rows(invited, django_assert_max_num_queries, page):
     submitted_bid(invited.tender, invited.user)
     _tenders_with_bids(invited.user, invited.company, 3)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):  # session, user, memberships, the list
         response = invited.get(reverse(page))
     assert response.status_code == 200
     body = response.content.decode()
@@ -365,3 +365,23 @@ def test_list_query_counts_do_not_grow_with_rows(invited, django_assert_max_num_
         assert body.count("/portail/marches/") >= 4
     else:
         assert body.count("Accusé de réception") >= 4
+
+
+def test_dashboard_card_counts_the_open_invitations(invited):
+    published_tender(suppliers=1)  # another company's invitation
+    page = invited.get(reverse("portal:dashboard")).content.decode()
+    assert "Invitations à soumissionner" in page
+    assert "1 consultation est ouverte à vos offres." in page
+    assert reverse("tenders_portal:inbox") in page
+    with time_machine.travel(invited.tender.bid_deadline + dt.timedelta(minutes=1)):
+        invited.force_login(invited.user)
+        page = invited.get(reverse("portal:dashboard")).content.decode()
+    assert "Aucune consultation ouverte pour le moment." in page
+
+
+def test_a_malformed_company_or_copy_is_not_found(invited):
+    url = reverse("tenders_portal:bid_start", args=[invited.tender.id])
+    assert invited.post(url, {"company": "not-a-uuid"}).status_code == 404
+    assert invited.post(url, {"company": str(invited.other_company.id)}).status_code == 404
+    assert invited.post(url, {"copy_from": "not-a-uuid"}).status_code == 404
+    assert not Bid.objects.exists()
