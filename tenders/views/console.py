@@ -470,8 +470,11 @@ def bids(request, tender_id):
     """Before the opening: the deposit register (who, when, state). After: the opened bids compared."""
     tender = _tender(request, tender_id)
     register = list(selectors.deposit_register(tender))
+    now = timezone.now()
     context = {"tender": tender, "register": register, "can_act": can_act(request.user),
-               "opened": tender.opened_at is not None, "now": timezone.now()}
+               "opened": tender.opened_at is not None, "now": now,
+               "can_open": tender.status in (TenderStatus.PUBLISHED, TenderStatus.CLOSED)
+               and tender.deadline_passed(now)}
     if tender.opened_at is not None:
         opened = list(selectors.opened_bids(tender))
         totals = [b.total_price for b in opened if b.total_price is not None]

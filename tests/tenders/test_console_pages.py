@@ -60,14 +60,15 @@ def form_data(category, **overrides) -> dict:
     return posted
 
 
-def without_ids(body: str, companies) -> str:
-    """The page without the digits that are not figures of a bid (ids, SIRETs, timestamps, the CSRF token), so
-    that a price can be looked for as bare digits."""
+def table_figures(body: str, companies) -> str:
+    """The first table of a page's main content, without company names, SIRETs, attributes, dates and times:
+    what is left are the figures it shows, so that a price can be looked for as bare digits ("167")."""
+    main = body[body.index("<main"):]
+    table = main[main.index("<table"):main.index("</table>")]
     for company in companies:
-        body = body.replace(company.identifier, "")
-    body = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "", body)
-    body = re.sub(r'(datetime|value)="[^"]*"', "", body)
-    return re.sub(r"\d\d/\d\d/\d{4} \d\d:\d\d(:\d\d)?", "", body)
+        table = table.replace(escape(company.name), "").replace(company.identifier, "")
+    table = re.sub(r'[a-z-]+="[^"]*"', "", table)
+    return re.sub(r"\d\d/\d\d/\d{4}|\d\d:\d\d(:\d\d)?", "", table)
 
 
 def url(name, *args):
@@ -363,6 +364,7 @@ def test_open_after_the_deadline_through_the_page(client, buyer):
         client.force_login(buyer)  # a fresh session: the first one would have expired by then
         body = client.get(url("detail", tender.id)).content.decode()
         assert url("open", tender.id) in body
+        assert url("open", tender.id) in client.get(url("bids", tender.id)).content.decode()
         response = client.post(url("open", tender.id))
     assert response.status_code == 302 and response.url == url("bids", tender.id)
     tender.refresh_from_db()
@@ -439,10 +441,12 @@ def test_register_before_opening_shows_no_content(client, buyer):
     assert invited[0][0].name in body and invited[1][0].name in body
     assert timezone.localtime(bid.submitted_at).strftime("%d/%m/%Y %H:%M:%S") in body
     assert "Retirée" in body and "remplacée par le dépôt du" in body
-    visible = without_ids(body, [company for company, _user in invited])
-    for secret in ("167", "5000", "95,00", "95.00", "40,00", NOTES, "compagnons"):
-        assert secret not in visible, secret
+    figures = table_figures(body, [company for company, _user in invited])
+    assert "Retirée" in figures and not re.search(r"\d", re.sub(r"<[^>]*>", "", figures))
+    for secret in ("167000", "167 000", "167\xa0000", "5000,00", "95,00", NOTES, "compagnons"):
+        assert secret not in body, secret
     assert "opened_bids" not in response.context
+    assert url("open", tender.id) not in body and "data-deadline=" in body
     assert second.id and replacement.id
     # the bid page itself is not reachable before the opening
     assert client.get(url("bid", bid.id)).status_code == 404
@@ -469,8 +473,8 @@ def test_after_opening_the_bids_are_compared(client, buyer, opened_tender):
     response = client.get(url("bids", tender.id))
     body = response.content.decode()
     assert [b.id for b in response.context["opened_bids"]] == [first.id, second.id]
-    visible = without_ids(body, [b.company for b in (first, second, late)])
-    assert "167" in visible and "170" in visible and "<svg" in body
+    figures = table_figures(body, [b.company for b in (first, second, late)])
+    assert "167" in figures and "170" in figures and "<svg" in body
     assert "+1.8 %" in body or "+1,8 %" in body
     assert "Dépôts non examinés" in body and "Hors délai" in body
     assert url("bid", first.id) in body and url("bid", late.id) not in body
