@@ -196,6 +196,7 @@ def _bid_context(request, bid: Bid, content: dict) -> dict:
         "total_matches": total_price not in (None, "") and Decimal(total_price) == total,
         "documents": _bid_documents(bid),
         "bid_countdown": countdown(tender.bid_deadline, now),
+        "accepts_bids": tender.accepts_bids(now),
         "can_withdraw": bid.status == BidStatus.SUBMITTED and tender.accepts_bids(now),
         "has_receipt": bool(bid.fingerprint),
         "max_size": human_size(settings.TENDER_MAX_UPLOAD_BYTES),

@@ -274,6 +274,7 @@ def test_a_late_submit_shows_the_late_message_and_keeps_the_bid_as_late(invited)
     bid = draft_bid(invited.tender, invited.user)
     with time_machine.travel(invited.tender.bid_deadline + dt.timedelta(seconds=5)):
         invited.force_login(invited.user)
+        assert "ne sera pas examiné" in invited.get(reverse("tenders_portal:bid", args=[bid.id])).content.decode()
         response = invited.post(reverse("tenders_portal:bid", args=[bid.id]), _bid_post(action="submit"))
         assert response.status_code == 302 and response["Location"] == reverse("tenders_portal:bid", args=[bid.id])
         [message] = messages_of(response)
@@ -327,6 +328,7 @@ def test_upload_list_and_delete_a_document(invited):
     document = BidDocument.objects.get()
     page = invited.get(reverse("tenders_portal:bid", args=[bid.id])).content.decode()
     assert "memoire.pdf" in page and document.sha256 in page
+    assert 'price-check--ok" data-check aria-live="polite">Le prix total est égal à la somme des lignes.' in page
     download = invited.get(reverse("tenders_portal:bid_document", args=[bid.id, document.id]))
     assert download.content == TINY_PDF and "memoire.pdf" in download["Content-Disposition"]
     response = invited.post(reverse("tenders_portal:bid_document_delete", args=[bid.id, document.id]))
