@@ -91,8 +91,8 @@ def invitations_for_user(user) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(company_id__in=_user_company_ids(user))
         .select_related("tender", "tender__category", "company")
-        .annotate(has_deposit=Exists(Bid.objects.filter(tender=OuterRef("tender"), company=OuterRef("company"),
-                                                        status=BidStatus.SUBMITTED)))
+        .annotate(has_deposit=Exists(Bid.objects.filter(tender=OuterRef("tender"), company=OuterRef("company"))
+                                     .exclude(status__in=[BidStatus.DRAFT, BidStatus.WITHDRAWN, BidStatus.LATE])))
         .order_by("-tender__bid_deadline", "id")
     ) if user.is_authenticated else Invitation.objects.none()
 

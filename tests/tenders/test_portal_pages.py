@@ -82,6 +82,12 @@ def test_inbox_shows_a_deposited_bid_and_a_closed_deadline(invited):
         page = invited.get(reverse("tenders_portal:inbox")).content.decode()
     assert "Offre déposée" in page
     assert ">clos<" in page
+    # Still shown once the bids are opened (the bid is no longer "submitted" but "opened").
+    with time_machine.travel(invited.tender.bid_deadline + dt.timedelta(hours=2)):
+        services.tender_open(actor=invited.tender.published_by, tender=invited.tender)
+        invited.force_login(invited.user)
+        page = invited.get(reverse("tenders_portal:inbox")).content.decode()
+    assert "Offre déposée" in page and "Plis ouverts" in page
 
 
 def test_tender_page_is_not_found_for_a_supplier_not_invited(client):
