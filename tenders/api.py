@@ -448,7 +448,10 @@ class BidDocumentDownloadView(APIView):
                    tags=BIDS, summary="Download a bid document (the bidder; staff once the bid is opened)")
     def get(self, request, id):
         document = selectors.bid_document_get(user=request.user, document_id=id)
-        data = services.document_content(document)
+        try:
+            data = services.document_content(document)
+        except (FileNotFoundError, OSError):
+            raise Http404(_("Fichier introuvable"))
         return FileResponse(io.BytesIO(data), as_attachment=True, filename=services.document_name(document),
                             content_type=document.content_type)
 

@@ -579,3 +579,73 @@ def test_register_has_a_fixed_number_of_queries_before_and_after_opening(tw, dja
             rows = ok(client.get(f"/api/v1/tenders/{tw.tender.id}/bids/"))["results"]
     assert len(rows) == 5 and all(r["total_price"] == PRICED_TOTAL for r in rows)
     assert sorted(len(r["documents"]) for r in rows) == [0, 1, 1, 1, 1]
+
+
+# --- malformed input: always a problem+json 4xx, never a 500 ----------------------------------------------
+
+MALFORMED = [
+    ("post", "tenders/", {"dps": [1], "category": {"a": 1}}),
+    ("post", "tenders/", {"dps": 12, "category": None, "operation": "rue"}),
+    ("post", "tenders/", "not an object"),
+    ("patch", "tenders/{draft}/", {"category": {"x": 1}, "criteria": "prix", "operation": [1],
+                                   "price_schedule": [1, "a"], "standstill": "oui", "bid_deadline": 5}),
+    ("patch", "tenders/{draft}/", {"estimated_value": True, "works_duration_weeks": 2.5,
+                                   "questions_deadline": "2026-02-30T10:00:00"}),
+    ("post", "tenders/{tender}/questions/", {"text": ["a"], "company": "abc"}),
+    ("post", "tenders/{tender}/questions/", {"text": "Question ?", "company": "00000000-0000-0000-0000-000000000000"}),
+    ("post", "tenders/{tender}/bids/", {"total_price": {"a": 1}, "duration_weeks": [2], "lines": "abc"}),
+    ("post", "tenders/{tender}/bids/", {"lines": [1, None, {"ref": 3, "unit_price": "x"}], "notes": 5}),
+    ("post", "tenders/{tender}/bids/", {"company": "abc", "copy_from": "def"}),
+    ("post", "tenders/{tender}/bids/", [1, 2]),
+    ("patch", "bids/{bid}/", {"total_price": "1e400", "duration_weeks": -1, "lines": [{"ref": "9.9"}]}),
+    ("multipart", "bids/{bid}/documents/", {"kind": "technical_memo"}),
+    ("multipart", "bids/{bid}/documents/", {"kind": "nope", "file": b"not a pdf"}),
+    ("multipart", "tenders/{tender}/documents/", {"kind": "rules", "file": b"MZ\x90\x00"}),
+    ("post", "tenders/{tender}/cancel/", {}),
+    ("get", "tenders/?deadline_after=2026-13-45", None),
+    ("get", "tenders/?deadline_before=2026-02-30T10:00", None),
+    ("get", "tenders/?dps=12", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), MALFORMED, ids=[f"{m} {p} {i}" for i, (m, p, _) in
+                                                                     enumerate(MALFORMED)])
+def test_malformed_input_is_a_problem_never_a_500(tw, method, path, body):
+    draft = draft_tender(tw.tender.category)
+    bid = draft_bid(tw.tender, tw.invited)
+    url = "/api/v1/" + path.format(draft=draft.id, tender=tw.tender.id, bid=bid.id)
+    supplier_side = path.startswith(("bids/", "tenders/{tender}/questions/", "tenders/{tender}/bids/"))
+    client = tw.client("invited" if supplier_side else "buyer")
+    if method == "get":
+        response = client.get(url)
+    elif method == "multipart":
+        files = {k: SimpleUploadedFile("f.pdf", v) if isinstance(v, bytes) else v for k, v in body.items()}
+        response = client.post(url, files, format="multipart")
+    else:
+        response = getattr(client, method)(url, body, format="json")
+    body = problem(response, 400)
+    assert body["errors"], body
+    assert Tender.objects.count() == 2 and Bid.objects.count() == 1
+
+
+def test_the_schema_documents_the_tender_and_bid_endpoints(tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    paths = yaml.safe_load(target.read_text())["paths"]
+    for path, method, tag in [
+        ("/api/v1/tenders/", "post", "tenders"), ("/api/v1/tenders/{id}/publish/", "post", "tenders"),
+        ("/api/v1/tenders/{id}/invitations/", "get", "tenders"), ("/api/v1/questions/{id}/answer/", "post", "tenders"),
+        ("/api/v1/tenders/{id}/open/", "post", "tenders"), ("/api/v1/tenders/{id}/declare-unsuccessful/", "post",
+                                                            "tenders"),
+        ("/api/v1/tenders/{id}/bids/", "get", "bids"), ("/api/v1/bids/{id}/submit/", "post", "bids"),
+        ("/api/v1/bid-documents/{id}/download/", "get", "bids"),
+    ]:
+        operation = paths[path][method]
+        assert operation["tags"] == [tag] and operation["summary"], (path, method)
+    for path in ("/api/v1/tenders/{id}/documents/", "/api/v1/bids/{id}/documents/"):
+        assert "multipart/form-data" in paths[path]["post"]["requestBody"]["content"]
+    listed = paths["/api/v1/tenders/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert listed["$ref"].endswith("PaginatedTenderList")
