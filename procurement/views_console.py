@@ -180,6 +180,8 @@ def _applications_by_status() -> list[dict]:
 @require_GET
 @staff_required
 def dashboard(request):
+    from tenders.views.console import dashboard_context as tender_dashboard
+
     page, query = paginate(request, supplier_selectors.review_queue(), QUEUE_PAGE_SIZE)
     today = timezone.localdate()
     rows = [
@@ -193,6 +195,7 @@ def dashboard(request):
         "page": page, "query": query, "rows": rows,
         "chart": chart, "chart_height": 24 * len(chart) + 8,
         "can_act": can_act(request.user),
+        "tenders": tender_dashboard(request.user),
     })
 
 

@@ -10,7 +10,6 @@ urlpatterns = [
     path("", views.tender_list, name="list"),
     path("nouveau/", views.tender_create, name="create"),
     path("invites/", views.invitee_count, name="invitee_count"),
-    path("tableau-de-bord/", views.dashboard_block, name="dashboard"),
     path("<uuid:tender_id>/", views.tender_detail, name="detail"),
     path("<uuid:tender_id>/modifier/", views.tender_edit, name="edit"),
     path("<uuid:tender_id>/publier/", views.tender_publish, name="publish"),

@@ -120,19 +120,17 @@ def tender_list(request):
 DASHBOARD_ROWS = 5
 
 
-@require_GET
-@staff_required
-def dashboard_block(request):
-    """The "Marchés spécifiques" block of the console dashboard, loaded into it after the page (so the dashboard
-    itself keeps its own fixed number of queries): counts by state, tenders to open, questions waiting."""
+def dashboard_context(user) -> dict:
+    """The "Marchés spécifiques" block of the console dashboard: counts by state, tenders to open, questions
+    waiting (three queries whatever the number of tenders)."""
     counts = selectors.tender_counts()
     to_open = list(selectors.tenders_to_open()[:DASHBOARD_ROWS + 1])
     waiting = list(selectors.questions_waiting()[:DASHBOARD_ROWS + 1])
     states = [{"status": value, "label": label, "count": counts.get(value, 0)} for value, label in TenderStatus.choices]
-    return render(request, "console/_tender_dashboard.html", {
+    return {
         "states": states, "to_open": to_open[:DASHBOARD_ROWS], "more_to_open": len(to_open) > DASHBOARD_ROWS,
         "waiting": waiting[:DASHBOARD_ROWS], "more_waiting": len(waiting) > DASHBOARD_ROWS,
-        "can_act": can_act(request.user)})
+    }
 
 
 # --- wizard ----------------------------------------------------------------------------------------------
