@@ -36,5 +36,12 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 
+# benchmark_tenders also needs PostgreSQL and a broker, on a database of its own (see its --help).
 benchmark: install
 	$(PY) manage.py benchmark_directory
+	@case "$$DATABASE_URL" in \
+		postgres://*|postgresql://*|pgsql://*|psql://*) \
+			if [ -n "$$CELERY_BROKER_URL" ]; then $(PY) manage.py benchmark_tenders; \
+			else echo "benchmark_tenders skipped: CELERY_BROKER_URL is not set"; fi ;; \
+		*) echo "benchmark_tenders skipped: DATABASE_URL is not PostgreSQL" ;; \
+	esac
