@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from procurement import calendar
 from procurement.errors import Conflict, InvalidTransition, ValidationFailed
@@ -878,6 +879,8 @@ def _fingerprint(*, bid: Bid, received_at: dt.datetime, content: dict, documents
 
 class LateBid(Conflict):
     """Raised after the late bid was recorded (and committed): the bidder gets 409."""
+
+    title = gettext_lazy("Date limite de remise des offres dépassée")
 
 
 def bid_submit(*, actor, bid: Bid) -> Bid:
