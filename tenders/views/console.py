@@ -514,7 +514,10 @@ def bid_detail(request, bid_id):
 @staff_required
 def bid_document(request, document_id):
     document = selectors.bid_document_get(user=request.user, document_id=document_id)
-    data = services.document_content(document)
+    try:
+        data = services.document_content(document)
+    except OSError:  # missing from storage: a 404, not a 500
+        raise Http404(_("Fichier introuvable"))
     response = HttpResponse(data, content_type=document.content_type)
     response["Content-Disposition"] = content_disposition_header(True, services.document_name(document))
     response["X-Content-Type-Options"] = "nosniff"
