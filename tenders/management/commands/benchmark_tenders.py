@@ -75,6 +75,7 @@ WORKER_MAIN = (
     "app.conf.task_default_queue = sys.argv[1]; app.worker_main(sys.argv[2:])"
 )
 # The same for the gunicorn workers (a gunicorn configuration file: a hook run in each worker after fork).
+# With --profile, each worker also records a cProfile of its requests, written when it stops.
 GUNICORN_CONFIG = '''
 import os
 
@@ -85,6 +86,18 @@ def post_fork(server, worker):
         from procurement.celery import app
 
         app.conf.task_default_queue = queue
+    if os.environ.get("BENCHMARK_PROFILE_DIR"):
+        import cProfile
+
+        worker.benchmark_profile = cProfile.Profile()
+        worker.benchmark_profile.enable()
+
+
+def worker_exit(server, worker):
+    profile = getattr(worker, "benchmark_profile", None)
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(os.path.join(os.environ["BENCHMARK_PROFILE_DIR"], f"worker-{worker.pid}.prof"))
 '''
 
 SCHEDULE = [
@@ -243,6 +256,8 @@ class Command(BaseCommand):
         parser.add_argument("--skip-fanout", action="store_true", help="Leave out the fan-out measure.")
         parser.add_argument("--timeout", type=float, default=120.0,
                             help="Seconds to wait for the fan-out mails before giving up (default 120).")
+        parser.add_argument("--profile", action="store_true",
+                            help="Profile the gunicorn workers (cProfile) and print where their time goes.")
         parser.add_argument("--force", action="store_true",
                             help="Run even if the database holds data other than this benchmark's.")
 
@@ -270,6 +285,7 @@ class Command(BaseCommand):
         self.sink = SmtpSink()
         self.first_mail_id = self.last_mail_id()
         self.earlier_tenders: list = []
+        self.extra_env: dict[str, str] = {}
         from procurement.celery import app
 
         previous_queue = app.conf.task_default_queue
@@ -282,7 +298,8 @@ class Command(BaseCommand):
             with override_settings(**mail):
                 self.buyer, self.dps = self.setup_dps()
                 if not options["skip_submissions"]:
-                    results.append(self.submissions(options["bids"], options["threads"], options["workers"]))
+                    results.append(self.submissions(options["bids"], options["threads"], options["workers"],
+                                                    profile=options["profile"]))
                 if not options["skip_fanout"]:
                     results.append(self.fanout(options["suppliers"], options["timeout"]))
         finally:
@@ -400,7 +417,7 @@ class Command(BaseCommand):
         }
         if not self.broker:
             env.pop("CELERY_BROKER_URL", None)
-        return env
+        return {**env, **self.extra_env}
 
     def start(self, name: str, command: list[str], log_name: str) -> tuple[subprocess.Popen, Path]:
         log_path = self.workdir / log_name
@@ -446,7 +463,7 @@ class Command(BaseCommand):
 
     # --- 1. submissions ------------------------------------------------------------------------------
 
-    def submissions(self, count: int, n_threads: int, workers: int) -> tuple[bool, str]:
+    def submissions(self, count: int, n_threads: int, workers: int, *, profile: bool = False) -> tuple[bool, str]:
         from rest_framework.authtoken.models import Token
 
         from tenders.models import Bid
@@ -474,6 +491,10 @@ class Command(BaseCommand):
         port = _free_port()
         config = self.workdir / "gunicorn_benchmark.py"
         config.write_text(GUNICORN_CONFIG)
+        profile_dir = self.workdir / "profiles"
+        if profile:
+            profile_dir.mkdir()
+            self.extra_env["BENCHMARK_PROFILE_DIR"] = str(profile_dir)
         process, log_path = self.start("gunicorn", [
             sys.executable, "-m", "gunicorn", "procurement.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
             "-c", str(config), "--log-level", "warning"], "gunicorn.log")
@@ -528,12 +549,15 @@ class Command(BaseCommand):
         for thread in threads:
             thread.start()
         barrier.wait()
-        begin = time.perf_counter()
+        begin, client_cpu = time.perf_counter(), time.process_time()
         for thread in threads:
             thread.join()
-        wall = time.perf_counter() - begin
+        wall, client_cpu = time.perf_counter() - begin, time.process_time() - client_cpu
         cpu_after = _cpu_seconds(app_pids), _cpu_seconds(db_pids)
         self.stop_processes()
+        self.extra_env.pop("BENCHMARK_PROFILE_DIR", None)
+        if profile:
+            self.print_profile(profile_dir)
 
         ok, conflicts = statuses.count(200), statuses.count(409)
         other = len(statuses) - ok - conflicts
@@ -557,10 +581,25 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Temps processeur par dépôt : application {app_cpu:.1f} ms"
                 + (f", PostgreSQL {db_cpu:.1f} ms" if db_cpu is not None else "")
-                + f" ; soit au plus {machine * 1000 / per_request:.0f} dépôts/s si les {machine} processeurs de "
+                + f" (et client de mesure {client_cpu * 1000 / len(statuses):.1f} ms) ; soit au plus {machine * 1000 / per_request:.0f} dépôts/s si les {machine} processeurs de "
                   f"cette machine servaient à cela seul (charge moyenne pendant la mesure : "
                   f"{os.getloadavg()[0]:.1f}).")
         return good, line
+
+    def print_profile(self, profile_dir: Path):
+        import io
+        import pstats
+
+        files = sorted(str(path) for path in profile_dir.glob("*.prof"))
+        if not files:
+            self.stdout.write(self.style.WARNING("Aucun profil écrit par les workers gunicorn."))
+            return
+        out = io.StringIO()
+        stats = pstats.Stats(*files, stream=out)
+        stats.sort_stats("cumulative").print_stats(r"procurement/|tenders/|suppliers/|rest_framework/views", 30)
+        stats.sort_stats("tottime").print_stats(15)
+        self.stdout.write(out.getvalue())
+        self.stdout.write(f"Profils des workers : {profile_dir}")
 
     def warm_up(self, port: int, token: str, count: int):
         """A few authenticated requests, so that each worker has loaded its code and opened its connections."""
