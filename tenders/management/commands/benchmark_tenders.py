@@ -451,8 +451,11 @@ class Command(BaseCommand):
         try:
             with app.connection_for_write() as conn:
                 channel = conn.default_channel
-                channel.queue_delete(self.queue)
-                channel.client.delete(f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}")
+                # By name: kombu's queue_delete() only deletes queues this process has bound itself, and the
+                # tasks here were queued by the gunicorn workers (receipts left unsent with --skip-fanout).
+                lists = {channel._q_for_pri(self.queue, pri) for pri in channel.priority_steps}
+                channel.client.delete(*lists, f"_kombu.binding.{self.queue}",
+                                      f"_kombu.binding_permanent.{self.queue}")
         except Exception as exc:  # noqa: BLE001  an unused queue key left in the broker is harmless
             self.stdout.write(self.style.WARNING(f"File {self.queue} non supprimée du broker : {exc}"))
 
