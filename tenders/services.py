@@ -144,59 +144,46 @@ def when(value) -> str:
 # --- the tender ------------------------------------------------------------------------------------------
 
 
-def _clean_criteria(items, errors) -> list[dict]:
-    cleaned, codes = [], set()
-    if not isinstance(items, list) or not items:
-        errors.setdefault("criteria", []).append(_("Indiquez les critères d'attribution et leur pondération."))
-        return []
-    for index, item in enumerate(items):
-        prefix = f"criteria[{index}]"
-        if not isinstance(item, dict):
-            errors.setdefault(prefix, []).append(_("Critère invalide."))
-            continue
-        sub: dict[str, list[str]] = {}
-        code = _text(item, "code", sub, max_length=30)
-        name = _text(item, "name", sub)
-        kind = item.get("kind")
-        if kind not in CriterionKind.values:
-            sub.setdefault("kind", []).append(
-                _("Nature inconnue ; valeurs possibles : %(values)s.") % {"values": ", ".join(CriterionKind.values)})
-        weight = _integer(item.get("weight"), "weight", sub, minimum=1, maximum=100)
-        if code and code in codes:
-            sub.setdefault("code", []).append(_("Le code « %(code)s » est utilisé deux fois.") % {"code": code})
-        codes.add(code)
-        for key, msgs in sub.items():
-            errors.setdefault(f"{prefix}.{key}", []).extend(msgs)
-        if not sub:
-            cleaned.append({"code": code, "name": name, "kind": kind, "weight": weight, "position": index})
-    return cleaned
-
-
-def _clean_price_schedule(items, errors) -> list[dict]:
-    cleaned, refs = [], set()
-    if items in (None, ""):
+def _clean_rows(items, errors, *, field: str, key: str, clean_row, required_message: str | None = None) -> list[dict]:
+    """Clean a list of rows (criteria, schedule lines): errors are keyed ``field[i].name``; ``key`` must be unique."""
+    if items in (None, "") or items == []:
+        if required_message:
+            errors.setdefault(field, []).append(required_message)
         return []
     if not isinstance(items, list):
-        errors.setdefault("price_schedule", []).append(_("Liste de lignes attendue."))
+        errors.setdefault(field, []).append(_("Liste attendue."))
         return []
+    cleaned, seen = [], set()
     for index, item in enumerate(items):
-        prefix = f"price_schedule[{index}]"
+        prefix = f"{field}[{index}]"
         if not isinstance(item, dict):
             errors.setdefault(prefix, []).append(_("Ligne invalide."))
             continue
         sub: dict[str, list[str]] = {}
-        ref = _text(item, "ref", sub, max_length=30)
-        label = _text(item, "label", sub)
-        unit = _text(item, "unit", sub, max_length=20)
-        quantity = _decimal(item.get("quantity"), "quantity", sub, positive=True, places=Decimal("0.001"))
-        if ref and ref in refs:
-            sub.setdefault("ref", []).append(_("La référence « %(ref)s » est utilisée deux fois.") % {"ref": ref})
-        refs.add(ref)
-        for key, msgs in sub.items():
-            errors.setdefault(f"{prefix}.{key}", []).extend(msgs)
+        row = clean_row(item, sub)
+        if row.get(key) and row[key] in seen:
+            sub.setdefault(key, []).append(_("« %(value)s » est utilisé deux fois.") % {"value": row[key]})
+        seen.add(row.get(key))
+        for name, msgs in sub.items():
+            errors.setdefault(f"{prefix}.{name}", []).extend(msgs)
         if not sub:
-            cleaned.append({"ref": ref, "label": label, "unit": unit, "quantity": quantity, "position": index})
+            cleaned.append({**row, "position": index})
     return cleaned
+
+
+def _criterion_row(item, sub) -> dict:
+    kind = item.get("kind")
+    if kind not in CriterionKind.values:
+        sub.setdefault("kind", []).append(
+            _("Nature inconnue ; valeurs possibles : %(values)s.") % {"values": ", ".join(CriterionKind.values)})
+    return {"code": _text(item, "code", sub, max_length=30), "name": _text(item, "name", sub), "kind": kind,
+            "weight": _integer(item.get("weight"), "weight", sub, minimum=1, maximum=100)}
+
+
+def _price_line_row(item, sub) -> dict:
+    return {"ref": _text(item, "ref", sub, max_length=30), "label": _text(item, "label", sub),
+            "unit": _text(item, "unit", sub, max_length=20),
+            "quantity": _decimal(item.get("quantity"), "quantity", sub, positive=True, places=Decimal("0.001"))}
 
 
 def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Category | None) -> tuple[dict, list, list]:
@@ -257,8 +244,10 @@ def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Categor
         errors.setdefault("standstill", []).append(_("Vrai ou faux attendu."))
     fields["standstill"] = bool(standstill)
     fields["deadline_agreement"] = _text(data, "deadline_agreement", errors, required=False, max_length=MAX_TEXT)
-    criteria = _clean_criteria(data.get("criteria"), errors)
-    lines = _clean_price_schedule(data.get("price_schedule"), errors)
+    criteria = _clean_rows(data.get("criteria"), errors, field="criteria", key="code", clean_row=_criterion_row,
+                           required_message=_("Indiquez les critères d'attribution et leur pondération."))
+    lines = _clean_rows(data.get("price_schedule"), errors, field="price_schedule", key="ref",
+                        clean_row=_price_line_row)
     if errors:
         raise ValidationFailed(errors)
     return fields, criteria, lines
