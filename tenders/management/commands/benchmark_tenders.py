@@ -506,11 +506,8 @@ class Command(BaseCommand):
         self.warm_up(port, work[0][1], workers * 10)
         # CPU used by the application workers and by their PostgreSQL backends (when the server is local).
         app_pids = _children(process.pid)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
-            db_pids = [row[0] for row in cursor.fetchall()]
-        cpu_before = _cpu_seconds(app_pids), _cpu_seconds(db_pids)
+        db_before = {pid: _cpu_seconds([pid]) for pid in self.backend_pids()}
+        app_before = _cpu_seconds(app_pids)
 
         jobs: queue_module.Queue = queue_module.Queue()
         for item in work:
@@ -556,7 +553,9 @@ class Command(BaseCommand):
         for thread in threads:
             thread.join()
         wall, client_cpu = time.perf_counter() - begin, time.process_time() - client_cpu
-        cpu_after = _cpu_seconds(app_pids), _cpu_seconds(db_pids)
+        app_after = _cpu_seconds(app_pids)
+        # Backends opened during the run (a worker's first request) count whole.
+        db_used = [(_cpu_seconds([pid]), db_before.get(pid, 0.0)) for pid in self.backend_pids()]
         self.stop_processes()
         self.extra_env.pop("BENCHMARK_PROFILE_DIR", None)
         if profile:
@@ -576,8 +575,10 @@ class Command(BaseCommand):
                 f"p50 {statistics.median(latencies):.1f} ms, p95 {_percentile(latencies, 95):.1f} ms ; "
                 f"200 : {ok}, 409 : {conflicts}, autres : {other}")
         self.stdout.write(line)
-        app_cpu, db_cpu = ((after - before) * 1000 / len(statuses) if None not in (before, after) and app_pids
-                           else None for before, after in zip(cpu_before, cpu_after, strict=True))
+        app_cpu = ((app_after - app_before) * 1000 / len(statuses)
+                   if app_pids and None not in (app_before, app_after) else None)
+        db_cpu = (sum(after - before for after, before in db_used) * 1000 / len(statuses)
+                  if db_used and all(None not in pair for pair in db_used) else None)
         if app_cpu is not None:
             per_request = app_cpu + (db_cpu or 0.0)
             machine = os.cpu_count() or 1
@@ -588,6 +589,13 @@ class Command(BaseCommand):
                   f"cette machine servaient à cela seul (charge moyenne pendant la mesure : "
                   f"{os.getloadavg()[0]:.1f}).")
         return good, line
+
+    def backend_pids(self) -> list[int]:
+        """The PostgreSQL backends serving this database, other than this command's own connection."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+            return [row[0] for row in cursor.fetchall()]
 
     def print_profile(self, profile_dir: Path):
         import io
