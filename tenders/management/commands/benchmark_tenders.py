@@ -1,8 +1,8 @@
 """Load test of bid submission and of the invitation fan-out, on PostgreSQL with real processes.
 
     DATABASE_URL=postgres://…/sadbench CELERY_BROKER_URL=redis://…/14 \\
-        python manage.py benchmark_tenders [--bids 400] [--suppliers 1000] [--threads 16]
-                                           [--skip-submissions] [--skip-fanout] [--force]
+        python manage.py benchmark_tenders [--bids 400] [--suppliers 1000] [--threads 16] [--workers 2]
+                                           [--skip-submissions] [--skip-fanout] [--profile] [--force]
 
 Run it on a database of its own (``createdb sadbench``, then ``migrate`` with DATABASE_URL pointing at it),
 and drop that database afterwards (``dropdb sadbench``). The data it creates goes through the services
@@ -19,6 +19,10 @@ marked: DPS ``BENCHT-<run>``, companies ``BENCH-T·…``, accounts ``…@bench-t
    and SEALING_MASTER_KEYS as this command), and ``--threads`` client threads (default 16, one
    keep-alive connection each) send ``POST /api/v1/bids/{id}/submit/`` for every bid. Printed:
    submissions per second, p50/p95 latency, responses 200/409/other. Target: at least 200 per second.
+   Also printed (Linux, local PostgreSQL): the CPU time one submission costs in the workers and in their
+   database backends, and the rate this machine's processors could sustain at that cost, since the
+   figure itself depends on whatever else the machine is running. ``--profile`` adds a cProfile of the
+   workers; ``--workers`` changes their number for comparison.
    With a broker, the receipt mails queued by the requests wait in a queue of this run's own and are
    sent by the worker of part 2 before its measure starts; without one they are sent in-process.
 
