@@ -43,6 +43,7 @@ import datetime as dt
 import http.client
 import os
 import queue as queue_module
+import shutil
 import signal
 import socket
 import socketserver
@@ -311,6 +312,8 @@ class Command(BaseCommand):
             self.stop_processes()
             self.sink.stop()
             self.delete_queue()
+            if not options["profile"]:  # logs and configuration; the profiles are kept for reading
+                shutil.rmtree(self.workdir, ignore_errors=True)
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING(f"Résultats (base {connection.settings_dict['NAME']}, "
                                                      f"{os.cpu_count()} processeurs)"))
