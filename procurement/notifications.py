@@ -50,11 +50,12 @@ def queue_mail(*, key: str, to: str, subject: str, body: str) -> OutboundEmail |
 BATCH_SIZE = 50  # mails sent over one SMTP connection by one task
 
 
-def notify_many(messages, *, language: str = "fr") -> int:
+def notify_many(messages, *, language: str = "fr", fresh: bool = False) -> int:
     """Store many mails at once (a fan-out) and send them after commit in batches of ``BATCH_SIZE``.
 
     ``messages`` yields ``(key, to, template, context)``. Keys already stored are skipped, so running the
-    same fan-out twice queues nothing new. Returns how many mails were queued by this call.
+    same fan-out twice queues nothing new. ``fresh=True`` is for keys the caller made unique to the event
+    (they carry its exact time): one INSERT, no lookup. Returns how many mails were queued by this call.
     """
     rows = []
     with translation.override(language):
@@ -68,6 +69,12 @@ def notify_many(messages, *, language: str = "fr") -> int:
     if not rows:
         return 0
     keys = [row.key for row in rows]
+    if fresh:
+        ids = [row.id for row in OutboundEmail.objects.bulk_create(rows)]
+        if None in ids:  # a database that cannot return the new ids
+            ids = list(OutboundEmail.objects.filter(key__in=keys).values_list("id", flat=True))
+        transaction.on_commit(lambda: enqueue_batches(ids))
+        return len(ids)
     existing = set(OutboundEmail.objects.filter(key__in=keys).values_list("key", flat=True))
     OutboundEmail.objects.bulk_create([r for r in rows if r.key not in existing], ignore_conflicts=True,
                                       batch_size=500)

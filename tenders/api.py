@@ -461,13 +461,14 @@ class _BidAction(APIView, metaclass=ABCMeta):
 
     @abstractmethod
     def act(self, request, bid, data):
-        """Call the action's service with the validated ``data``."""
+        """Call the action's service with the validated ``data``; return the bid it returns."""
 
     def post(self, request, id):
-        bid = selectors.bid_get(user=request.user, bid_id=id)
+        bid = selectors.bid_get(user=request.user, bid_id=id, with_documents=False)
         data = validated(self.body, request).validated_data if self.body else {}
-        self.act(request, bid, data)
-        return Response(_bid_data(request, id))
+        bid = self.act(request, bid, data)
+        # The services checked that the caller is the bidder: the bid they return is shown as is.
+        return Response(s.BidSerializer(bid, context={"request": request, "readable": True}).data)
 
 
 class BidSubmitView(_BidAction):
@@ -479,7 +480,7 @@ class BidSubmitView(_BidAction):
         return super().post(request, id)
 
     def act(self, request, bid, data):
-        services.bid_submit(actor=request.user, bid=bid)
+        return services.bid_submit(actor=request.user, bid=bid)
 
 
 class BidWithdrawView(_BidAction):
@@ -492,4 +493,4 @@ class BidWithdrawView(_BidAction):
         return super().post(request, id)
 
     def act(self, request, bid, data):
-        services.bid_withdraw(actor=request.user, bid=bid, reason=data.get("reason", ""))
+        return services.bid_withdraw(actor=request.user, bid=bid, reason=data.get("reason", ""))

@@ -138,11 +138,16 @@ def bids_of_user(user) -> QuerySet[Bid]:
     return _bids(user).filter(company_id__in=_user_company_ids(user)).order_by("-created_at")
 
 
-def bid_get(*, user, bid_id) -> Bid:
-    """A bid its reader may see: its own company's, or (staff) an opened one. Anything else is 404."""
+def bid_get(*, user, bid_id, with_documents: bool = True) -> Bid:
+    """A bid its reader may see: its own company's, or (staff) an opened one. Anything else is 404.
+
+    ``with_documents=False`` is for actions, which load what they need under their own locks.
+    """
     if not user.is_authenticated:
         raise Http404
-    qs = _bids(user).prefetch_related(Prefetch("documents", queryset=BidDocument.objects.order_by("uploaded_at")))
+    qs = _bids(user)
+    if with_documents:
+        qs = qs.prefetch_related(Prefetch("documents", queryset=BidDocument.objects.order_by("uploaded_at")))
     own = Q(company_id__in=_user_company_ids(user))
     if is_staff_member(user):
         return _get_or_404(qs.filter(own | Q(tender__opened_at__isnull=False) & ~Q(

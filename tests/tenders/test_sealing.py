@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 SECRET_NOTES = "Remise exceptionnelle accordée au bailleur : Zorglub-7731"
 MEMO = (b"%PDF-1.4\n% Memoire technique : methode Zorglub-4412 pour la pose en site occupe\n"
         b"1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-NEEDLES = [b"167000", b"Zorglub-7731", b"Zorglub-4412", b"memoire-zorglub", b"95.00"]
+NEEDLES = [b"167000.00", b"167 000", b"Zorglub-7731", b"Zorglub-4412", b"memoire-zorglub"]
 
 
 def _every_row_as_bytes() -> bytes:
@@ -51,6 +51,7 @@ def test_no_price_note_or_document_is_in_the_clear_in_the_database(django_captur
 
     dump = _every_row_as_bytes()
 
+    assert "Résidence Les Tilleuls".encode() in dump  # the dump does hold what is stored in the clear
     for needle in NEEDLES:
         assert needle not in dump, needle
 
