@@ -259,3 +259,21 @@ def test_a_member_added_later_to_the_bidding_company_reads_its_bid(world):
     colleague = UserFactory()
     Membership.objects.create(user=colleague, company=company)
     assert selectors.bid_get(user=colleague, bid_id=bid.id) == bid
+
+
+def test_a_bid_withdrawn_and_deposited_again_gets_a_new_receipt(world, django_capture_on_commit_callbacks,
+                                                                 mailoutbox):
+    tender, [(_, user), _] = world
+    bid = draft_bid(tender, user)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        bid = services.bid_submit(actor=user, bid=bid)
+    first = bid.fingerprint
+    services.bid_withdraw(actor=user, bid=bid)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=3)), \
+            django_capture_on_commit_callbacks(execute=True):
+        bid = services.bid_submit(actor=user, bid=bid)
+
+    receipts = [m for m in mailoutbox if "Accusé de réception" in m.subject]
+    assert len(receipts) == 2
+    assert first in receipts[0].body and bid.fingerprint in receipts[1].body and first != bid.fingerprint
