@@ -464,7 +464,7 @@ class _BidAction(APIView, metaclass=ABCMeta):
         """Call the action's service with the validated ``data``; return the bid it returns."""
 
     def post(self, request, id):
-        bid = selectors.bid_get(user=request.user, bid_id=id, with_documents=False)
+        bid = selectors.bid_for_action(user=request.user, bid_id=id)
         data = validated(self.body, request).validated_data if self.body else {}
         bid = self.act(request, bid, data)
         # The services checked that the caller is the bidder: the bid they return is shown as is.

@@ -138,21 +138,30 @@ def bids_of_user(user) -> QuerySet[Bid]:
     return _bids(user).filter(company_id__in=_user_company_ids(user)).order_by("-created_at")
 
 
-def bid_get(*, user, bid_id, with_documents: bool = True) -> Bid:
-    """A bid its reader may see: its own company's, or (staff) an opened one. Anything else is 404.
-
-    ``with_documents=False`` is for actions, which load what they need under their own locks.
-    """
-    if not user.is_authenticated:
-        raise Http404
-    qs = _bids(user)
-    if with_documents:
-        qs = qs.prefetch_related(Prefetch("documents", queryset=BidDocument.objects.order_by("uploaded_at")))
+def _visible_bids(user) -> QuerySet[Bid]:
+    """Its own company's bids for a supplier; for staff also the bids opened at a recorded opening."""
     own = Q(company_id__in=_user_company_ids(user))
     if is_staff_member(user):
-        return _get_or_404(qs.filter(own | Q(tender__opened_at__isnull=False) & ~Q(
-            status__in=[BidStatus.DRAFT, BidStatus.LATE, BidStatus.WITHDRAWN])), id=bid_id)
-    return _get_or_404(qs.filter(own), id=bid_id)
+        return Bid.objects.filter(own | Q(tender__opened_at__isnull=False) & ~Q(
+            status__in=[BidStatus.DRAFT, BidStatus.LATE, BidStatus.WITHDRAWN]))
+    return Bid.objects.filter(own)
+
+
+def bid_get(*, user, bid_id) -> Bid:
+    """A bid its reader may see: its own company's, or (staff) an opened one. Anything else is 404."""
+    if not user.is_authenticated:
+        raise Http404
+    qs = _visible_bids(user).select_related("tender", "tender__category", "company", "submitted_by")
+    return _get_or_404(qs.prefetch_related(Prefetch("documents", queryset=BidDocument.objects.order_by("uploaded_at"))),
+                       id=bid_id)
+
+
+def bid_for_action(*, user, bid_id) -> Bid:
+    """The bid an action is about, with the visibility of ``bid_get`` but nothing loaded: the services lock
+    and load what they need (this is on the path of every deposit at a deadline)."""
+    if not user.is_authenticated:
+        raise Http404
+    return _get_or_404(_visible_bids(user).only("id", "tender_id", "company_id", "status"), id=bid_id)
 
 
 def content_readable(user, bid: Bid) -> bool:
