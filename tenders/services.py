@@ -467,8 +467,10 @@ def _invitee_recipients(tender: Tender):
 
 def invitation_mails_queue(*, tender_id) -> int:
     """Store the invitation mail of every member of every invited company and send them (idempotent)."""
+    # No row lock: rendering a thousand mails must not hold up deposits or questions on this tender. Two
+    # runs at once are harmless, the unique keys keep one mail per person.
     with transaction.atomic():
-        tender = Tender.objects.select_for_update().select_related("category", "dps").get(pk=tender_id)
+        tender = Tender.objects.select_related("category", "dps").get(pk=tender_id)
         if tender.published_at is None:
             return 0
         queued = notify_many(
@@ -477,8 +479,8 @@ def invitation_mails_queue(*, tender_id) -> int:
               "questions_deadline": when(tender.questions_deadline)})
             for email, name in _invitee_recipients(tender)
         )
-        if tender.invitations_mailed_at is None:
-            Tender.objects.filter(pk=tender.pk).update(invitations_mailed_at=timezone.now())
+        Tender.objects.filter(pk=tender.pk, invitations_mailed_at__isnull=True).update(
+            invitations_mailed_at=timezone.now())
     return queued
 
 

@@ -325,7 +325,9 @@ def tender_publish(request, tender_id):
         outcome, result = call_service(request, services.tender_publish, tender=tender)
         if outcome == OK:
             count = result.invitations.count()
-            messages.success(request, _("Le marché est publié : %(n)s entreprise(s) invitée(s).") % {"n": count})
+            messages.success(request, ngettext("Le marché est publié : %(n)s entreprise invitée.",
+                                               "Le marché est publié : %(n)s entreprises invitées.", count)
+                             % {"n": count})
     return _back(tender)
 
 

@@ -137,7 +137,7 @@ def test_buyer_publishes_contractor_bids_buyer_opens(ui, open_dps, buyer, mailou
     confirmed = accept_next_dialog(console)
     console.get_by_role("button", name="Publier et inviter 2 entreprises").click()
     expect(console.get_by_role("status").filter(has_text="Le marché est publié"),
-           ui.why(console, "published message")).to_contain_text("2 entreprise(s) invitée(s)")
+           ui.why(console, "published message")).to_contain_text("2 entreprises invitées")
     assert confirmed == ["Publier ce marché et inviter les entreprises maintenant ?"]
     expect(header.locator(".badge"), ui.why(console, "published state")).to_have_text("Publié")
     expect(console.locator(".tender-stats")).to_contain_text("Entreprises invitées")

@@ -338,7 +338,7 @@ def test_publish_through_the_page_invites_the_admitted_suppliers(client, buyer, 
     assert "Publier et inviter 2 entreprises" in body
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("publish", tender.id), follow=True)
-    assert "2 entreprise(s) invitée(s)" in " ".join(messages_of(response))
+    assert "2 entreprises invitées" in " ".join(messages_of(response))
     tender.refresh_from_db()
     assert tender.status == TenderStatus.PUBLISHED and tender.published_by == buyer
     assert Invitation.objects.filter(tender=tender).count() == 2
