@@ -78,8 +78,11 @@ class TenderForm(forms.Form):
     operation_insee_code = forms.CharField(label=_("Code INSEE"), max_length=5,
                                            widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}))
     dwellings = forms.IntegerField(label=_("Nombre de logements"), min_value=1, max_value=100_000)
-    energy_label_before = forms.ChoiceField(label=_("Étiquette énergie actuelle"), choices=EnergyLabel.choices)
-    energy_label_target = forms.ChoiceField(label=_("Étiquette énergie visée"), choices=EnergyLabel.choices)
+    # No preselected letter: a wrong default would go unnoticed on a legal document.
+    energy_label_before = forms.ChoiceField(label=_("Étiquette énergie actuelle"),
+                                            choices=[("", "—"), *EnergyLabel.choices])
+    energy_label_target = forms.ChoiceField(label=_("Étiquette énergie visée"),
+                                            choices=[("", "—"), *EnergyLabel.choices])
     estimated_value = forms.DecimalField(label=_("Montant estimé (€ HT)"), min_value=0, max_digits=14,
                                          decimal_places=2, localize=True)
     budget_ceiling = forms.DecimalField(label=_("Budget maximal (€ HT)"), required=False, min_value=0, max_digits=14,
