@@ -86,6 +86,17 @@ def invitations_for_tender(tender: Tender) -> QuerySet[Invitation]:
     return tender.invitations.select_related("company").order_by("company__name", "id")
 
 
+def invitation_mail_progress(tender: Tender) -> dict:
+    """How many invitation mails of this tender the mail server has accepted so far (one query)."""
+    from procurement.models import EmailStatus, OutboundEmail
+
+    counts = OutboundEmail.objects.filter(key__startswith=f"tender-invitation:{tender.id}:").aggregate(
+        total=Count("id"), sent=Count("id", filter=Q(status=EmailStatus.SENT)),
+        failed=Count("id", filter=Q(status=EmailStatus.FAILED)))
+    counts["done"] = tender.invitations_mailed_at is not None and counts["sent"] == counts["total"]
+    return counts
+
+
 def invitations_for_user(user) -> QuerySet[Invitation]:
     """A supplier's inbox: the invitations of its companies, the open ones first."""
     return (

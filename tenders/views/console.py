@@ -412,8 +412,9 @@ def tender_document(request, document_id):
 @staff_required
 def invitations(request, tender_id):
     tender = _tender(request, tender_id)
+    progress = selectors.invitation_mail_progress(tender) if tender.published_at else None
     return render(request, "console/tender_invitations.html", {
-        "tender": tender, "invitations": selectors.invitations_for_tender(tender),
+        "tender": tender, "invitations": selectors.invitations_for_tender(tender), "mails": progress,
         "can_act": can_act(request.user)})
 
 

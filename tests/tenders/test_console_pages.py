@@ -540,3 +540,21 @@ def test_the_console_nav_marks_the_tender_section(client, buyer):
     assert f'href="{url("list")}" aria-current="page"' in body
     body = client.get(url("detail", tender.id)).content.decode()
     assert f'href="{url("list")}" aria-current="true"' in body
+
+
+def test_the_invitations_page_shows_how_many_mails_the_server_accepted(client, buyer,
+                                                                        django_capture_on_commit_callbacks):
+    from procurement.models import EmailStatus, OutboundEmail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tender, invited = published_tender(suppliers=2)
+    client.force_login(buyer)
+    body = client.get(url("invitations", tender.id)).content.decode()
+    assert "remis au serveur de messagerie : 2 sur 2" in body
+    assert 'http-equiv="refresh"' not in body
+
+    OutboundEmail.objects.filter(key__startswith=f"tender-invitation:{tender.id}:", to=invited[0][1].email).update(
+        status=EmailStatus.FAILED)
+    body = client.get(url("invitations", tender.id)).content.decode()
+    assert "remis au serveur de messagerie : 1 sur 2" in body
+    assert "1 envoi en échec" in body and 'http-equiv="refresh"' in body
