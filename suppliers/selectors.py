@@ -161,16 +161,10 @@ def dashboard_counts() -> dict:
 # --- admissions and directory -----------------------------------------------------------------------
 
 def admissions_list(*, category_id=None, company_id=None, status: str | None = None, dps_id=None) -> QuerySet[Admission]:
-    qs = Admission.objects.select_related("company", "category", "category__dps")
-    if category_id:
-        qs = qs.filter(category_id=category_id)
-    if company_id:
-        qs = qs.filter(company_id=company_id)
-    if status:
-        qs = qs.filter(status=status)
-    if dps_id:
-        qs = qs.filter(category__dps_id=dps_id)
-    return qs.order_by("company__name", "category__code")
+    lookups = {"category_id": category_id, "company_id": company_id, "status": status, "category__dps_id": dps_id}
+    return (Admission.objects.select_related("company", "category", "category__dps")
+            .filter(**{key: value for key, value in lookups.items() if value})
+            .order_by("company__name", "category__code"))
 
 
 def admissions_for_company(company: Company) -> QuerySet[Admission]:

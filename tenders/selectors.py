@@ -57,16 +57,9 @@ def tender_list(*, user, status: str | None = None, category=None, dps=None, dea
         deposit_count=Count("bids", filter=Q(bids__status__in=DEPOSITED_STATES), distinct=True),
         open_question_count=Count("questions", filter=Q(questions__answered_at__isnull=True), distinct=True),
     )
-    if status:
-        qs = qs.filter(status=status)
-    if category:
-        qs = qs.filter(category_id=category)
-    if dps:
-        qs = qs.filter(dps_id=dps)
-    if deadline_before:
-        qs = qs.filter(bid_deadline__lt=deadline_before)
-    if deadline_after:
-        qs = qs.filter(bid_deadline__gte=deadline_after)
+    lookups = {"status": status, "category_id": category, "dps_id": dps, "bid_deadline__lt": deadline_before,
+               "bid_deadline__gte": deadline_after}
+    qs = qs.filter(**{key: value for key, value in lookups.items() if value})
     if search:
         qs = qs.filter(Q(title__icontains=search) | Q(reference__icontains=search)
                        | Q(operation_name__icontains=search) | Q(operation_commune__icontains=search))
