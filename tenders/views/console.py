@@ -62,22 +62,6 @@ CANCELLABLE = {TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED, 
 UNSUCCESSFUL_FROM = {TenderStatus.CLOSED, TenderStatus.OPENED}
 
 
-def relative(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
-    """ "dans 3 j", "dans 5 h", "il y a 2 j": how far a moment is, for a list column."""
-    if moment is None:
-        return ""
-    now = now or timezone.now()
-    seconds = (moment - now).total_seconds()
-    amount = abs(seconds)
-    if amount >= 2 * 86400:
-        value = _("%(n)s j") % {"n": int(amount // 86400)}
-    elif amount >= 3600:
-        value = _("%(n)s h") % {"n": int(amount // 3600)}
-    else:
-        value = _("%(n)s min") % {"n": max(1, int(amount // 60))}
-    return (_("dans %(delay)s") if seconds >= 0 else _("il y a %(delay)s")) % {"delay": value}
-
-
 def _tender(request, tender_id) -> Tender:
     return selectors.tender_get(user=request.user, tender_id=tender_id)
 
@@ -108,9 +92,7 @@ def tender_list(request):
         search=(filters.get("q") or "").strip() or None,
     )
     page, query = paginate(request, qs, LIST_PAGE_SIZE)
-    now = timezone.now()
-    rows = [{"tender": t, "relative": relative(t.bid_deadline, now), "past": t.bid_deadline <= now}
-            for t in page.object_list]
+    rows = [{"tender": t} for t in page.object_list]
     return render(request, "console/tender_list.html", {
         "form": form, "page": page, "query": query, "rows": rows, "can_act": can_act(request.user)})
 

@@ -6,7 +6,6 @@ page; a tender the person was not invited to, and a bid of another company, are 
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -18,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement.errors import DomainError, ValidationFailed
@@ -40,22 +38,6 @@ def _refused(request, exc: DomainError) -> None:
         messages.error(request, exc.detail or str(exc.title))
 
 
-def countdown(deadline, now=None) -> str:
-    """"dans 3 jours", "dans 5 heures", "dans 12 minutes" or "clos"."""
-    now = now or timezone.now()
-    left = (deadline - now).total_seconds()
-    if left <= 0:
-        return _("clos")
-    if left >= 86400:
-        days = math.floor(left / 86400)
-        return ngettext("dans %(n)s jour", "dans %(n)s jours", days) % {"n": days}
-    if left >= 3600:
-        hours = math.floor(left / 3600)
-        return ngettext("dans %(n)s heure", "dans %(n)s heures", hours) % {"n": hours}
-    minutes = max(1, math.floor(left / 60))
-    return ngettext("dans %(n)s minute", "dans %(n)s minutes", minutes) % {"n": minutes}
-
-
 def _own_bid(user, bid_id) -> Bid:
     """A bid of one of the person's companies (staff reading opened bids use the console, not this page)."""
     bid = selectors.bid_get(user=user, bid_id=bid_id)
@@ -71,7 +53,6 @@ def inbox(request):
     now = timezone.now()
     invitations = list(selectors.invitations_for_user(request.user))
     for invitation in invitations:
-        invitation.countdown = countdown(invitation.tender.bid_deadline, now)
         invitation.is_open = invitation.tender.accepts_bids(now)
     return render(request, "portal/tender_inbox.html", {"invitations": invitations})
 
@@ -106,8 +87,6 @@ def tender_page(request, tender_id):
         "question_form": QuestionForm(),
         "questions_open": tender.questions_open(now) and bool(invited),
         "accepts_bids": tender.accepts_bids(now),
-        "bid_countdown": countdown(tender.bid_deadline, now),
-        "questions_countdown": countdown(tender.questions_deadline, now),
         "bids": bids,
         "companies": companies,
         "several_companies": len(companies) > 1,
@@ -195,7 +174,6 @@ def _bid_context(request, bid: Bid, content: dict) -> dict:
         "bid": bid, "tender": tender, "content": content, "rows": rows, "sum": total,
         "total_matches": total_price not in (None, "") and Decimal(total_price) == total,
         "documents": _bid_documents(bid),
-        "bid_countdown": countdown(tender.bid_deadline, now),
         "accepts_bids": tender.accepts_bids(now),
         "can_withdraw": bid.status == BidStatus.SUBMITTED and tender.accepts_bids(now),
         "has_receipt": bool(bid.fingerprint),
