@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from procurement import audit, calendar
 from procurement.errors import Conflict, NotAllowed, ValidationFailed
-from procurement.models import Category, DPSStatus, DynamicPurchasingSystem
+from procurement.models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind
 from procurement.notifications import notify
 from procurement.permissions import BUYER, require_role
 from procurement.services import decision_due_for
@@ -37,7 +37,6 @@ from .models import (
     Declaration,
     DeclarationRenewal,
     EvidenceDocument,
-    EvidenceKind,
     Membership,
     MembershipRole,
     RenewalStatus,

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from procurement.models import AuditEntry
-from suppliers.models import Admission, Application, ApplicationStatus, CategoryDecision, EvidenceKind
+from procurement.models import AuditEntry, EvidenceKind
+from suppliers.models import Admission, Application, ApplicationStatus, CategoryDecision
 from tests.factories import (
     CategoryFactory,
     CompanyFactory,
@@ -447,9 +447,9 @@ def test_document_preview_is_inline_for_staff_only(client, evaluator, applicatio
 
 
 def test_dashboard_is_paginated(client, buyer, dps, monkeypatch):
-    from procurement import views_console
+    from suppliers.views import console as supplier_console
 
-    monkeypatch.setattr(views_console, "QUEUE_PAGE_SIZE", 1)
+    monkeypatch.setattr(supplier_console, "QUEUE_PAGE_SIZE", 1)
     first = submitted_application(dps=dps, categories=list(dps.categories.all()))
     second = submitted_application(dps=dps, categories=[CategoryFactory(dps=dps, actor=buyer)])
     client.force_login(buyer)
