@@ -58,15 +58,6 @@ class Company(models.Model):
             return self.postal_code[:2]
         return ""
 
-    def latest_turnover(self):
-        """The most recent declared annual turnover, as a Decimal, or None."""
-        from decimal import Decimal
-
-        if not self.turnovers:
-            return None
-        latest = max(self.turnovers, key=lambda t: int(t["year"]))
-        return Decimal(str(latest["amount"]))
-
 
 class MembershipRole(models.TextChoices):
     ADMIN = "admin", _("Administrateur")
