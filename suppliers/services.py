@@ -48,10 +48,6 @@ QUALIFICATION_KINDS = {EvidenceKind.RGE_CERTIFICATE, EvidenceKind.QUALIBAT_CERTI
 
 # --- membership -------------------------------------------------------------------------------
 
-def is_member(user, company: Company) -> bool:
-    return bool(user and user.is_authenticated) and Membership.objects.filter(user=user, company=company).exists()
-
-
 def require_member(user, company: Company, *, admin: bool = False) -> None:
     qs = Membership.objects.filter(user=user, company=company)
     if admin:
