@@ -2,7 +2,7 @@
 
 - who may open the console (``staff_required``) and act in it (``can_act``, ``buyer_or_message``);
 - calling one service from a page and showing its refusal (``call_service``, ``add_service_errors``,
-  ``refused``), with the current state named in French (``state_label``);
+  ``refused``, ``form_errors_as_messages``), with the current state named in French (``state_label``);
 - lists (``paginate``), lookups that are "not found" otherwise (``get_or_404``), file downloads
   (``file_response``, ``attachment_response``);
 - how console pages show people, deadlines and an object's audit history (``actor_name``, ``days_left``,
@@ -89,6 +89,13 @@ def add_service_errors(form: forms.Form, exc: ValidationFailed, *, aliases: dict
         field = aliases.get(key, key)
         for message in field_messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+def form_errors_as_messages(request, form: forms.Form) -> None:
+    """A form posted from a page that redirects back: each of its errors becomes a message."""
+    for field_errors in form.errors.values():
+        for text in field_errors:
+            messages.error(request, text)
 
 
 def refused(request, exc: DomainError) -> None:

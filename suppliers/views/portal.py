@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from procurement import audit
 from procurement import selectors as dps_selectors
 from procurement.errors import DomainError, ValidationFailed
 from procurement.models import DPSStatus, EvidenceKind
-from procurement.web import add_service_errors, file_response, refused
+from procurement.web import add_service_errors, file_response, form_errors_as_messages, get_or_404, refused
 
 from .. import selectors, services
 from ..evidence_files import human_size
@@ -150,19 +149,15 @@ def company_invite(request, company_id):
             messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": invitation.email})
             return redirect("portal:company", company_id=company.id)
     else:
-        for field_errors in form.errors.values():
-            for text in field_errors:
-                messages.error(request, text)
+        form_errors_as_messages(request, form)
     return redirect(reverse("portal:company", kwargs={"company_id": company.id}) + "#inviter")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, invitation_id):
-    invitation = (CompanyInvitation.objects.select_related("company", "invited_by")
-                  .filter(id=invitation_id).first())
-    if invitation is None:
-        raise Http404(_("Invitation introuvable"))
+    invitation = get_or_404(CompanyInvitation.objects.select_related("company", "invited_by"), id=invitation_id,
+                            message=_("Invitation introuvable"))
     if request.method == "POST":
         try:
             membership = services.invitation_accept(actor=request.user, invitation_id=invitation.id)

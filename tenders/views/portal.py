@@ -21,7 +21,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement.errors import DomainError, ValidationFailed
-from procurement.web import add_service_errors, attachment_response, file_response, get_or_404, refused
+from procurement.web import (
+    add_service_errors,
+    attachment_response,
+    file_response,
+    form_errors_as_messages,
+    get_or_404,
+    refused,
+)
 from suppliers.evidence_files import human_size
 from suppliers.models import Company
 
@@ -121,9 +128,7 @@ def question_ask(request, tender_id):
     form = QuestionForm(request.POST)
     target = reverse("tenders_portal:tender", args=[tender.id]) + "#questions"
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            for text in field_errors:
-                messages.error(request, text)
+        form_errors_as_messages(request, form)
         return redirect(target)
     try:
         services.question_ask(actor=request.user, tender=tender, text=form.cleaned_data["text"],
@@ -289,9 +294,7 @@ def bid_document_upload(request, bid_id):
     form = BidDocumentForm(request.POST, request.FILES)
     target = reverse("tenders_portal:bid", args=[bid.id]) + "#documents"
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            for text in field_errors:
-                messages.error(request, text)
+        form_errors_as_messages(request, form)
         return redirect(target)
     try:
         services.bid_document_upload(actor=request.user, bid=bid, kind=form.cleaned_data["kind"],
