@@ -35,6 +35,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 # benchmark_tenders also needs PostgreSQL and a broker, on a database of its own (see its --help).
 benchmark: install

@@ -9,53 +9,19 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from suppliers import selectors
-
-from . import audit, services
+from . import audit, selectors, services
 from . import serializers as s
 from .accounts import services as account_services
+from .api_support import ID_PARAM, responses, validated
 from .errors import NotAllowed, ValidationFailed
 from .permissions import require_staff
-
-# --- shared helpers -----------------------------------------------------------------------------------
-
-_ERROR_TEXT = {
-    400: "Données invalides (détail par champ dans `errors`).",
-    401: "Authentification requise.",
-    403: "Action non autorisée pour cet utilisateur.",
-    404: "Objet introuvable (ou invisible pour cet utilisateur).",
-    409: "État incompatible (`state`, `allowed_transitions`) ou conflit.",
-}
-
-
-def responses(ok: dict, *codes: int) -> dict:
-    """An ``extend_schema`` responses mapping: the success response(s) plus problem+json errors."""
-    out = dict(ok)
-    for code in codes:
-        out[code] = OpenApiResponse(s.ProblemSerializer, description=_ERROR_TEXT[code])
-    return out
-
-
-def validated(serializer_class, request, *, partial: bool = False, **kwargs):
-    """Check the shape of the request body; a malformed body is a 400 with ``errors`` per field."""
-    serializer = serializer_class(data=request.data, partial=partial, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer
-
-
-def query_flag(request, name: str) -> bool:
-    return request.query_params.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-ID_PARAM = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Identifiant (UUID).")
-
 
 # --- accounts ---------------------------------------------------------------------------------------
 
@@ -99,19 +65,6 @@ class TokenView(APIView):
             raise NotAllowed(_("Vérifiez d'abord votre adresse e-mail (lien reçu par courriel)."))
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
-
-
-class MeView(APIView):
-    @extend_schema(responses=responses({200: s.MeSerializer}, 401), tags=["accounts"],
-                   summary="The current user, its staff roles and its companies")
-    def get(self, request):
-        user = request.user
-        data = {
-            "id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
-            "roles": user.roles, "is_verified": user.is_verified,
-            "companies": list(selectors.memberships_for_user(user)),
-        }
-        return Response(s.MeSerializer(data).data)
 
 
 # --- DPS ----------------------------------------------------------------------------------------------

@@ -1,18 +1,24 @@
-"""What every API endpoint shares: pagination and the problem+json error format."""
+"""What every API endpoint shares: pagination, the problem+json error format, the schema's error responses,
+and the parsing of a request's body and query parameters."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from .errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from .serializers import ProblemSerializer
 
 
 class Pagination(PageNumberPagination):
@@ -20,6 +26,74 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+
+# --- the schema: errors every endpoint may answer, the id in the path -----------------------------------
+
+_ERROR_TEXT = {
+    400: "Données invalides (détail par champ dans `errors`).",
+    401: "Authentification requise.",
+    403: "Action non autorisée pour cet utilisateur.",
+    404: "Objet introuvable (ou invisible pour cet utilisateur).",
+    409: "État incompatible (`state`, `allowed_transitions`) ou conflit.",
+}
+
+
+def responses(ok: dict, *codes: int) -> dict:
+    """An ``extend_schema`` responses mapping: the success response(s) plus problem+json errors."""
+    out = dict(ok)
+    for code in codes:
+        out[code] = OpenApiResponse(ProblemSerializer, description=_ERROR_TEXT[code])
+    return out
+
+
+ID_PARAM = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Identifiant (UUID).")
+
+
+# --- the request: its body and its query parameters --------------------------------------------------------
+
+
+def validated(serializer_class, request, *, partial: bool = False, **kwargs):
+    """Check the shape of the request body; a malformed body is a 400 with ``errors`` per field."""
+    serializer = serializer_class(data=request.data, partial=partial, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+def referenced(lookup, field: str, message: str):
+    """An object named in the request body: unknown (or invisible) is a 400 on that field."""
+    try:
+        return lookup()
+    except Http404:
+        raise ValidationFailed({field: [message]})
+
+
+def query_flag(request, name: str) -> bool:
+    return request.query_params.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def state_or_none(params, choices) -> str | None:
+    """A ``status`` filter must name a known state: a typo is a 400, not an empty list."""
+    value = params.get("status")
+    if not value:
+        return None
+    if value not in choices.values:
+        raise ValidationFailed({"status": [_("État inconnu : %(value)s. États possibles : %(states)s.")
+                                           % {"value": value, "states": ", ".join(choices.values)}]})
+    return value
+
+
+def uuid_or_none(params, name):
+    """An identifier in the query string: absent is None, malformed is a 400 on that parameter."""
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationFailed({name: [_("Identifiant invalide.")]})
+
+
+# --- problem+json ----------------------------------------------------------------------------------------
 
 # Titles of the errors whose DRF message is a template with a placeholder.
 _TEMPLATED_TITLES = {

@@ -32,6 +32,20 @@ class Trade(models.TextChoices):
 
 
 # Départements of metropolitan France and overseas, for category territories.
+class EvidenceKind(models.TextChoices):
+    """The proofs a category may require of a company (the supplier's evidence documents are of these kinds)."""
+
+    KBIS = "kbis", _("Extrait Kbis")
+    URSSAF_VIGILANCE = "urssaf_vigilance", _("Attestation de vigilance URSSAF")
+    TAX_CERTIFICATE = "tax_certificate", _("Attestation de régularité fiscale")
+    LIABILITY_INSURANCE = "liability_insurance", _("Assurance responsabilité civile")
+    DECENNIAL_INSURANCE = "decennial_insurance", _("Assurance décennale")
+    RGE_CERTIFICATE = "rge_certificate", _("Certificat RGE")
+    QUALIBAT_CERTIFICATE = "qualibat_certificate", _("Certificat Qualibat")
+    REFERENCES = "references", _("Références")
+    OTHER = "other", _("Autre")
+
+
 DEPARTEMENTS_HDF = {"02": "Aisne", "59": "Nord", "60": "Oise", "62": "Pas-de-Calais", "80": "Somme"}
 
 

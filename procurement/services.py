@@ -12,18 +12,12 @@ from django.utils.translation import gettext as _
 
 from . import audit, calendar
 from .errors import Conflict, ValidationFailed
-from .models import Category, DPSStatus, DynamicPurchasingSystem, Trade
+from .models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind, Trade
 from .permissions import BUYER, require_role
 from .workflow import apply_transition
 
 _DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
 MAX_TURNOVER_RATIO = Decimal("1.5")  # R2142-7
-
-
-def _evidence_kinds():
-    from suppliers.models import EvidenceKind
-
-    return set(EvidenceKind.values)
 
 
 def _decimal(value, field: str, errors: dict, *, required=False):
@@ -94,7 +88,7 @@ def category_create(*, actor, dps: DynamicPurchasingSystem, code: str, name: str
     if bad:
         errors["territories"] = [_("Département inconnu : %(code)s.") % {"code": t} for t in bad]
     kinds = list(dict.fromkeys(required_evidence or []))
-    unknown = [k for k in kinds if k not in _evidence_kinds()]
+    unknown = [k for k in kinds if k not in set(EvidenceKind.values)]
     if unknown:
         errors["required_evidence"] = [_("Type de justificatif inconnu : %(kind)s.") % {"kind": k} for k in unknown]
     max_value = _decimal(max_contract_value, "max_contract_value", errors)
@@ -161,10 +155,11 @@ def dps_close_expired() -> int:
     return closed
 
 
+DECISION_DAYS = 10  # R2162-45: jours ouvrables to decide on an application
+
+
 def decision_period_days(dps: DynamicPurchasingSystem) -> int:
     """10 jours ouvrables (R2162-45), or the longer initial period stated for the DPS before its first invitation."""
-    from suppliers.models import DECISION_DAYS
-
     if dps.first_invitation_at is None and dps.initial_decision_days:
         return max(DECISION_DAYS, dps.initial_decision_days)
     return DECISION_DAYS

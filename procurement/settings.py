@@ -200,7 +200,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = _env_or_die(env.str, "CELERY_BROKER_URL", default="") or "memory://"
-# Without a broker, tasks run in-process (still after commit, see procurement.tasks_runtime).
+# Without a broker, tasks run in-process (still after commit: callers queue them with transaction.on_commit).
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = _env_or_die(env.str, "CELERY_RESULT_BACKEND", default="") or None

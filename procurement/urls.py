@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from procurement.views_home import dps_public, home
+from procurement.site.urls import console_urls, portal_urls
+from procurement.views.public import dps_public, home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -11,9 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("procurement.accounts.urls")),
     path("portail/marches/", include("tenders.urls_portal")),
-    path("portail/", include("suppliers.urls_portal")),
+    path("portail/", include(portal_urls)),
     path("console/marches/", include("tenders.urls_console")),
-    path("console/", include("procurement.urls_console")),
+    path("console/", include(console_urls)),
     path("api/v1/", include("procurement.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

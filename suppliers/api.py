@@ -6,7 +6,6 @@ up through the selectors, which answer 404; the services check roles and states 
 
 from __future__ import annotations
 
-import uuid
 from abc import ABCMeta, abstractmethod
 
 from django.http import Http404
@@ -18,15 +17,39 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.api import ID_PARAM, query_flag, responses, validated
-from procurement.errors import ValidationFailed
+from procurement import selectors as dps_selectors
+from procurement.api_support import (
+    ID_PARAM,
+    query_flag,
+    referenced,
+    responses,
+    state_or_none,
+    uuid_or_none,
+    validated,
+)
 from procurement.permissions import require_staff
+from procurement.serializers import MeSerializer
+from procurement.web import file_response, get_or_404
 
 from . import selectors, services
 from . import serializers as s
-from .evidence_files import document_response
 from .models import AdmissionStatus, ApplicationStatus
-from .selectors import dps_get
+
+# --- the current user and its companies ------------------------------------------------------------
+
+
+class MeView(APIView):
+    @extend_schema(responses=responses({200: MeSerializer}, 401), tags=["accounts"],
+                   summary="The current user, its staff roles and its companies")
+    def get(self, request):
+        user = request.user
+        data = {
+            "id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+            "roles": user.roles, "is_verified": user.is_verified,
+            "companies": list(selectors.memberships_for_user(user)),
+        }
+        return Response(MeSerializer(data).data)
+
 
 # --- companies ----------------------------------------------------------------------------------------
 
@@ -143,18 +166,10 @@ class DocumentDownloadView(APIView):
                    tags=["companies"], summary="Download an evidence document (members and staff)")
     def get(self, request, id):
         document = selectors.document_get(user=request.user, document_id=id)
-        return document_response(document)
+        return file_response(document)
 
 
 # --- applications -----------------------------------------------------------------------------------------
-
-
-def _referenced(lookup, field: str, message: str):
-    """An object named in the request body: unknown (or invisible) is a 400 on that field."""
-    try:
-        return lookup()
-    except Http404:
-        raise ValidationFailed({field: [message]})
 
 
 class ApplicationListView(generics.ListAPIView):
@@ -163,8 +178,8 @@ class ApplicationListView(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         return selectors.applications_for_user(
-            self.request.user, status=_state_or_none(params, ApplicationStatus), dps_id=_uuid_or_none(params, "dps"),
-            overdue=query_flag(self.request, "overdue"), company_id=_uuid_or_none(params, "company"),
+            self.request.user, status=state_or_none(params, ApplicationStatus), dps_id=uuid_or_none(params, "dps"),
+            overdue=query_flag(self.request, "overdue"), company_id=uuid_or_none(params, "company"),
         )
 
     @extend_schema(
@@ -184,33 +199,12 @@ class ApplicationListView(generics.ListAPIView):
                    tags=["applications"], summary="Start an application (draft) for some categories of a DPS")
     def post(self, request):
         data = validated(s.ApplicationCreateSerializer, request).validated_data
-        dps = _referenced(lambda: selectors.dps_get(user=request.user, dps_id=data["dps"]), "dps", _("SAD inconnu."))
-        company = _referenced(lambda: selectors.company_get(user=request.user, company_id=data["company"]),
+        dps = referenced(lambda: dps_selectors.dps_get(user=request.user, dps_id=data["dps"]), "dps", _("SAD inconnu."))
+        company = referenced(lambda: selectors.company_get(user=request.user, company_id=data["company"]),
                               "company", _("Entreprise inconnue."))
         application = services.application_create(actor=request.user, dps=dps, company=company,
                                                   category_ids=data["categories"])
         return Response(_application(request, application.id), status=status.HTTP_201_CREATED)
-
-
-def _state_or_none(params, choices) -> str | None:
-    """A ``status`` filter must name a known state: a typo is a 400, not an empty list."""
-    value = params.get("status")
-    if not value:
-        return None
-    if value not in choices.values:
-        raise ValidationFailed({"status": [_("État inconnu : %(value)s. États possibles : %(states)s.")
-                                           % {"value": value, "states": ", ".join(choices.values)}]})
-    return value
-
-
-def _uuid_or_none(params, name):
-    value = params.get(name)
-    if not value:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationFailed({name: [_("Identifiant invalide.")]})
 
 
 def _application(request, application_id) -> dict:
@@ -314,8 +308,8 @@ class AdmissionListView(generics.ListAPIView):
         require_staff(self.request.user)
         params = self.request.query_params
         return selectors.admissions_list(
-            category_id=_uuid_or_none(params, "category"), company_id=_uuid_or_none(params, "company"),
-            status=_state_or_none(params, AdmissionStatus), dps_id=_uuid_or_none(params, "dps"),
+            category_id=uuid_or_none(params, "category"), company_id=uuid_or_none(params, "company"),
+            status=state_or_none(params, AdmissionStatus), dps_id=uuid_or_none(params, "dps"),
         )
 
     @extend_schema(
@@ -333,7 +327,7 @@ class AdmissionListView(generics.ListAPIView):
 
 def _admission(request, admission_id):
     require_staff(request.user)
-    return selectors._get_or_404(selectors.admissions_list(), id=admission_id)
+    return get_or_404(selectors.admissions_list(), id=admission_id)
 
 
 class _AdmissionAction(APIView):
@@ -384,7 +378,7 @@ class DeclarationRenewalsView(APIView):
                    responses=responses({201: s.RenewalSerializer(many=True)}, 400, 401, 403, 404),
                    tags=["dps"], summary="Ask admitted companies for a renewed declaration within 5 working days (buyer)")
     def post(self, request, id):
-        dps = dps_get(user=request.user, dps_id=id)
+        dps = dps_selectors.dps_get(user=request.user, dps_id=id)
         data = validated(s.RenewalRequestSerializer, request).validated_data
         renewals = services.declaration_renewals_request(actor=request.user, dps=dps,
                                                          company_ids=data["companies"] or None)

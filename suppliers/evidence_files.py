@@ -83,23 +83,3 @@ def check_upload(uploaded_file, *, max_bytes: int) -> CheckedFile:
     stem, ext = os.path.splitext(base)
     filename = (get_valid_filename(stem) or "document")[:200] + (ext.lower() if ext else ACCEPTED[content_type])
     return CheckedFile(filename=filename, content_type=content_type, size=size, sha256=digest.hexdigest())
-
-
-def document_response(document, *, inline: bool = False):
-    """Stream a stored evidence file (the caller has already checked who may see it).
-
-    ``inline`` shows it in the page's viewer; anything else downloads under its original name.
-    A file missing from storage is a 404, not a 500.
-    """
-    from django.http import FileResponse, Http404
-
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404(_("Fichier introuvable"))
-    inline = inline and document.content_type in ACCEPTED
-    response = FileResponse(handle, as_attachment=not inline, filename=document.filename,
-                            content_type=document.content_type)
-    if inline:
-        response["X-Frame-Options"] = "SAMEORIGIN"  # shown in the review page's viewer only
-    return response

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from procurement.models import Category, DynamicPurchasingSystem
+from procurement.models import Category, DynamicPurchasingSystem, EvidenceKind
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -57,15 +57,6 @@ class Company(models.Model):
         if self.country == "FR" and self.postal_code[:2].isdigit():
             return self.postal_code[:2]
         return ""
-
-    def latest_turnover(self):
-        """The most recent declared annual turnover, as a Decimal, or None."""
-        from decimal import Decimal
-
-        if not self.turnovers:
-            return None
-        latest = max(self.turnovers, key=lambda t: int(t["year"]))
-        return Decimal(str(latest["amount"]))
 
 
 class MembershipRole(models.TextChoices):
@@ -157,18 +148,6 @@ class Declaration(models.Model):
         return [code for code, applies in self.exclusion_grounds.items() if applies]
 
 
-class EvidenceKind(models.TextChoices):
-    KBIS = "kbis", _("Extrait Kbis")
-    URSSAF_VIGILANCE = "urssaf_vigilance", _("Attestation de vigilance URSSAF")
-    TAX_CERTIFICATE = "tax_certificate", _("Attestation de régularité fiscale")
-    LIABILITY_INSURANCE = "liability_insurance", _("Assurance responsabilité civile")
-    DECENNIAL_INSURANCE = "decennial_insurance", _("Assurance décennale")
-    RGE_CERTIFICATE = "rge_certificate", _("Certificat RGE")
-    QUALIBAT_CERTIFICATE = "qualibat_certificate", _("Certificat Qualibat")
-    REFERENCES = "references", _("Références")
-    OTHER = "other", _("Autre")
-
-
 # Kinds that lapse by law when no expiry date is printed on them (months after issue).
 DEFAULT_VALIDITY_MONTHS = {EvidenceKind.URSSAF_VIGILANCE: 6}
 
@@ -240,7 +219,6 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Retirée")
 
 
-DECISION_DAYS = 10  # R2162-45
 EXTENDED_DECISION_DAYS = 15
 
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
-from procurement.models import Category, DPSStatus, DynamicPurchasingSystem
 from procurement.permissions import is_staff_member
+from procurement.web import get_or_404
 
 from .models import (
     EXPIRY_WARNING_DAYS,
@@ -32,14 +30,6 @@ from .models import (
     RenewalStatus,
 )
 
-
-def _get_or_404(qs: QuerySet, **lookup):
-    try:
-        return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError):  # malformed UUIDs included
-        raise Http404(f"{qs.model._meta.verbose_name} introuvable")
-
-
 # --- companies ------------------------------------------------------------------------------------
 
 def companies_for_user(user) -> QuerySet[Company]:
@@ -51,7 +41,7 @@ def companies_for_user(user) -> QuerySet[Company]:
 
 
 def company_get(*, user, company_id) -> Company:
-    return _get_or_404(companies_for_user(user), id=company_id)
+    return get_or_404(companies_for_user(user), id=company_id)
 
 
 def memberships_for_user(user) -> QuerySet[Membership]:
@@ -85,22 +75,7 @@ def document_get(*, user, document_id) -> EvidenceDocument:
     docs = EvidenceDocument.objects.select_related("company")
     if not is_staff_member(user):
         docs = docs.filter(company__memberships__user=user) if user.is_authenticated else docs.none()
-    return _get_or_404(docs, id=document_id)
-
-
-# --- DPS --------------------------------------------------------------------------------------------
-
-def dps_visible(user) -> QuerySet[DynamicPurchasingSystem]:
-    qs = DynamicPurchasingSystem.objects.prefetch_related(
-        Prefetch("categories", queryset=Category.objects.order_by("code"))
-    )
-    if is_staff_member(user):
-        return qs
-    return qs.exclude(status=DPSStatus.DRAFT)
-
-
-def dps_get(*, user, dps_id) -> DynamicPurchasingSystem:
-    return _get_or_404(dps_visible(user), id=dps_id)
+    return get_or_404(docs, id=document_id)
 
 
 # --- applications -----------------------------------------------------------------------------------
@@ -128,7 +103,7 @@ def applications_for_user(user, *, status: str | None = None, dps_id=None, overd
 
 
 def application_get(*, user, application_id) -> Application:
-    return _get_or_404(applications_for_user(user), id=application_id)
+    return get_or_404(applications_for_user(user), id=application_id)
 
 
 def review_queue() -> QuerySet[Application]:

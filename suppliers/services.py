@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from procurement import audit, calendar
 from procurement.errors import Conflict, NotAllowed, ValidationFailed
-from procurement.models import Category, DPSStatus, DynamicPurchasingSystem
+from procurement.models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind
 from procurement.notifications import notify
 from procurement.permissions import BUYER, require_role
 from procurement.services import decision_due_for
@@ -37,7 +37,6 @@ from .models import (
     Declaration,
     DeclarationRenewal,
     EvidenceDocument,
-    EvidenceKind,
     Membership,
     MembershipRole,
     RenewalStatus,
@@ -48,10 +47,6 @@ QUALIFICATION_KINDS = {EvidenceKind.RGE_CERTIFICATE, EvidenceKind.QUALIBAT_CERTI
 
 
 # --- membership -------------------------------------------------------------------------------
-
-def is_member(user, company: Company) -> bool:
-    return bool(user and user.is_authenticated) and Membership.objects.filter(user=user, company=company).exists()
-
 
 def require_member(user, company: Company, *, admin: bool = False) -> None:
     qs = Membership.objects.filter(user=user, company=company)

@@ -1,11 +1,11 @@
+"""The supplier portal, under /portail/ (namespace "portal", mounted by ``procurement/site/urls.py`` next to
+the dashboard, which also shows the invitations to tender)."""
+
 from django.urls import path
 
-from suppliers.views import portal
-
-app_name = "portal"
+from .views import portal
 
 urlpatterns = [
-    path("", portal.dashboard, name="dashboard"),
     path("entreprises/nouvelle/", portal.company_create, name="company_create"),
     path("entreprises/<uuid:company_id>/", portal.company_detail, name="company"),
     path("entreprises/<uuid:company_id>/modifier/", portal.company_edit, name="company_edit"),

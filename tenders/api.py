@@ -27,14 +27,21 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.api import ID_PARAM, responses, validated
-from procurement.api_support import Pagination
+from procurement import selectors as dps_selectors
+from procurement.api_support import (
+    ID_PARAM,
+    Pagination,
+    referenced,
+    responses,
+    state_or_none,
+    uuid_or_none,
+    validated,
+)
 from procurement.errors import NotAllowed, ValidationFailed
 from procurement.models import Category
 from procurement.permissions import BUYER, is_staff_member, require_role, require_staff
-from suppliers.api import _referenced, _state_or_none, _uuid_or_none
+from procurement.web import file_response, get_or_404
 from suppliers.models import Company
-from suppliers.selectors import dps_get
 from suppliers.serializers import OptionalReasonSerializer, ReasonSerializer
 
 from . import selectors, services
@@ -97,8 +104,8 @@ class TenderListView(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         return selectors.tender_list(
-            user=self.request.user, status=_state_or_none(params, TenderStatus),
-            category=_uuid_or_none(params, "category"), dps=_uuid_or_none(params, "dps"),
+            user=self.request.user, status=state_or_none(params, TenderStatus),
+            category=uuid_or_none(params, "category"), dps=uuid_or_none(params, "dps"),
             deadline_before=_moment_param(params, "deadline_before"),
             deadline_after=_moment_param(params, "deadline_after"),
             search=(params.get("q") or "").strip() or None,
@@ -130,10 +137,10 @@ class TenderListView(generics.ListAPIView):
         require_role(request.user, BUYER)
         data = _body(request)
         errors = {}
-        dps = _or_none(lambda: dps_get(user=request.user, dps_id=data.get("dps")))
+        dps = _or_none(lambda: dps_selectors.dps_get(user=request.user, dps_id=data.get("dps")))
         if dps is None:
             errors["dps"] = [_("SAD inconnu.")]
-        category = dps and _or_none(lambda: selectors._get_or_404(Category.objects.filter(dps=dps),
+        category = dps and _or_none(lambda: get_or_404(Category.objects.filter(dps=dps),
                                                                   id=data.get("category")))
         if category is None:
             errors["category"] = [_("Catégorie inconnue dans ce SAD.")]
@@ -192,10 +199,8 @@ class TenderDocumentDownloadView(APIView):
                        OpenApiTypes.BINARY, description="The file, with its original name and type")}, 401, 404),
                    tags=TENDERS, summary="Download a consultation document (staff and invited suppliers)")
     def get(self, request, id):
-        from suppliers.evidence_files import document_response
-
         visible = TenderDocument.objects.filter(tender__in=selectors.tenders_for_user(request.user))
-        return document_response(selectors._get_or_404(visible, id=id))
+        return file_response(get_or_404(visible, id=id))
 
 
 class _TenderAction(APIView, metaclass=ABCMeta):
@@ -377,7 +382,7 @@ class TenderBidsView(generics.ListAPIView):
         data, options = _bid_body(request)
         copy_from = None
         if options["copy_from"]:
-            copy_from = _referenced(lambda: selectors.bid_get(user=request.user, bid_id=options["copy_from"]),
+            copy_from = referenced(lambda: selectors.bid_get(user=request.user, bid_id=options["copy_from"]),
                                     "copy_from", _("Offre introuvable."))
         bid = services.bid_create(actor=request.user, tender=tender, data=data,
                                   company=_company_or_none(options["company"]), copy_from=copy_from)

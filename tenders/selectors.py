@@ -9,22 +9,16 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from procurement.permissions import is_staff_member
+from procurement.web import get_or_404
 from suppliers.models import Membership
 
 from .models import DEPOSITED_STATES, Bid, BidDocument, BidStatus, Invitation, Question, Tender, TenderStatus
-
-
-def _get_or_404(qs: QuerySet, **lookup):
-    try:
-        return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise Http404(f"{qs.model._meta.verbose_name} introuvable")
 
 
 def _user_company_ids(user):
@@ -46,7 +40,7 @@ def tenders_for_user(user) -> QuerySet[Tender]:
 
 
 def tender_get(*, user, tender_id) -> Tender:
-    return _get_or_404(tenders_for_user(user), id=tender_id)
+    return get_or_404(tenders_for_user(user), id=tender_id)
 
 
 def tender_list(*, user, status: str | None = None, category=None, dps=None, deadline_before=None,
@@ -101,6 +95,15 @@ def invitations_for_user(user) -> QuerySet[Invitation]:
     ) if user.is_authenticated else Invitation.objects.none()
 
 
+def open_invitation_count(company_ref) -> Coalesce:
+    """How many of a company's invitations to tender are still open (published, deadline ahead), as an
+    expression that annotates rows naming the company (``company_ref``: ``OuterRef("company_id")``)."""
+    count = (Invitation.objects.filter(company=company_ref, tender__status=TenderStatus.PUBLISHED,
+                                       tender__bid_deadline__gt=timezone.now())
+             .values("company").annotate(n=Count("id")).values("n"))
+    return Coalesce(Subquery(count), 0)
+
+
 def is_invited(user, tender: Tender) -> bool:
     return Invitation.objects.filter(tender=tender, company_id__in=_user_company_ids(user)).exists()
 
@@ -118,7 +121,7 @@ def questions_for_user(*, user, tender: Tender) -> QuerySet[Question]:
 
 
 def question_get(*, user, question_id) -> Question:
-    question = _get_or_404(Question.objects.select_related("tender"), id=question_id)
+    question = get_or_404(Question.objects.select_related("tender"), id=question_id)
     if not (is_staff_member(user) or is_invited(user, question.tender)):
         raise Http404("question introuvable")
     return question
@@ -156,7 +159,7 @@ def bid_get(*, user, bid_id) -> Bid:
     if not user.is_authenticated:
         raise Http404
     qs = _visible_bids(user).select_related("tender", "tender__category", "company", "submitted_by")
-    return _get_or_404(qs.prefetch_related(Prefetch("documents", queryset=BidDocument.objects.order_by("uploaded_at"))),
+    return get_or_404(qs.prefetch_related(Prefetch("documents", queryset=BidDocument.objects.order_by("uploaded_at"))),
                        id=bid_id)
 
 
@@ -165,7 +168,7 @@ def bid_for_action(*, user, bid_id) -> Bid:
     and load what they need (this is on the path of every deposit at a deadline)."""
     if not user.is_authenticated:
         raise Http404
-    return _get_or_404(_visible_bids(user).only("id", "tender_id", "company_id", "status"), id=bid_id)
+    return get_or_404(_visible_bids(user).only("id", "tender_id", "company_id", "status"), id=bid_id)
 
 
 def content_readable(user, bid: Bid) -> bool:
@@ -201,7 +204,7 @@ def opened_bids(tender: Tender) -> QuerySet[Bid]:
 
 
 def bid_document_get(*, user, document_id) -> BidDocument:
-    document = _get_or_404(BidDocument.objects.select_related("bid", "bid__tender", "bid__company"), id=document_id)
+    document = get_or_404(BidDocument.objects.select_related("bid", "bid__tender", "bid__company"), id=document_id)
     if not content_readable(user, document.bid):
         raise Http404("document introuvable")
     return document

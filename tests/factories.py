@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from procurement.accounts.models import User
 from procurement.accounts.services import staff_create_or_update
-from procurement.models import Category, DynamicPurchasingSystem, Trade
+from procurement.models import Category, DynamicPurchasingSystem, EvidenceKind, Trade
 from procurement.services import category_create, dps_create, dps_publish
 from suppliers.identifiers import make_siret, vat_for_siren
 from suppliers.models import (
@@ -33,7 +33,6 @@ from suppliers.models import (
     Company,
     Declaration,
     EvidenceDocument,
-    EvidenceKind,
     Membership,
     MembershipRole,
 )

@@ -1,11 +1,12 @@
-"""Buyer console, supplier side: applications review, directory, company pages, admissions."""
+"""Buyer console, supplier side: applications review, directory, company pages, admissions, declaration renewals,
+and the supplier part of the dashboard (composed with the tenders' part in ``procurement/site/console.py``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -14,41 +15,92 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from procurement import selectors as dps_selectors
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
-from procurement.forms_console import (
-    AdmissionFilterForm,
-    ApplicationFilterForm,
-    DecisionForm,
-    DirectoryFilterForm,
-    ExtendForm,
-    InfoRequestForm,
-    ReasonForm,
-)
-from procurement.models import Category
-from procurement.views_console import (
+from procurement.forms.console import ReasonForm
+from procurement.models import Category, DPSStatus
+from procurement.web import (
     INVALID,
     OK,
     buyer_or_message,
     call_service,
     can_act,
     days_left,
+    file_response,
+    get_or_404,
     paginate,
     staff_required,
     state_label,
     timeline,
 )
-from suppliers import selectors, services
-from suppliers.evidence_files import document_response
-from suppliers.models import (
+
+from .. import selectors, services
+from ..evidence_files import ACCEPTED
+from ..forms.console import (
+    AdmissionFilterForm,
+    ApplicationFilterForm,
+    DecisionForm,
+    DirectoryFilterForm,
+    ExtendForm,
+    InfoRequestForm,
+    RenewalRequestForm,
+)
+from ..models import (
     EXCLUSION_GROUNDS,
-    Admission,
+    AdmissionStatus,
+    Application,
     ApplicationStatus,
+    CategoryDecision,
+    DeclarationRenewal,
     EvidenceStatus,
+    RenewalStatus,
 )
 
+# The states these pages name (a refusal's current state, the audit history), with their French labels.
+STATE_LABELS = {
+    **dict(DPSStatus.choices),
+    **dict(RenewalStatus.choices),
+    **dict(CategoryDecision.choices),
+    **dict(AdmissionStatus.choices),
+    **dict(ApplicationStatus.choices),
+}
+
+QUEUE_PAGE_SIZE = 25
 APPLICATIONS_PAGE_SIZE = 25
 DIRECTORY_PAGE_SIZE = 50
 ADMISSIONS_PAGE_SIZE = 50
+
+
+# --- the dashboard (its supplier part) ---------------------------------------------------------------------
+
+def _applications_by_status() -> list[dict]:
+    counts = dict(
+        Application.objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    biggest = max(counts.values(), default=0) or 1
+    return [
+        {"status": value, "label": label, "count": counts.get(value, 0),
+         "percent": round(100 * counts.get(value, 0) / biggest)}
+        for value, label in ApplicationStatus.choices
+    ]
+
+
+def dashboard_context(request) -> dict:
+    """The review queue (paginated), the counts and the applications chart of the console dashboard."""
+    page, query = paginate(request, selectors.review_queue(), QUEUE_PAGE_SIZE)
+    today = timezone.localdate()
+    rows = [
+        {"application": application, "days_left": days_left(application.decision_due, today),
+         "overdue": application.is_overdue}
+        for application in page.object_list
+    ]
+    chart = _applications_by_status()
+    return {
+        "counts": selectors.dashboard_counts(),
+        "page": page, "query": query, "rows": rows,
+        "chart": chart, "chart_height": 24 * len(chart) + 8,
+        "can_act": can_act(request.user),
+    }
 
 
 def document_url(document) -> str:
@@ -60,7 +112,7 @@ def document_url(document) -> str:
 def document_preview(request, document_id):
     """The evidence file shown inline in the review page's viewer (the portal's download forces an attachment)."""
     document = selectors.document_get(user=request.user, document_id=document_id)
-    return document_response(document, inline=True)
+    return file_response(document, inline=document.content_type in ACCEPTED)
 
 
 def _category_choices():
@@ -73,7 +125,7 @@ def _category_choices():
 @require_GET
 @staff_required
 def applications(request):
-    dps_choices = [(str(d.id), d.reference) for d in selectors.dps_visible(request.user)]
+    dps_choices = [(str(d.id), d.reference) for d in dps_selectors.dps_visible(request.user)]
     form = ApplicationFilterForm(request.GET or None, dps_choices=dps_choices)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.applications_for_user(
@@ -126,7 +178,7 @@ def _review_context(request, application, *, decision_form=None, info_form=None,
         "categories": categories,
         "turnover_rows": turnover_rows,
         "missing": services.missing_items(company=company, categories=categories) if pending else {},
-        "history": timeline("application", application.id),
+        "history": timeline("application", application.id, states=STATE_LABELS),
         "days_left": days_left(application.decision_due) if pending else None,
         "can_act": can_act(request.user),
         "can_decide": pending,
@@ -145,16 +197,6 @@ def application_review(request, application_id):
     return render(request, "console/application_review.html", _review_context(request, application))
 
 
-def _already_decided_message(request, application_id):
-    application = selectors.application_get(user=request.user, application_id=application_id)
-    if application.status == ApplicationStatus.DECIDED:
-        who = application.decided_by or _("un autre agent")
-        when = formats.date_format(timezone.localtime(application.decided_at), "DATETIME_FORMAT") \
-            if application.decided_at else ""
-        messages.warning(request, _("Cette candidature a déjà été décidée par %(who)s le %(when)s. "
-                                    "La décision enregistrée est affichée ci-dessous.") % {"who": who, "when": when})
-
-
 def _refused_decision_message(request, application_id, exc=None):
     """A decision refused because of the state: if a colleague decided first, say who and when."""
     current = selectors.application_get(user=request.user, application_id=application_id)
@@ -166,7 +208,7 @@ def _refused_decision_message(request, application_id, exc=None):
                                     "La décision enregistrée est affichée ci-dessous.") % {"who": who, "when": when})
     else:
         detail = exc.detail if exc is not None else _("Cette candidature n'est pas en attente de décision.")
-        messages.error(request, f"{detail} " + _("État actuel : %(state)s.") % {"state": state_label(current.status)})
+        messages.error(request, f"{detail} " + _("État actuel : %(state)s.") % {"state": state_label(current.status, STATE_LABELS)})
 
 
 @require_POST
@@ -207,7 +249,7 @@ def application_request_info(request, application_id):
         return back
     form = InfoRequestForm(request.POST)
     if form.is_valid():
-        outcome, _result = call_service(request, services.application_request_info, form=form,
+        outcome, _result = call_service(request, services.application_request_info, form=form, states=STATE_LABELS,
                                         application=application, message=form.cleaned_data["message"])
         if outcome == OK:
             messages.success(request, _("La demande de compléments est envoyée ; la candidature revient à l'entreprise."))
@@ -226,7 +268,8 @@ def application_extend(request, application_id):
         return back
     form = ExtendForm(request.POST)
     if form.is_valid():
-        outcome, result = call_service(request, services.application_extend, form=form, application=application,
+        outcome, result = call_service(request, services.application_extend, form=form, states=STATE_LABELS,
+                                       application=application,
                                        reason=form.cleaned_data["reason"])
         if outcome == OK:
             messages.success(request, _("Le délai de décision est prolongé jusqu'au %(date)s.")
@@ -324,7 +367,7 @@ def _safe_next(request, fallback: str) -> str:
 @require_POST
 @staff_required
 def admission_action(request, admission_id, action):
-    admission = _admission_or_404(admission_id)
+    admission = get_or_404(selectors.admissions_list(), id=admission_id, message=_("Admission introuvable"))
     back = _safe_next(request, reverse("console:admissions"))
     if action not in ADMISSION_ACTIONS:
         messages.error(request, _("Action inconnue."))
@@ -332,16 +375,40 @@ def admission_action(request, admission_id, action):
     if not buyer_or_message(request):
         return redirect(back)
     service, success = ADMISSION_ACTIONS[action]
-    outcome, _result = call_service(request, service, admission=admission, reason=request.POST.get("reason", ""))
+    outcome, _result = call_service(request, service, states=STATE_LABELS, admission=admission,
+                                    reason=request.POST.get("reason", ""))
     if outcome == OK:
         messages.success(request, f"{success} ({admission.company.name}, {admission.category.code})")
     return redirect(back)
 
 
-def _admission_or_404(admission_id) -> Admission:
-    qs = selectors.admissions_list()
-    try:
-        return qs.get(id=admission_id)
-    except (Admission.DoesNotExist, ValueError):
-        raise Http404(_("Admission introuvable"))
+# --- declaration renewals (a section of the DPS page, and its action) --------------------------------------------
 
+def dps_renewals(request, dps) -> dict:
+    """The DPS page's renewals section: the requests sent, and the form to ask the admitted companies for more."""
+    admitted = selectors.admissions_list(dps_id=dps.id, status=AdmissionStatus.ADMITTED)
+    companies = {}
+    for admission in admitted:
+        companies.setdefault(admission.company_id, admission.company)
+    company_choices = [(str(c.id), f"{c.name} ({c.identifier})") for c in companies.values()]
+    return {
+        "renewal_form": RenewalRequestForm(company_choices=company_choices),
+        "renewals": DeclarationRenewal.objects.filter(dps=dps).select_related("company").order_by("-requested_at"),
+        "admitted_company_count": len(companies),
+    }
+
+
+@require_POST
+@staff_required
+def renewals_request(request, dps_id):
+    dps = dps_selectors.dps_get(user=request.user, dps_id=dps_id)
+    if buyer_or_message(request):
+        company_ids = [c for c in request.POST.getlist("companies") if c]
+        outcome, created = call_service(request, services.declaration_renewals_request, states=STATE_LABELS, dps=dps,
+                                        company_ids=company_ids or None)
+        if outcome == OK:
+            if created:
+                messages.success(request, _("%(n)s demande(s) de déclaration renouvelée envoyée(s).") % {"n": len(created)})
+            else:
+                messages.info(request, _("Aucune nouvelle demande : les entreprises choisies ont déjà une demande en cours."))
+    return redirect("console:dps_detail", dps_id=dps.id)

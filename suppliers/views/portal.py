@@ -9,21 +9,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement import audit
+from procurement import selectors as dps_selectors
 from procurement.errors import DomainError, ValidationFailed
-from procurement.models import DPSStatus
-from suppliers import selectors, services
-from suppliers.evidence_files import document_response, human_size
-from suppliers.forms import (
+from procurement.models import DPSStatus, EvidenceKind
+from procurement.web import add_service_errors, file_response, form_errors_as_messages, get_or_404, refused
+
+from .. import selectors, services
+from ..evidence_files import human_size
+from ..forms.portal import (
     COUNTRIES,
     ApplyForm,
     CompanyForm,
@@ -31,9 +31,8 @@ from suppliers.forms import (
     EvidenceUploadForm,
     InviteForm,
     WithdrawForm,
-    add_service_errors,
 )
-from suppliers.models import (
+from ..models import (
     Admission,
     Application,
     ApplicationStatus,
@@ -41,23 +40,13 @@ from suppliers.models import (
     Declaration,
     DeclarationRenewal,
     EvidenceDocument,
-    EvidenceKind,
+    Membership,
     MembershipRole,
     RenewalStatus,
 )
-from tenders.models import Invitation, TenderStatus
 
 ACTIVE_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED)
 EDITABLE_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.INFO_REQUESTED)
-
-
-def _refused(request, exc: DomainError) -> None:
-    """One message per problem reported by a service."""
-    if isinstance(exc, ValidationFailed) and exc.errors:
-        for text in exc.messages:
-            messages.error(request, text)
-    else:
-        messages.error(request, exc.detail or exc.title)
 
 
 def _is_admin(user, company) -> bool:
@@ -70,11 +59,10 @@ def _company_nav(company, active: str) -> dict:
 
 # --- dashboard --------------------------------------------------------------------------------------
 
-@login_required
-def dashboard(request):
-    if request.user.is_procurement_staff:
-        return redirect("/console/")
-    memberships = selectors.memberships_for_user(request.user).prefetch_related(
+def dashboard_memberships(user) -> QuerySet[Membership]:
+    """The person's companies with what the dashboard shows of each (declarations, documents, applications,
+    admissions, pending renewals), in one query per relation whatever the number of companies."""
+    return selectors.memberships_for_user(user).prefetch_related(
         Prefetch("company__declarations", queryset=Declaration.objects.order_by("-version"), to_attr="versions"),
         Prefetch("company__documents", queryset=EvidenceDocument.objects.order_by("kind", "-issued_on"),
                  to_attr="docs"),
@@ -85,16 +73,13 @@ def dashboard(request):
         Prefetch("company__renewals", queryset=DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING)
                  .order_by("due_on"), to_attr="pending_renewals"),
     )
-    # The invitations to tender still open, counted in the memberships' own query.
-    open_invitations = (Invitation.objects.filter(company=OuterRef("company_id"), tender__status=TenderStatus.PUBLISHED,
-                                                  tender__bid_deadline__gt=timezone.now())
-                        .values("company").annotate(n=Count("id")).values("n"))
-    memberships = list(memberships.annotate(open_invitations=Coalesce(Subquery(open_invitations), 0)))
-    open_dps = list(selectors.dps_visible(request.user).filter(status=DPSStatus.OPEN).order_by("-published_at"))
-    return render(request, "portal/dashboard.html", {
-        "memberships": memberships, "open_dps": open_dps,
-        "open_invitations": sum(m.open_invitations for m in memberships),
-    })
+
+
+def dashboard_context(request, memberships: list[Membership]) -> dict:
+    """The supplier part of the portal dashboard (composed with the invitations to tender in
+    ``procurement/site/portal.py``)."""
+    open_dps = list(dps_selectors.dps_visible(request.user).filter(status=DPSStatus.OPEN).order_by("-published_at"))
+    return {"memberships": memberships, "open_dps": open_dps}
 
 
 # --- companies --------------------------------------------------------------------------------------
@@ -159,29 +144,25 @@ def company_invite(request, company_id):
         try:
             invitation = services.company_invite(actor=request.user, company=company, **form.cleaned_data)
         except DomainError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": invitation.email})
             return redirect("portal:company", company_id=company.id)
     else:
-        for field_errors in form.errors.values():
-            for text in field_errors:
-                messages.error(request, text)
+        form_errors_as_messages(request, form)
     return redirect(reverse("portal:company", kwargs={"company_id": company.id}) + "#inviter")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, invitation_id):
-    invitation = (CompanyInvitation.objects.select_related("company", "invited_by")
-                  .filter(id=invitation_id).first())
-    if invitation is None:
-        raise Http404(_("Invitation introuvable"))
+    invitation = get_or_404(CompanyInvitation.objects.select_related("company", "invited_by"), id=invitation_id,
+                            message=_("Invitation introuvable"))
     if request.method == "POST":
         try:
             membership = services.invitation_accept(actor=request.user, invitation_id=invitation.id)
         except DomainError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(request, _("Vous avez rejoint l'entreprise %(name)s.") % {"name": membership.company.name})
             return redirect("portal:company", company_id=membership.company_id)
@@ -255,7 +236,7 @@ def documents(request, company_id):
 @login_required
 def document_download(request, document_id):
     document = selectors.document_get(user=request.user, document_id=document_id)
-    return document_response(document)
+    return file_response(document)
 
 
 def _evidence_label(kind: str) -> str:
@@ -279,7 +260,7 @@ def _chosen_company(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request, dps_id):
-    dps = selectors.dps_get(user=request.user, dps_id=dps_id)
+    dps = dps_selectors.dps_get(user=request.user, dps_id=dps_id)
     company = _chosen_company(request)
     if company is None:
         memberships = selectors.memberships_for_user(request.user)
@@ -305,7 +286,7 @@ def apply(request, dps_id):
         except ValidationFailed as exc:
             add_service_errors(form, exc)
         except DomainError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(request, _("Catégories enregistrées. Vérifiez votre dossier puis déposez la candidature."))
             return redirect("portal:application", application_id=current.id)
@@ -366,7 +347,7 @@ def application_submit(request, application_id):
     except DomainError as exc:
         if isinstance(exc, ValidationFailed):
             messages.error(request, _("La candidature n'a pas été déposée : il manque les éléments suivants."))
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Votre candidature est déposée. Un accusé de réception vous est envoyé par e-mail."))
     return redirect("portal:application", application_id=application.id)
@@ -381,7 +362,7 @@ def application_withdraw(request, application_id):
     try:
         services.application_withdraw(actor=request.user, application=application, reason=reason)
     except DomainError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Votre candidature est retirée."))
     return redirect("portal:application", application_id=application.id)

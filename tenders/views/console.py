@@ -11,10 +11,9 @@ import datetime as dt
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -22,20 +21,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from procurement import audit
 from procurement.models import Category, DynamicPurchasingSystem
-from procurement.views_console import (
+from procurement.web import (
     INVALID,
     OK,
     actor_name,
+    attachment_response,
     buyer_or_message,
     call_service,
     can_act,
+    file_response,
+    get_or_404,
     paginate,
     staff_required,
 )
-from suppliers.evidence_files import document_response
 
 from .. import selectors, services
-from ..forms import (
+from ..forms.console import (
     AnswerForm,
     TenderDocumentForm,
     TenderFilterForm,
@@ -60,6 +61,9 @@ TENDER_ACTIONS = {
 CANCELLABLE = {TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.OPENED,
                TenderStatus.AWARD_PROPOSED}
 UNSUCCESSFUL_FROM = {TenderStatus.CLOSED, TenderStatus.OPENED}
+
+# A refusal names the tender's current state with its French label.
+STATE_LABELS = dict(TenderStatus.choices)
 
 
 def _tender(request, tender_id) -> Tender:
@@ -190,7 +194,7 @@ def tender_create(request):
 
 
 def _save(request, form, func, **kwargs):
-    outcome, result = call_service(request, func, **kwargs)
+    outcome, result = call_service(request, func, states=STATE_LABELS, **kwargs)
     if outcome == INVALID:
         form.add_service_errors(result)
     elif outcome != OK:
@@ -304,7 +308,7 @@ def tender_detail(request, tender_id):
 def tender_publish(request, tender_id):
     tender = _tender(request, tender_id)
     if buyer_or_message(request):
-        outcome, result = call_service(request, services.tender_publish, tender=tender)
+        outcome, result = call_service(request, services.tender_publish, states=STATE_LABELS, tender=tender)
         if outcome == OK:
             count = result.invitations.count()
             messages.success(request, ngettext("Le marché est publié : %(n)s entreprise invitée.",
@@ -318,7 +322,7 @@ def tender_publish(request, tender_id):
 def tender_open(request, tender_id):
     tender = _tender(request, tender_id)
     if buyer_or_message(request):
-        outcome, _result = call_service(request, services.tender_open, tender=tender)
+        outcome, _result = call_service(request, services.tender_open, states=STATE_LABELS, tender=tender)
         if outcome == OK:
             messages.success(request, _("Les plis sont ouverts : les offres sont lisibles."))
             return redirect("tenders_console:bids", tender_id=tender.id)
@@ -331,7 +335,8 @@ def _end(request, tender_id, *, prefix, func, done):
         return _back(tender)
     form = TenderReasonForm(request.POST, prefix=prefix)
     if form.is_valid():
-        outcome, _result = call_service(request, func, tender=tender, reason=form.cleaned_data["reason"])
+        outcome, _result = call_service(request, func, states=STATE_LABELS, tender=tender,
+                                        reason=form.cleaned_data["reason"])
         if outcome == OK:
             messages.success(request, done)
         if outcome != INVALID:
@@ -363,7 +368,7 @@ def tender_document_upload(request, tender_id):
     form = TenderDocumentForm(request.POST, request.FILES)
     if form.is_valid():
         outcome, result = call_service(
-            request, services.tender_document_upload, form=form, tender=tender, kind=form.cleaned_data["kind"],
+            request, services.tender_document_upload, form=form, states=STATE_LABELS, tender=tender, kind=form.cleaned_data["kind"],
             uploaded_file=form.cleaned_data["file"], title=form.cleaned_data.get("title") or "")
         if outcome == OK:
             if result.is_addendum:
@@ -381,11 +386,7 @@ def tender_document_upload(request, tender_id):
 @require_GET
 @staff_required
 def tender_document(request, document_id):
-    try:
-        document = TenderDocument.objects.get(pk=document_id)
-    except TenderDocument.DoesNotExist:
-        raise Http404
-    return document_response(document)
+    return file_response(get_or_404(TenderDocument.objects.all(), pk=document_id))
 
 
 # --- invitations and questions ---------------------------------------------------------------------------
@@ -431,7 +432,8 @@ def question_answer(request, question_id):
         return redirect("tenders_console:questions", tender_id=tender.id)
     form = AnswerForm(request.POST, prefix=f"q{question.pk}")
     if form.is_valid():
-        outcome, _result = call_service(request, services.question_answer, form=form, question=question,
+        outcome, _result = call_service(request, services.question_answer, form=form, states=STATE_LABELS,
+                                        question=question,
                                         text=form.cleaned_data["text"])
         if outcome == OK:
             messages.success(request, _("La réponse est publiée ; toutes les entreprises invitées la reçoivent, "
@@ -503,7 +505,4 @@ def bid_document(request, document_id):
         data = services.document_content(document)
     except OSError:  # missing from storage: a 404, not a 500
         raise Http404(_("Fichier introuvable"))
-    response = HttpResponse(data, content_type=document.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, services.document_name(document))
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(data, filename=services.document_name(document), content_type=document.content_type)

@@ -11,31 +11,28 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement.errors import DomainError, ValidationFailed
-from suppliers.evidence_files import document_response, human_size
-from suppliers.forms import add_service_errors
+from procurement.web import (
+    add_service_errors,
+    attachment_response,
+    file_response,
+    form_errors_as_messages,
+    get_or_404,
+    refused,
+)
+from suppliers.evidence_files import human_size
 from suppliers.models import Company
 
 from .. import selectors, services
-from ..forms_portal import BidDocumentForm, BidForm, BidWithdrawForm, QuestionForm
+from ..forms.portal import BidDocumentForm, BidForm, BidWithdrawForm, QuestionForm
 from ..models import Bid, BidDocument, BidStatus, Invitation, TenderDocument, TenderStatus
-
-
-def _refused(request, exc: DomainError) -> None:
-    """One message per problem reported by a service."""
-    if isinstance(exc, ValidationFailed) and exc.errors:
-        for text in exc.messages:
-            messages.error(request, text)
-    else:
-        messages.error(request, exc.detail or str(exc.title))
 
 
 def _own_bid(user, bid_id) -> Bid:
@@ -99,11 +96,8 @@ def _chosen_company(request, tender) -> Company | None:
     company_id = request.POST.get("company")
     if not company_id:
         return None
-    try:
-        return Company.objects.get(pk=company_id, memberships__user=request.user,
-                                   tender_invitations__tender=tender)
-    except (Company.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise Http404(_("Entreprise introuvable"))
+    return get_or_404(Company.objects.all(), pk=company_id, memberships__user=request.user,
+                      tender_invitations__tender=tender, message=_("Entreprise introuvable"))
 
 
 @login_required
@@ -113,15 +107,13 @@ def question_ask(request, tender_id):
     form = QuestionForm(request.POST)
     target = reverse("tenders_portal:tender", args=[tender.id]) + "#questions"
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            for text in field_errors:
-                messages.error(request, text)
+        form_errors_as_messages(request, form)
         return redirect(target)
     try:
         services.question_ask(actor=request.user, tender=tender, text=form.cleaned_data["text"],
                               company=_chosen_company(request, tender))
     except DomainError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Votre question est transmise à l'acheteur. Sa réponse sera publiée sur cette "
                                     "page pour toutes les entreprises invitées."))
@@ -143,7 +135,7 @@ def bid_start(request, tender_id):
     try:
         bid = services.bid_create(actor=request.user, tender=tender, company=company, copy_from=copy_from)
     except DomainError as exc:
-        _refused(request, exc)
+        refused(request, exc)
         return redirect("tenders_portal:tender", tender_id=tender.id)
     messages.success(request, _("Brouillon d'offre créé : il est chiffré dès son enregistrement et ne sera lisible "
                                 "par l'acheteur qu'à l'ouverture des plis."))
@@ -152,11 +144,11 @@ def bid_start(request, tender_id):
 
 @login_required
 def tender_document(request, doc_id):
-    document = get_object_or_404(TenderDocument.objects.select_related("tender"), pk=doc_id)
+    document = get_or_404(TenderDocument.objects.select_related("tender"), pk=doc_id)
     selectors.tender_get(user=request.user, tender_id=document.tender_id)  # staff or invited, 404 otherwise
     if document.tender.status == TenderStatus.DRAFT and not request.user.is_procurement_staff:
         raise Http404
-    return document_response(document)
+    return file_response(document)
 
 
 # --- the bid ---------------------------------------------------------------------------------------------
@@ -217,7 +209,7 @@ def bid_page(request, bid_id):
                 add_service_errors(form, exc, aliases=form.aliases())
                 messages.error(request, _("L'offre n'a pas été enregistrée : corrigez les points signalés."))
             except DomainError as exc:
-                _refused(request, exc)
+                refused(request, exc)
                 return redirect("tenders_portal:bid", bid_id=bid.id)
             else:
                 if not submit:
@@ -263,10 +255,10 @@ def _submit(request, bid: Bid):
         return redirect("tenders_portal:bid", bid_id=bid.id)
     except ValidationFailed as exc:
         messages.error(request, _("L'offre n'a pas été déposée :"))
-        _refused(request, exc)
+        refused(request, exc)
         return redirect("tenders_portal:bid", bid_id=bid.id)
     except DomainError as exc:
-        _refused(request, exc)
+        refused(request, exc)
         return redirect("tenders_portal:bid", bid_id=bid.id)
     messages.success(request, _("Votre offre est déposée. Voici votre accusé de réception électronique ; il vous est "
                                 "aussi envoyé par e-mail."))
@@ -280,16 +272,14 @@ def bid_document_upload(request, bid_id):
     form = BidDocumentForm(request.POST, request.FILES)
     target = reverse("tenders_portal:bid", args=[bid.id]) + "#documents"
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            for text in field_errors:
-                messages.error(request, text)
+        form_errors_as_messages(request, form)
         return redirect(target)
     try:
         services.bid_document_upload(actor=request.user, bid=bid, kind=form.cleaned_data["kind"],
                                      uploaded_file=form.cleaned_data["file"])
     except DomainError as exc:
         messages.error(request, _("Le document n'a pas été ajouté :"))
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Document « %(name)s » ajouté à l'offre (chiffré).")
                          % {"name": form.cleaned_data["file"].name})
@@ -297,10 +287,7 @@ def bid_document_upload(request, bid_id):
 
 
 def _own_document(user, bid, doc_id) -> BidDocument:
-    try:
-        return bid.documents.get(pk=doc_id)
-    except (BidDocument.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise Http404(_("Document introuvable"))
+    return get_or_404(bid.documents.all(), pk=doc_id, message=_("Document introuvable"))
 
 
 @login_required
@@ -313,7 +300,7 @@ def bid_document_delete(request, bid_id, doc_id):
     try:
         services.bid_document_delete(actor=request.user, document=document)
     except DomainError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Document « %(name)s » retiré de l'offre.") % {"name": name})
     return redirect(reverse("tenders_portal:bid", args=[bid.id]) + "#documents")
@@ -328,15 +315,7 @@ def bid_document_download(request, bid_id, doc_id):
         data = services.document_content(document)
     except (FileNotFoundError, OSError):
         raise Http404(_("Fichier introuvable"))
-    response = HttpResponse(data, content_type=document.content_type)
-    response["Content-Disposition"] = _attachment(services.document_name(document))
-    return response
-
-
-def _attachment(name: str) -> str:
-    from django.utils.http import content_disposition_header
-
-    return content_disposition_header(True, name)
+    return attachment_response(data, filename=services.document_name(document), content_type=document.content_type)
 
 
 @login_required
@@ -348,7 +327,7 @@ def bid_withdraw(request, bid_id):
     try:
         services.bid_withdraw(actor=request.user, bid=bid, reason=reason)
     except DomainError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Votre offre est retirée. Vous pouvez en déposer une nouvelle avant la date "
                                     "limite."))

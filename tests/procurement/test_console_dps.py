@@ -1,4 +1,4 @@
-"""Buyer console: DPS creation, categories, publication, termination and renewed declarations through the pages."""
+"""Buyer console: DPS creation, categories, publication and termination through the pages."""
 
 import datetime as dt
 
@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procurement.models import AuditEntry, Category, DPSStatus, DynamicPurchasingSystem
-from suppliers.models import DeclarationRenewal
-from tests.factories import CategoryFactory, DPSFactory, StaffFactory, UserFactory, admitted_company
+from tests.factories import CategoryFactory, DPSFactory, StaffFactory, UserFactory
 from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
@@ -182,37 +181,3 @@ def test_dps_list(client, buyer):
     assert response.status_code == 200
     assert dps.reference in response.content.decode()
     assert reverse("console:dps_create") not in response.content.decode()
-
-
-def test_renewal_requests_to_all_or_selected(client, buyer):
-    dps = DPSFactory(actor=buyer, published=True)
-    first = admitted_company(dps.categories.get())
-    second_category = CategoryFactory(dps=dps, actor=buyer)
-    second = admitted_company(second_category)
-    client.force_login(buyer)
-    url = reverse("console:renewals_request", args=[dps.id])
-
-    body = client.get(reverse("console:dps_detail", args=[dps.id])).content.decode()
-    assert f'value="{first.company_id}"' in body
-
-    response = client.post(url, {"companies": [str(first.company_id)]})
-    assert response.status_code == 302
-    assert list(DeclarationRenewal.objects.values_list("company_id", flat=True)) == [first.company_id]
-
-    response = client.post(url, {})  # all admitted companies: only the second is new
-    assert DeclarationRenewal.objects.count() == 2
-    assert DeclarationRenewal.objects.filter(company_id=second.company_id).exists()
-
-    response = client.post(url, {})
-    assert any("Aucune nouvelle demande" in m for m in messages_of(response))
-
-    body = client.get(reverse("console:dps_detail", args=[dps.id])).content.decode()
-    assert first.company.name in body and second.company.name in body
-    assert "En attente" in body
-
-    response = client.post(url, {"companies": ["00000000-0000-0000-0000-000000000000"]})
-    assert any("ne sont pas admises" in m for m in messages_of(response))
-
-    client.force_login(StaffFactory(roles=["evaluator"]))
-    client.post(url, {})
-    assert DeclarationRenewal.objects.count() == 2

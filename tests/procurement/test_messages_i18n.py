@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from procurement.errors import NotAllowed, ValidationFailed
+from procurement.models import EvidenceKind
 from procurement.services import dps_create
 from suppliers.identifiers import clean_siret
-from suppliers.models import EvidenceKind
 from suppliers.services import application_create, application_submit, evidence_upload
 from tests.factories import TINY_PDF, CompanyFactory, DPSFactory, UserFactory, company_owner, valid_siret
 

@@ -1,4 +1,5 @@
-"""Buyer console pages: review queue, application review and decision, directory, admissions."""
+"""Buyer console pages: review queue, application review and decision, directory, admissions, and the
+renewed declarations requested from the DPS page."""
 
 import datetime as dt
 
@@ -6,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from procurement.models import AuditEntry
-from suppliers.models import Admission, Application, ApplicationStatus, CategoryDecision, EvidenceKind
+from procurement.models import AuditEntry, EvidenceKind
+from suppliers.models import Admission, Application, ApplicationStatus, CategoryDecision, DeclarationRenewal
 from tests.factories import (
     CategoryFactory,
     CompanyFactory,
@@ -447,9 +448,9 @@ def test_document_preview_is_inline_for_staff_only(client, evaluator, applicatio
 
 
 def test_dashboard_is_paginated(client, buyer, dps, monkeypatch):
-    from procurement import views_console
+    from suppliers.views import console as supplier_console
 
-    monkeypatch.setattr(views_console, "QUEUE_PAGE_SIZE", 1)
+    monkeypatch.setattr(supplier_console, "QUEUE_PAGE_SIZE", 1)
     first = submitted_application(dps=dps, categories=list(dps.categories.all()))
     second = submitted_application(dps=dps, categories=[CategoryFactory(dps=dps, actor=buyer)])
     client.force_login(buyer)
@@ -474,3 +475,39 @@ def test_list_query_count_does_not_grow(client, buyer, dps, name, django_assert_
         response = client.get(reverse(name))
     assert len(response.context["page"].object_list) == 4
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+# --- renewed declarations (a section of the DPS page) ---------------------------------------------------------
+
+def test_renewal_requests_to_all_or_selected(client, buyer):
+    dps = DPSFactory(actor=buyer, published=True)
+    first = admitted_company(dps.categories.get())
+    second_category = CategoryFactory(dps=dps, actor=buyer)
+    second = admitted_company(second_category)
+    client.force_login(buyer)
+    url = reverse("console:renewals_request", args=[dps.id])
+
+    body = client.get(reverse("console:dps_detail", args=[dps.id])).content.decode()
+    assert f'value="{first.company_id}"' in body
+
+    response = client.post(url, {"companies": [str(first.company_id)]})
+    assert response.status_code == 302
+    assert list(DeclarationRenewal.objects.values_list("company_id", flat=True)) == [first.company_id]
+
+    response = client.post(url, {})  # all admitted companies: only the second is new
+    assert DeclarationRenewal.objects.count() == 2
+    assert DeclarationRenewal.objects.filter(company_id=second.company_id).exists()
+
+    response = client.post(url, {})
+    assert any("Aucune nouvelle demande" in m for m in messages_of(response))
+
+    body = client.get(reverse("console:dps_detail", args=[dps.id])).content.decode()
+    assert first.company.name in body and second.company.name in body
+    assert "En attente" in body
+
+    response = client.post(url, {"companies": ["00000000-0000-0000-0000-000000000000"]})
+    assert any("ne sont pas admises" in m for m in messages_of(response))
+
+    client.force_login(StaffFactory(roles=["evaluator"]))
+    client.post(url, {})
+    assert DeclarationRenewal.objects.count() == 2

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from procurement.models import OutboundEmail
+from procurement.models import EvidenceKind, OutboundEmail
 from procurement.services import dps_publish
 from suppliers.models import (
     EXCLUSION_GROUNDS,
@@ -21,7 +21,6 @@ from suppliers.models import (
     Declaration,
     DeclarationRenewal,
     EvidenceDocument,
-    EvidenceKind,
     Membership,
     RenewalStatus,
 )

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from procurement import audit
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
-from procurement.models import AuditEntry, DynamicPurchasingSystem, OutboundEmail
+from procurement.models import AuditEntry, DynamicPurchasingSystem, EvidenceKind, OutboundEmail
 from procurement.services import dps_terminate
-from suppliers.models import Application, EvidenceKind, Membership
+from suppliers.models import Application, Membership
 from suppliers.services import (
     application_create,
     application_extend,

@@ -12,7 +12,8 @@ from django.utils import timezone
 from PIL import Image
 
 from procurement.errors import NotAllowed, ValidationFailed
-from suppliers.models import EvidenceDocument, EvidenceKind
+from procurement.models import EvidenceKind
+from suppliers.models import EvidenceDocument
 from suppliers.services import evidence_upload
 from tests.factories import TINY_PDF, CompanyFactory, UserFactory, company_owner
 

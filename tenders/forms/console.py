@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.errors import ValidationFailed
 from procurement.models import Category, DPSStatus
 
-from .models import CriterionKind, EnergyLabel, PriceMethod, TenderDocumentKind, TenderStatus
+from ..models import CriterionKind, EnergyLabel, PriceMethod, TenderDocumentKind, TenderStatus
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"]

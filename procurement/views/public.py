@@ -5,9 +5,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from procurement.models import DPSStatus
-from suppliers.models import EvidenceKind
-from suppliers.selectors import dps_get, dps_visible
+from ..models import DPSStatus, EvidenceKind
+from ..selectors import dps_get, dps_visible
 
 
 def home(request):

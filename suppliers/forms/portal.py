@@ -1,7 +1,7 @@
 """Forms of the supplier portal: they parse what a page posts into the arguments of one service call.
 
 Business rules (SIRET checksum, dates, file contents…) stay in the services; their errors are shown on
-the matching fields with ``add_service_errors``.
+the matching fields with ``procurement.web.add_service_errors``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procurement.errors import ValidationFailed
+from procurement.models import EvidenceKind
 
-from .evidence_files import human_size
-from .models import EXCLUSION_GROUNDS, EvidenceKind, MembershipRole
+from ..evidence_files import human_size
+from ..models import EXCLUSION_GROUNDS, MembershipRole
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 TURNOVER_YEARS = 3
@@ -34,15 +34,6 @@ COUNTRIES = [
     ("SI", _("Slovénie")), ("SE", _("Suède")), ("NO", _("Norvège")), ("IS", _("Islande")),
     ("LI", _("Liechtenstein")), ("CH", _("Suisse")), ("GB", _("Royaume-Uni")),
 ]
-
-
-def add_service_errors(form: forms.Form, exc: ValidationFailed, *, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's field errors on the form; errors of unknown fields go to the top of the form."""
-    aliases = aliases or {}
-    for key, messages in exc.errors.items():
-        field = aliases.get(key, key)
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _date_field(label, required=True, help_text=""):

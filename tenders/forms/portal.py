@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import BidDocumentKind
-from .services import MAX_TEXT
+from ..models import BidDocumentKind
+from ..services import MAX_TEXT
 
 
 class QuestionForm(forms.Form):
