@@ -3,10 +3,16 @@
 State changes never happen here: every workflow field is read-only and records with a state cannot be
 added or deleted (the console and the services do that, with their rules and the audit trail). The
 audit log and the mail log are view-only.
+
+Who may do what is view-only too: staff roles (groups) change through ``create_staff`` and
+``remove_staff_role``, company memberships through invitations, each recorded in the audit chain. API
+tokens are not listed at all: whoever reads one acts as its owner, bids included, without a trace.
 """
 
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import TokenProxy
 
 from procurement.accounts.models import User
 
@@ -93,13 +99,29 @@ class OutboundEmailAdmin(ViewOnlyAdmin):
 
 @admin.register(User)
 class UserAdmin(NoCreateNoDeleteAdmin):
-    """Accounts are created by registration or ``manage.py create_staff``; here only names, activity and
-    roles (groups) can be corrected. Passwords are never shown nor set here."""
+    """Accounts are created by registration or ``manage.py create_staff``; here only names and activity
+    can be corrected. Roles (groups) are shown, never edited (``create_staff`` / ``remove_staff_role``
+    record each change). Passwords are never shown nor set here."""
 
     list_display = ("email", "first_name", "last_name", "is_active", "email_verified_at", "is_superuser")
     list_filter = ("is_active", "is_superuser", "groups")
     search_fields = ("email", "first_name", "last_name")
     fields = ("email", "first_name", "last_name", "is_active", "groups", "email_verified_at", "last_login",
               "date_joined", "is_staff", "is_superuser")
-    readonly_fields = ("email", "email_verified_at", "last_login", "date_joined", "is_staff", "is_superuser")
-    filter_horizontal = ("groups",)
+    readonly_fields = ("email", "groups", "email_verified_at", "last_login", "date_joined", "is_staff",
+                       "is_superuser")
+
+
+# Django registers its own editable Group admin; staff roles are groups, so it is replaced by a view-only one.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class StaffGroupAdmin(ViewOnlyAdmin):
+    list_display = ("name",)
+    fields = ("name",)
+
+
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)

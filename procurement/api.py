@@ -126,7 +126,7 @@ class DPSPublishView(APIView):
 
 # --- audit --------------------------------------------------------------------------------------------
 
-AUDIT_OBJECT_TYPES = ("dps", "application", "admission", "renewal", "tender", "bid", "contract")
+AUDIT_OBJECT_TYPES = audit.OBJECT_TYPES
 
 
 class AuditListView(generics.ListAPIView):
@@ -150,7 +150,7 @@ class AuditListView(generics.ListAPIView):
             OpenApiParameter("object_type", OpenApiTypes.STR, enum=list(AUDIT_OBJECT_TYPES), required=True),
             OpenApiParameter("object_id", OpenApiTypes.STR, required=True),
         ],
-        tags=["audit"], summary="The recorded transitions of one object, oldest first; staff only",
+        tags=["audit"], summary="The recorded events of one object (transitions, uploads, roles…), oldest first; staff only",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -131,7 +131,8 @@ class Category(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One state change, append-only and hash-chained (see procurement.audit)."""
+    """One recorded event (a transition, an upload, a role granted…), append-only and hash-chained (see
+    procurement.audit)."""
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(db_index=True)
@@ -143,6 +144,8 @@ class AuditEntry(models.Model):
     from_state = models.CharField(max_length=40, blank=True)
     to_state = models.CharField(max_length=40, blank=True)
     reason = models.TextField(blank=True)
+    # What the event was about beyond its states (fields changed, a document's kind and fingerprint…).
+    details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

@@ -135,6 +135,8 @@ class AuditEntrySerializer(serializers.Serializer):
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     reason = serializers.CharField()
+    details = serializers.JSONField(help_text="What the event was about beyond its states: fields changed "
+                                              "(old → new), a document's kind, size and SHA-256, a role…")
     hash = serializers.CharField()
 
 

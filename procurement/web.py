@@ -209,6 +209,21 @@ ACTION_LABELS = {
     "request": _lazy("Demande"),
     "answer": _lazy("Réponse"),
     "lapse": _lazy("Délai dépassé"),
+    "admit-category": _lazy("Catégorie admise"),
+    "reject-category": _lazy("Catégorie rejetée"),
+    "update": _lazy("Modification"),
+    "join-company": _lazy("Rattachement à l'entreprise"),
+    "invite-member": _lazy("Invitation d'un membre"),
+    "accept-invitation": _lazy("Invitation acceptée"),
+    "upload-evidence": _lazy("Dépôt d'un justificatif"),
+    "delete-evidence": _lazy("Suppression d'un justificatif"),
+    "grant-role": _lazy("Attribution d'un rôle"),
+    "revoke-role": _lazy("Retrait d'un rôle"),
+    "upload-document": _lazy("Ajout d'un document"),
+    "publish-addendum": _lazy("Document modificatif"),
+    "answer-question": _lazy("Réponse à une question"),
+    "add-document": _lazy("Ajout d'un document à l'offre"),
+    "delete-document": _lazy("Retrait d'un document de l'offre"),
 }
 
 
@@ -218,6 +233,8 @@ def timeline(object_type: str, object_id, *, states: Mapping | None = None) -> l
     for entry in entries:
         entry.who = actor_name(entry.actor) if entry.actor_id else _("système")
         entry.action_label = ACTION_LABELS.get(entry.action, entry.action)
+        if entry.details.get("code"):  # a category decided: which one
+            entry.action_label = f"{entry.action_label} {entry.details['code']}"
         entry.from_label = state_label(entry.from_state, states)
         entry.to_label = state_label(entry.to_state, states)
     return entries

@@ -1,14 +1,18 @@
 """Django admin for the supplier side (superusers only, see procurement.admin).
 
-Workflow states are read-only and change only through the services; declarations, evidence, applications,
-admissions and renewals are view-only. Evidence files are never offered for download here: the portal
-and the console serve them to the people entitled to see them.
+Workflow states are read-only and change only through the services; memberships, invitations,
+declarations, evidence, applications, admissions and renewals are view-only. Memberships above all: a
+member reads the company's sealed bids, so nobody joins a company here, superuser or not; people join by
+invitation, recorded in the audit chain. A company's descriptive fields may be corrected, and each
+correction is recorded there too. Evidence files are never offered for download here: the portal and the
+console serve them to the people entitled to see them.
 """
 
 from django.contrib import admin
 
 from procurement.admin import NoCreateNoDeleteAdmin, ViewOnlyAdmin
 
+from . import services
 from .models import (
     Admission,
     Application,
@@ -26,8 +30,17 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     fields = ("user", "role", "created_at")
-    readonly_fields = ("created_at",)
-    raw_id_fields = ("user",)
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Company)
@@ -38,9 +51,12 @@ class CompanyAdmin(NoCreateNoDeleteAdmin):
     readonly_fields = ("country", "siret", "siren", "national_id", "vat_number", "turnovers", "created_at")
     inlines = [MembershipInline]
 
+    def save_model(self, request, obj, form, change):
+        services.company_correct(actor=request.user, company=obj)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ViewOnlyAdmin):
     list_display = ("user", "company", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "company__name", "company__siret")

@@ -70,6 +70,23 @@ def _notify_company(company: Company, *, key: str, template: str, context: dict)
 
 # --- companies ----------------------------------------------------------------------------------
 
+# Company fields whose changes the audit chain records, old → new. Turnovers are recorded as changed
+# without their figures: the declarations keep them, versioned.
+_AUDITED_COMPANY_FIELDS = ("name", "country", "siret", "siren", "national_id", "vat_number", "street",
+                           "postal_code", "city", "legal_form", "naf_code", "employees", "turnovers")
+_REDACTED_COMPANY_FIELDS = {"turnovers"}
+
+
+def _company_snapshot(company: Company | None) -> dict:
+    return {f: getattr(company, f) for f in _AUDITED_COMPANY_FIELDS} if company else {}
+
+
+def _record_company_change(*, actor, company: Company, before: dict, action: str, reason: str = "") -> None:
+    changed = audit.changes(before, _company_snapshot(company), redacted=_REDACTED_COMPANY_FIELDS)
+    if changed or action == "create":
+        audit.record(obj=company, object_type="company", action=action, actor=actor, reason=reason,
+                     details={"changes": changed})
+
 def _clean_turnovers(turnovers, errors) -> list[dict]:
     cleaned = []
     for index, item in enumerate(turnovers or []):
@@ -160,7 +177,10 @@ def company_create(*, actor, data: dict) -> Company:
             company = Company.objects.create(**fields)
     except IntegrityError:
         raise Conflict(_("Cette entreprise est déjà inscrite."))
-    Membership.objects.create(user=actor, company=company, role=MembershipRole.ADMIN)
+    membership = Membership.objects.create(user=actor, company=company, role=MembershipRole.ADMIN)
+    _record_company_change(actor=actor, company=company, before={}, action="create")
+    _record_membership(actor=actor, membership=membership, action="join-company",
+                       reason="Création de l'entreprise")
     return company
 
 
@@ -173,10 +193,31 @@ def company_update(*, actor, company: Company, data: dict) -> Company:
     fields.pop("country", None)
     if errors:
         raise ValidationFailed(errors)
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    before = _company_snapshot(locked)
     for key, value in fields.items():
-        setattr(company, key, value)
+        setattr(locked, key, value)
+        setattr(company, key, value)  # the caller's instance shows the new values too
+    locked.save()
+    _record_company_change(actor=actor, company=locked, before=before, action="update")
+    return locked
+
+
+@transaction.atomic
+def company_correct(*, actor, company: Company, reason: str = "") -> Company:
+    """Save a correction made outside the portal (the back office), recorded like any other change:
+    ``company`` carries the new values, the stored row the old ones."""
+    before = _company_snapshot(Company.objects.select_for_update().get(pk=company.pk))
     company.save()
+    _record_company_change(actor=actor, company=company, before=before, action="update",
+                           reason=reason or "Correction depuis l'administration technique")
     return company
+
+
+def _record_membership(*, actor, membership: Membership, action: str, reason: str = "", **details) -> None:
+    audit.record(obj=membership.company, object_type="company", action=action, actor=actor, reason=reason,
+                 details={"membership": str(membership.id), "user": str(membership.user_id),
+                          "email": membership.user.email, "role": membership.role, **details})
 
 
 @transaction.atomic
@@ -192,6 +233,9 @@ def company_invite(*, actor, company: Company, email: str, role: str = Membershi
     invitation, created = CompanyInvitation.objects.get_or_create(
         company=company, email=email, accepted_at=None, defaults={"role": role, "invited_by": actor}
     )
+    if created:
+        audit.record(obj=company, object_type="company", action="invite-member", actor=actor,
+                     details={"invitation": str(invitation.id), "email": email, "role": invitation.role})
     notify(key=f"company-invite:{invitation.id}", to=email, template="company_invitation",
            context={"company": company, "invitation": invitation, "inviter": actor})
     return invitation
@@ -205,11 +249,14 @@ def invitation_accept(*, actor, invitation_id) -> Membership:
         raise ValidationFailed({"invitation": [_("Cette invitation n'existe pas ou a déjà été utilisée.")]})
     if invitation.email.lower() != actor.email.lower():
         raise NotAllowed(_("Cette invitation a été envoyée à une autre adresse e-mail."))
-    membership, _created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         user=actor, company=invitation.company, defaults={"role": invitation.role}
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    _record_membership(actor=actor, membership=membership, action="accept-invitation",
+                       invitation=str(invitation.id), invited_by=str(invitation.invited_by_id or ""),
+                       already_member=not created)
     return membership
 
 
@@ -321,8 +368,33 @@ def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued
     )
     uploaded_file.seek(0)
     document.file.save(checked.filename, uploaded_file, save=False)
-    document.save()
+    try:
+        document.save()
+        audit.record(obj=company, object_type="company", action="upload-evidence", actor=actor,
+                     details=_evidence_details(document))
+    except Exception:
+        document.file.delete(save=False)  # the row is rolled back: leave no orphan file in storage
+        raise
     return document
+
+
+def _evidence_details(document: EvidenceDocument) -> dict:
+    return {"document": str(document.id), "kind": document.kind, "filename": document.filename,
+            "size": document.size, "sha256": document.sha256, "issued_on": document.issued_on,
+            "valid_until": document.valid_until}
+
+
+@transaction.atomic
+def evidence_delete(*, actor, document: EvidenceDocument, reason: str = "") -> None:
+    """Remove an evidence document (members of its company). The chain keeps its kind, dates and SHA-256;
+    the file leaves storage only once the deletion is committed."""
+    document = EvidenceDocument.objects.select_for_update().select_related("company").get(pk=document.pk)
+    require_member(actor, document.company)
+    audit.record(obj=document.company, object_type="company", action="delete-evidence", actor=actor,
+                 reason=(reason or "").strip(), details=_evidence_details(document))
+    storage, name = document.file.storage, document.file.name
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 # --- applications ---------------------------------------------------------------------------------
@@ -529,6 +601,10 @@ def application_decide(*, actor, application: Application, decisions: list[dict]
         line.decision = CategoryDecision.ADMITTED if item["admitted"] else CategoryDecision.REJECTED
         line.reason = str(item.get("reason") or "").strip()
         line.save(update_fields=["decision", "reason"])
+        # Each category's decision and its reason, in the chain (not only in the application's lines).
+        audit.record(obj=application, object_type="application",
+                     action="admit-category" if item["admitted"] else "reject-category", actor=actor,
+                     reason=line.reason, details={"category": str(line.category_id), "code": line.category.code})
         if item["admitted"]:
             try:
                 with transaction.atomic():
@@ -582,8 +658,13 @@ def admission_exclude(*, actor, admission, reason):
 
 @transaction.atomic
 def declaration_renewals_request(*, actor, dps: DynamicPurchasingSystem, company_ids=None) -> list[DeclarationRenewal]:
-    """Ask admitted companies (all, or those listed) for a renewed declaration within 5 working days."""
+    """Ask admitted companies (all, or those listed) for a renewed declaration within 5 working days.
+
+    Two buyers asking at once: the DPS row lock makes the second wait, then find the first one's requests
+    pending, so each company gets one request.
+    """
     require_role(actor, BUYER)
+    dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=dps.pk)
     companies = Company.objects.filter(
         admissions__category__dps=dps, admissions__status__in=[AdmissionStatus.ADMITTED, AdmissionStatus.SUSPENDED]
     ).distinct()

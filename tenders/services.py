@@ -25,7 +25,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from procurement import calendar
+from procurement import audit, calendar
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.models import Category, DPSStatus, DynamicPurchasingSystem
 from procurement.notifications import notify, notify_many
@@ -279,8 +279,6 @@ def tender_create(*, actor, dps: DynamicPurchasingSystem, category: Category | N
         tender.wrapped_key = sealing.new_wrapped_key(tender_id=tender.id)
         tender.save()
         _save_children(tender, criteria, lines)
-        from procurement import audit
-
         audit.record(obj=tender, object_type="tender", action="create", actor=actor, from_state="",
                      to_state=tender.status)
     return tender
@@ -366,7 +364,15 @@ def tender_document_upload(*, actor, tender: Tender, kind: str, uploaded_file, t
             uploaded_by=actor,
         )
         document.file.save(checked.filename, uploaded_file, save=False)
-        document.save()
+        try:
+            document.save()
+            audit.record(obj=tender, object_type="tender", action="publish-addendum" if addendum else "upload-document",
+                         actor=actor, details={"document": str(document.id), "kind": kind, "title": document.title,
+                                               "filename": document.filename, "size": document.size,
+                                               "sha256": document.sha256})
+        except Exception:
+            document.file.delete(save=False)  # the row is rolled back: leave no orphan file in storage
+            raise
         if addendum:
             notify_many(
                 (f"tender-addendum:{document.id}:{email}", email, "tender_addendum",
@@ -633,12 +639,20 @@ def question_answer(*, actor, question: Question, text: str) -> Question:
         question.answered_by = actor
         question.answered_at = timezone.now()
         question.save(update_fields=["answer", "answered_by", "answered_at"])
+        # The question and its answer by fingerprint; never the asking company, which stays anonymous.
+        audit.record(obj=tender, object_type="tender", action="answer-question", actor=actor,
+                     details={"question": str(question.id), "question_sha256": _sha256_text(question.text),
+                              "answer_sha256": _sha256_text(text)})
         notify_many(
             (f"question-answered:{question.id}:{email}", email, "question_answered",
              {"tender": tender, "question": question, "company_name": name})
             for email, name in _invitee_recipients(tender)
         )
     return question
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- bids ------------------------------------------------------------------------------------------------
@@ -758,10 +772,21 @@ def bid_create(*, actor, tender: Tender, data: dict | None = None, company: Comp
         bid.save()
         if copy_from is not None:
             for document in copy_from.documents.select_related("bid__tender"):
-                _prepare_document(bid=bid, tender=tender, actor=actor, kind=document.kind,
-                                  name=document_name(document), data=_document_bytes(document),
-                                  content_type=document.content_type, sha256=document.sha256).save()
+                copy = _prepare_document(bid=bid, tender=tender, actor=actor, kind=document.kind,
+                                         name=document_name(document), data=_document_bytes(document),
+                                         content_type=document.content_type, sha256=document.sha256)
+                copy.save()
+                _record_bid_document(bid=bid, document=copy, actor=actor, action="add-document",
+                                     copied_from=str(document.id))
     return bid
+
+
+def _record_bid_document(*, bid: Bid, document: BidDocument, actor, action: str, **extra) -> None:
+    """A draft bid's document added or removed. Its name and bytes are sealed: the chain gets its kind, size
+    and fingerprint only."""
+    audit.record(obj=bid, object_type="bid", action=action, actor=actor,
+                 details={"document": str(document.id), "kind": document.kind, "size": document.size,
+                          "sha256": document.sha256, **extra})
 
 
 def _lock_draft(actor, bid: Bid) -> tuple[Bid, Tender]:
@@ -829,6 +854,7 @@ def bid_document_upload(*, actor, bid: Bid, kind: str, uploaded_file) -> BidDocu
             document.bid = bid
             document.save()
             Bid.objects.filter(pk=bid.pk).update(updated_at=timezone.now())
+            _record_bid_document(bid=bid, document=document, actor=actor, action="add-document")
     except Exception:
         document.file.delete(save=False)
         raise
@@ -837,9 +863,12 @@ def bid_document_upload(*, actor, bid: Bid, kind: str, uploaded_file) -> BidDocu
 
 def bid_document_delete(*, actor, document: BidDocument) -> None:
     with transaction.atomic():
-        _lock_draft(actor, document.bid)
-        document.file.delete(save=False)
+        bid, _tender = _lock_draft(actor, document.bid)
+        _record_bid_document(bid=bid, document=document, actor=actor, action="delete-document")
+        storage, name = document.file.storage, document.file.name
         document.delete()
+        # The sealed file leaves storage once the deletion is committed (a rollback keeps both).
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def document_content(document: BidDocument) -> bytes:

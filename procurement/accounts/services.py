@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from procurement import audit
 from procurement.errors import ValidationFailed
 from procurement.notifications import notify
 
@@ -82,7 +83,9 @@ def user_verify_email(*, token: str) -> User:
 
 @transaction.atomic
 def staff_create_or_update(*, email: str, roles: list[str], password: str | None = None, first_name: str = "",
-                           last_name: str = "", admin: bool = False) -> User:
+                           last_name: str = "", admin: bool = False, actor=None, reason: str = "") -> User:
+    """Create a member of the buyer's staff or update one; each role newly given is recorded (``actor``:
+    who gives it, the system when run from the command line)."""
     unknown = sorted(set(roles) - set(STAFF_ROLES))
     if unknown:
         raise ValidationFailed({"roles": [
@@ -97,10 +100,53 @@ def staff_create_or_update(*, email: str, roles: list[str], password: str | None
     if password:
         user.set_password(password)
     user.email_verified_at = user.email_verified_at or timezone.now()
+    became_admin = admin and not user.is_superuser
     user.is_staff = admin or user.is_staff
     user.is_superuser = admin or user.is_superuser
     user.save()
+    if became_admin:
+        audit.record(obj=user, object_type="user", action="grant-role", actor=actor, reason=reason,
+                     details={"role": BACK_OFFICE_ADMIN, "email": user.email})
     for role in STAFF_ROLES:
         Group.objects.get_or_create(name=role)
-    user.groups.add(*Group.objects.filter(name__in=roles))
+    for role in roles:
+        staff_role_grant(actor=actor, user=user, role=role, reason=reason)
     return user
+
+
+# The back office (Django admin) is not a staff role, but being given it is recorded like one.
+BACK_OFFICE_ADMIN = "back-office-admin"
+
+
+def _staff_group(role: str) -> Group:
+    if role not in STAFF_ROLES:
+        raise ValidationFailed({"role": [
+            _("Rôle inconnu : %(role)s. Rôles possibles : %(roles)s.") % {"role": role, "roles": ", ".join(STAFF_ROLES)}]})
+    return Group.objects.get_or_create(name=role)[0]
+
+
+@transaction.atomic
+def staff_role_grant(*, actor=None, user: User, role: str, reason: str = "") -> bool:
+    """Give ``user`` a staff role (buyer, evaluator, approver): the one door, recorded in the audit chain.
+    Returns False (and records nothing) when the user already has it."""
+    group = _staff_group(role)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.add(group)
+    audit.record(obj=user, object_type="user", action="grant-role", actor=actor, reason=reason,
+                 details={"role": role, "email": user.email})
+    return True
+
+
+@transaction.atomic
+def staff_role_revoke(*, actor=None, user: User, role: str, reason: str = "") -> bool:
+    """Take a staff role away, recorded in the audit chain. Returns False when the user did not have it."""
+    group = _staff_group(role)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.remove(group)
+    audit.record(obj=user, object_type="user", action="revoke-role", actor=actor, reason=reason,
+                 details={"role": role, "email": user.email})
+    return True

@@ -55,6 +55,9 @@ TENDER_ACTIONS = {
     "open": _lazy("Ouverture des plis"),
     "cancel": _lazy("Déclaré sans suite"),
     "declare-unsuccessful": _lazy("Déclaré infructueux"),
+    "upload-document": _lazy("Ajout d'un document de la consultation"),
+    "publish-addendum": _lazy("Publication d'un document modificatif"),
+    "answer-question": _lazy("Réponse à une question"),
 }
 
 # Tender states in which the buyer may still end the procedure (cancel / declare unsuccessful).

@@ -153,8 +153,10 @@ def test_register_verify_token_company_declaration_documents_apply_decide(django
     # 10. The audit trail shows the application's transitions and the chain holds.
     trail = ok(buyer.get(f"/api/v1/audit/?object_type=application&object_id={application['id']}"))
     assert [(e["action"], e["from_state"], e["to_state"]) for e in trail["results"]] == [
-        ("create", "", "draft"), ("submit", "draft", "submitted"), ("decide", "submitted", "decided")]
+        ("create", "", "draft"), ("submit", "draft", "submitted"), ("decide", "submitted", "decided"),
+        ("admit-category", "", "")]
     assert trail["results"][-1]["actor"] == buyer_user.email
+    assert trail["results"][-1]["details"]["code"] == "ITE-60"
     head = AuditEntry.objects.last().hash
     assert ok(buyer.get("/api/v1/audit/verify/")) == {"valid": True, "entries": AuditEntry.objects.count(), "head": head}
     assert ok(buyer.get("/api/v1/audit/verify/", {"anchor": head}))["anchor_found"] is True

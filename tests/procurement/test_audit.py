@@ -194,3 +194,37 @@ def test_the_command_checks_an_anchor():
     _raw("DELETE FROM {table} WHERE id = (SELECT MAX(id) FROM {table})", [])
     with pytest.raises(CommandError, match="entries were removed"):
         call_command("verify_audit", anchor=head)
+
+
+# --- details: what an event was about -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_details_are_part_of_the_hash():
+    with transaction.atomic():
+        entry = audit.record(object_type="company", object_id="c-1", action="update",
+                             details={"changes": {"city": ["Lille", "Roubaix"]}})
+    assert AuditEntry.objects.get(id=entry.id).details == {"changes": {"city": ["Lille", "Roubaix"]}}
+    AuditEntry.objects.filter(id=entry.id).update(details={"changes": {"city": ["Lille", "Tourcoing"]}})
+
+    assert audit.verify().first_broken == entry.id
+
+
+@pytest.mark.django_db
+def test_an_entry_without_details_keeps_the_hash_it_had_before_details_existed():
+    import hashlib
+    import json
+
+    (entry,) = _append(1)
+    before = json.dumps([entry.at.isoformat(), "", entry.actor_label, entry.object_type, entry.object_id,
+                         entry.action, entry.from_state, entry.to_state, entry.reason, entry.prev_hash],
+                        ensure_ascii=False, separators=(",", ":"))
+    assert entry.details == {}
+    assert entry.hash == hashlib.sha256(before.encode()).hexdigest()
+
+
+def test_changes_lists_old_and_new_values_and_redacts_what_it_is_told():
+    before = {"name": "Nord SARL", "city": "Lille", "turnovers": [{"year": 2025, "amount": "1"}]}
+    after = {"name": "Nord SAS", "city": "Lille", "turnovers": [{"year": 2025, "amount": "2"}]}
+    assert audit.changes(before, after, redacted={"turnovers"}) == {
+        "name": ["Nord SARL", "Nord SAS"], "turnovers": "redacted"}

@@ -208,7 +208,7 @@ def test_audit_chain_is_valid_after_a_full_flow():
     assert report.valid and report.first_broken is None
     assert report.entries == AuditEntry.objects.count() >= 8
     actions = [e.action for e in audit.history("application", application.id)]
-    assert actions == ["create", "submit", "decide"]
+    assert actions == ["create", "submit", "decide", "admit-category", "reject-category"]
 
 
 def test_decision_and_admission_mails_are_sent_exactly_once(django_capture_on_commit_callbacks, mailoutbox):

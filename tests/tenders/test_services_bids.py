@@ -87,7 +87,7 @@ def test_the_receipt_has_every_item_the_law_asks_for(world, django_capture_on_co
     assert [m.to for m in mailoutbox] == [[user.email]]
     assert receipt["sha256"] in mailoutbox[0].body and hashlib.sha256(TINY_PDF).hexdigest() in mailoutbox[0].body
     assert PRICED_TOTAL not in mailoutbox[0].body
-    assert [e.action for e in history("bid", bid.id)] == ["submit"]
+    assert [e.action for e in history("bid", bid.id)] == ["add-document", "submit"]
 
 
 def test_a_total_that_is_not_the_sum_of_the_lines_cannot_be_submitted(world):

@@ -10,7 +10,8 @@ from procurement.errors import ValidationFailed
 class Command(BaseCommand):
     help = (
         "Create a member of the buyer's staff, or update one: adds the given roles "
-        f"({', '.join(STAFF_ROLES)}), marks the email verified, sets the password when given."
+        f"({', '.join(STAFF_ROLES)}), marks the email verified, sets the password when given. Each role "
+        "granted is recorded in the audit trail; remove_staff_role takes one away."
     )
 
     def add_arguments(self, parser):
@@ -26,8 +27,12 @@ class Command(BaseCommand):
             "--admin", action="store_true",
             help="also give full access to the back office (is_staff and is_superuser)",
         )
+        parser.add_argument(
+            "--reason", default="",
+            help="why the roles are given (kept in the audit trail with each role granted)",
+        )
 
-    def handle(self, *args, email, roles, password, first_name, last_name, admin, **options):
+    def handle(self, *args, email, roles, password, first_name, last_name, admin, reason, **options):
         email = email.strip().lower()
         try:
             validate_email(email)
@@ -42,7 +47,7 @@ class Command(BaseCommand):
         try:
             user = staff_create_or_update(
                 email=email, roles=roles, password=password, first_name=first_name, last_name=last_name,
-                admin=admin,
+                admin=admin, reason=reason.strip() or "manage.py create_staff",
             )
         except ValidationFailed as exc:
             raise CommandError(" ".join(exc.messages))
