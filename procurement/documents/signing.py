@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 FIELD_NAME = "SceauPlateforme"
 DEV_FILE = "development-seal.pem"
-DEV_COMMON_NAME = "Cachet de développement — ne pas utiliser en production"
+DEV_COMMON_NAME = "Cachet de développement (non valable)"
 
 _lock = threading.Lock()
 _cache: dict[tuple, object] = {}
