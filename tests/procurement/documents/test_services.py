@@ -5,7 +5,6 @@ import logging
 import uuid
 
 import pytest
-from django.core.files.storage import default_storage
 
 from procurement import checks
 from procurement.documents import services, signing
@@ -157,7 +156,10 @@ def write_certificate(folder, *, password: bytes | None = None):
 def test_s3_round_trip(make_document, require_s3):
     document = make_document()
     assert document.status == DocumentStatus.READY, document.error
-    assert type(default_storage).__name__ == "S3Storage"
+    from django.core.files.storage import storages
+    from storages.backends.s3 import S3Storage
+
+    assert isinstance(storages["default"], S3Storage)
     client = require_s3.client()
     body = client.get_object(Bucket=require_s3.bucket, Key=document.file.name)["Body"].read()
     assert body == services.document_content(document)
