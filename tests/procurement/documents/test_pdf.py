@@ -135,3 +135,29 @@ def test_french_amounts_and_moments():
     assert formatting.moment("2026-03-02T14:05:09+00:00") == \
         "lundi 2 mars 2026 à 15:05:09 (heure de Paris, UTC+01:00)"
     assert formatting.moment("2026-07-01T08:00:00+00:00").endswith("10:00:00 (heure de Paris, UTC+02:00)")
+
+
+def test_with_a_time_stamping_authority_the_signature_is_pades_b_t(settings):
+    """B-T: the signature carries a time-stamp token (pyHanko's local timestamper stands in for the TSA)."""
+    import datetime as dt
+
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    settings.SIGNING_TSA_URL = "http://tsa.example.fr/rfc3161"
+    assert isinstance(signing._timestamper(), HTTPTimeStamper)
+    settings.SIGNING_TSA_URL = ""
+    assert signing._timestamper() is None
+
+    seal = signing.get_signer()
+    stamped_at = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+    tsa = DummyTimeStamper(tsa_cert=seal.signing_cert, tsa_key=seal.signing_key, fixed_dt=stamped_at)
+    rendered = rendering.html_to_pdf("<p>Horodatage</p>", data={"a": 1})
+    signed = signing.sign_pdf(rendered.pdf, timestamper=tsa)
+
+    with pikepdf.open(io.BytesIO(signed)) as doc:
+        sig = next(f for f in doc.Root.AcroForm.Fields if f.get("/FT") == "/Sig").V
+        assert sig.SubFilter == "/ETSI.CAdES.detached"
+    result = verification.verify_pdf(signed, trust_roots=[signing.signer_certificate()])
+    assert result.intact
+    assert result.signed_at == stamped_at.isoformat()  # the time-stamp's time, not the signer's clock
