@@ -73,3 +73,17 @@ urlpatterns = [
     path("audit/", api.AuditListView.as_view(), name="audit-list"),
     path("audit/verify/", api.AuditVerifyView.as_view(), name="audit-verify"),
 ]
+
+# generated documents
+from procurement.documents import api as documents_api  # noqa: E402
+from tenders import api_documents as tenders_documents_api  # noqa: E402
+
+urlpatterns += [
+    path("tenders/<str:id>/generated-documents/", tenders_documents_api.TenderGeneratedDocumentsView.as_view(),
+         name="tender-generated-documents"),
+    path("generated-documents/<str:id>/download/", tenders_documents_api.GeneratedDocumentDownloadView.as_view(),
+         name="generated-document-download"),
+    path("generated-documents/<str:id>/retry/", tenders_documents_api.GeneratedDocumentRetryView.as_view(),
+         name="generated-document-retry"),
+    path("documents/verify/", documents_api.DocumentVerifyView.as_view(), name="document-verify"),
+]

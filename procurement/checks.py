@@ -18,3 +18,21 @@ def storage_and_mail(app_configs, **kwargs):
     if settings.WORKING_DAYS_MODE not in ("ouvrables", "ouvres"):
         problems.append(Error("WORKING_DAYS_MODE must be 'ouvrables' or 'ouvres'.", id="sad.E001"))
     return problems
+
+
+@register()
+def signing_certificate(app_configs, **kwargs):
+    """Generated documents are sealed with the landlord's certificate: without DEBUG, it must be there."""
+    if settings.DEBUG:
+        return []
+    from .documents.signing import configuration_problem
+
+    problem = configuration_problem()
+    if problem is None:
+        return []
+    return [Error(
+        f"Generated documents cannot be signed: {problem}",
+        hint="Set SIGNING_CERT_FILE and SIGNING_KEY_FILE (PEM or DER) to the landlord's sealing certificate and "
+             "key, and SIGNING_KEY_PASSWORD if the key is encrypted.",
+        id="sad.E010",
+    )]

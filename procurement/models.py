@@ -196,3 +196,82 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
+
+
+# --- Generated documents (procurement.documents) -----------------------------------------------------------
+
+
+class DocumentKind(models.TextChoices):
+    RECEIPT = "receipt", _("Accusé de réception")
+    OPENING_REPORT = "opening_report", _("Procès-verbal d'ouverture des plis")
+    ANALYSIS_REPORT = "analysis_report", _("Rapport d'analyse des offres")
+    AWARD_LETTER = "award_letter", _("Lettre d'attribution")
+    REJECTION_LETTER = "rejection_letter", _("Lettre de rejet")
+    CONTRACT = "contract", _("Acte d'engagement")
+    AWARD_NOTICE = "award_notice", _("Avis d'attribution")
+    CANCELLATION_LETTER = "cancellation_letter", _("Lettre de déclaration sans suite")
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", _("En cours de génération")
+    READY = "ready", _("Prêt")
+    FAILED = "failed", _("Échec")
+
+
+def generated_document_upload_to(instance, filename):
+    # Unguessable: the key says nothing about the tender, the company or the kind.
+    return f"generated/{uuid.uuid4().hex}{uuid.uuid4().hex}.pdf"
+
+
+class GeneratedDocument(models.Model):
+    """A PDF the platform issued (PDF/A-3b, PAdES-sealed). Never overwritten: a regeneration is a new version.
+
+    The owner is a generic reference (``object_type``, ``object_id``), e.g. ("tender", id), so that this app
+    never depends on the apps above it; ``company_id`` names the recipient company when there is one.
+    ``key`` makes the request idempotent: one row per (key, version).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("type"), max_length=30, choices=DocumentKind.choices)
+    object_type = models.CharField(max_length=30)
+    object_id = models.UUIDField()
+    company_id = models.UUIDField(null=True, blank=True)
+    key = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(default=1)
+    # What the builder needs besides the owner (ids only, never content).
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A worker's claim on a pending row: a second run of the task leaves it alone unless the claim is stale.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    file = models.FileField(upload_to=generated_document_upload_to, max_length=255, blank=True)
+    # The stored bytes are encrypted by the owner's app (see procurement.documents.registry); sha256 is always
+    # the fingerprint of the PDF as delivered.
+    sealed = models.BooleanField(default=False)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size = models.PositiveIntegerField(default=0)
+    signed = models.BooleanField(default=False)
+    # The structured data the PDF was rendered from (also embedded in it as data.json). For a sealed
+    # document: {"sealed": "<base64>"}.
+    data = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    generated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document généré")
+        verbose_name_plural = _("documents générés")
+        ordering = ["created_at", "kind", "version"]
+        constraints = [models.UniqueConstraint(fields=["key", "version"], name="generated_document_key_version")]
+        indexes = [models.Index(fields=["object_type", "object_id", "kind"], name="generated_document_owner_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_type}:{self.object_id} v{self.version} ({self.status})"
+
+    @property
+    def reference(self) -> str:
+        """The reference printed in the footer: short, stable, and enough to find the row again."""
+        return f"DOC-{self.id.hex[:12].upper()}-V{self.version}"

@@ -259,6 +259,26 @@ for _key in SEALING_MASTER_KEYS:
         ) from None
 TENDER_MAX_UPLOAD_BYTES = _env_or_die(env.int, "TENDER_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 
+# --- Generated documents (procurement.documents) --------------------------------------------
+# The letterhead of every generated PDF.
+LANDLORD_NAME = _env_or_die(env.str, "LANDLORD_NAME", default=BUYER_NAME)
+LANDLORD_ADDRESS = _env_or_die(env.str, "LANDLORD_ADDRESS",
+                               default="12 rue Faidherbe\n59000 Lille")
+LANDLORD_LOGO = Path(_env_or_die(env.str, "LANDLORD_LOGO", default=str(BASE_DIR / "static/documents/logo.svg")))
+# The landlord's sealing certificate and key (PEM), for PAdES signatures. Without them, DEBUG uses a
+# development certificate generated on first use under SIGNING_DEV_DIR; with DEBUG=false the system check
+# sad.E010 stops start-up.
+SIGNING_CERT_FILE = _env_or_die(env.str, "SIGNING_CERT_FILE", default="")
+SIGNING_KEY_FILE = _env_or_die(env.str, "SIGNING_KEY_FILE", default="")
+SIGNING_KEY_PASSWORD = _env_or_die(env.str, "SIGNING_KEY_PASSWORD", default="")
+SIGNING_DEV_DIR = Path(_env_or_die(env.str, "SIGNING_DEV_DIR", default=str(BASE_DIR / "var" / "signing")))
+# Whether that development certificate may be used (decided once, here: the test runner turns DEBUG off later).
+SIGNING_DEVELOPMENT_CERTIFICATE = _env_or_die(env.bool, "SIGNING_DEVELOPMENT_CERTIFICATE", default=DEBUG)
+# A RFC 3161 time-stamping authority: signatures become PAdES B-T instead of B-B.
+SIGNING_TSA_URL = _env_or_die(env.str, "SIGNING_TSA_URL", default="")
+if SIGNING_TSA_URL:
+    _env_or_die(env.url, "SIGNING_TSA_URL")
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -319,5 +339,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _env_or_die(env.str, "LOG_LEVEL", default="INFO")},
     # In-process tasks still build a (never connected) producer: kombu's "no hostname" notice is noise.
-    "loggers": {"kombu.connection": {"level": "ERROR" if CELERY_TASK_ALWAYS_EAGER else "WARNING"}},
+    "loggers": {
+        "kombu.connection": {"level": "ERROR" if CELERY_TASK_ALWAYS_EAGER else "WARNING"},
+        # WeasyPrint reports each rendering step, fontTools each subset: noise at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # A tampered PDF submitted for verification is an answer ("not intact"), not an error to log.
+        "pyhanko.sign.diff_analysis": {"level": "CRITICAL"},
+    },
 }

@@ -35,3 +35,18 @@ def retry_unsent_emails():
     from .notifications import retry_unsent
 
     return retry_unsent()
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def generate_document(self, document_id: str):
+    """Render, seal and store one generated document; idempotent (the row is claimed conditionally)."""
+    from .documents.services import document_generate
+
+    try:
+        document_generate(document_id=document_id)
+    except Exception as exc:  # recorded on the row (status=failed, error); try again with a growing delay
+        log.warning("Document %s failed: %s", document_id, exc)
+        if self.request.is_eager:
+            return None  # in-process: no delayed retry; the console's retry button queues it again
+        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 1800))
+    return document_id

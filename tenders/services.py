@@ -35,6 +35,7 @@ from suppliers.evidence_files import check_upload
 from suppliers.models import Admission, AdmissionStatus, Company, Membership
 from suppliers.services import require_member
 
+from . import documents as generated_documents
 from . import sealing
 from .models import (
     MIN_BID_DAYS,
@@ -540,6 +541,7 @@ def tender_open(*, actor, tender: Tender) -> Tender:
                 raise Conflict(_("Les offres ne peuvent pas être déchiffrées : la clé maîtresse qui a scellé ce "
                                  "marché n'est pas configurée (SEALING_MASTER_KEYS). Rien n'a été enregistré."))
             apply_transition(bid, "open", actor=actor, object_type="bid", content=content)
+        transaction.on_commit(lambda: generated_documents.after_opening(tender.id))
     return tender
 
 
@@ -963,6 +965,7 @@ def bid_submit(*, actor, bid: Bid) -> Bid:
                        "received_at": when(received_at)}
             notify_many(((f"bid-receipt:{bid.id}:{received_at.isoformat()}:{email}", email, "bid_receipt", context)
                          for email in sorted(members.values())), fresh=True)
+        transaction.on_commit(lambda: generated_documents.after_deposit(bid.id))
     if late_message:
         raise LateBid(late_message, state=BidStatus.LATE, allowed_transitions=[])
     return bid

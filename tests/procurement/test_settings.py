@@ -16,6 +16,8 @@ CONFIG_VARIABLES = {
     "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CONN_MAX_AGE", "CELERY_BROKER_URL", "EMAIL_URL",
     "AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "SITE_URL", "WORKING_DAYS_MODE", "PASSWORD_HASHERS",
     "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS", "MEDIA_ROOT", "SEALING_MASTER_KEYS",
+    "SIGNING_CERT_FILE", "SIGNING_KEY_FILE", "SIGNING_KEY_PASSWORD", "SIGNING_TSA_URL", "SIGNING_DEV_DIR",
+    "SIGNING_DEVELOPMENT_CERTIFICATE",
 }
 PRODUCTION_KEY = base64.b64encode(os.urandom(32)).decode()
 
@@ -61,6 +63,9 @@ def test_the_embedded_default_passes_the_checks(tmp_path):
 
 
 def test_production_settings_pass_the_deployment_checks(tmp_path):
+    from tests.procurement.documents.test_services import write_certificate
+
+    cert, key = write_certificate(tmp_path)
     result = manage(
         "check", "--deploy", "--fail-level", "WARNING",
         tmp_path=tmp_path,
@@ -72,10 +77,19 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         SEALING_MASTER_KEYS=PRODUCTION_KEY,
+        SIGNING_CERT_FILE=str(cert),
+        SIGNING_KEY_FILE=str(key),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_without_a_signing_certificate_refuses_to_start(tmp_path):
+    result = manage("check", tmp_path=tmp_path, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(64),
+                    ALLOWED_HOSTS="sad.example.fr", SEALING_MASTER_KEYS=PRODUCTION_KEY)
+    assert result.returncode != 0
+    assert "sad.E010" in result.stderr and "SIGNING_CERT_FILE" in result.stderr
 
 
 def test_production_without_a_secret_key_refuses_to_start(tmp_path):

@@ -1,0 +1,95 @@
+"""French dates and amounts for generated documents, whatever language the request was in.
+
+Amounts follow the French typographic rule ("125 000,00 € HT", non-breaking spaces); times are shown in
+the platform's time zone with their offset, to the second, as the receipt rules require.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+
+NBSP = "\u00a0"
+
+
+def _decimal(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def amount(value, suffix: str = "HT") -> str:
+    """``125000`` → ``125 000,00 € HT`` (``suffix=""`` for no tax mention)."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    with translation.override("fr"):
+        text = formats.number_format(number, 2, use_l10n=True, force_grouping=True)
+    return f"{text}{NBSP}€" + (f"{NBSP}{suffix}" if suffix else "")
+
+
+def _moment(value) -> dt.datetime | None:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if not isinstance(value, dt.datetime):
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return timezone.localtime(value)
+
+
+def _offset(moment: dt.datetime) -> str:
+    offset = moment.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def moment(value) -> str:
+    """``mercredi 2 décembre 2026 à 14:05:09 (heure de Paris, UTC+01:00)``: to the second, with the zone."""
+    when = _moment(value)
+    if when is None:
+        return "—"
+    with translation.override("fr"):
+        day = formats.date_format(when, "l j F Y")
+    zone = "heure de Paris" if str(timezone.get_current_timezone()) == "Europe/Paris" else when.tzname()
+    return f"{day} à {when:%H:%M:%S} ({zone}, {_offset(when)})"
+
+
+def short_moment(value) -> str:
+    """``02/12/2026 14:05:09``, for tables."""
+    when = _moment(value)
+    return "—" if when is None else f"{when:%d/%m/%Y %H:%M:%S}"
+
+
+def date(value) -> str:
+    """``2 décembre 2026``."""
+    if isinstance(value, str):
+        value = parse_datetime(value) or parse_date(value)
+    if isinstance(value, dt.datetime):
+        value = _moment(value)
+    if not isinstance(value, dt.date):
+        return "—"
+    with translation.override("fr"):
+        return formats.date_format(value, "j F Y")
+
+
+def size(value) -> str:
+    """A file size in French units (ko, Mo)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return "—"
+    if number < 1024:
+        return f"{number}{NBSP}o"
+    for unit in ("ko", "Mo", "Go"):
+        number /= 1024
+        if number < 1024 or unit == "Go":
+            return f"{number:.1f}".replace(".", ",") + f"{NBSP}{unit}"
+    return str(number)

@@ -1,0 +1,113 @@
+"""HTML → PDF/A-3b with WeasyPrint, the document's data embedded as the associated file ``data.json``.
+
+Rendering only fetches local files (fonts, the logo): a template never makes the worker fetch a URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+PDF_VARIANT = "pdf/a-3b"
+SIGNATURE_ANCHOR = "signature-space"
+# The size of the signature space in templates/documents/base.html (.signature-space), in points.
+SIGNATURE_BOX_PT = (85 / 25.4 * 72, 30 / 25.4 * 72)
+PX_TO_PT = 0.75
+FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+
+
+def canonical_json(data) -> bytes:
+    """The bytes of ``data.json``: stable key order, UTF-8, so that its SHA-256 identifies the data."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2, default=str).encode()
+
+
+def data_sha256(data) -> str:
+    return hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+    # Where the visible signature goes: (page index, (x1, y1, x2, y2)) in PDF points from the bottom left.
+    signature_page: int
+    signature_box: tuple[int, int, int, int]
+
+
+def _local_only_fetcher():
+    from weasyprint.urls import URLFetcher, URLFetchingError
+
+    allowed = [Path(settings.BASE_DIR).resolve(), Path(settings.LANDLORD_LOGO).resolve().parent]
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith("file://"):
+                raise URLFetchingError(f"Only local files may be used in a generated document: {url}")
+            path = Path(url[len("file://"):]).resolve()
+            if not any(path.is_relative_to(root) for root in allowed):
+                raise URLFetchingError(f"Outside the allowed folders: {url}")
+            return super().fetch(url, headers)
+
+    return LocalFetcher()
+
+
+def render_html(template: str, *, data: dict, document: dict, seal: dict | None = None) -> str:
+    """The HTML of a document: ``document`` carries kind, title, reference; ``data`` is the builder's;
+    ``seal`` what the visible signature block says (signer, at, verify_url)."""
+    logo = Path(settings.LANDLORD_LOGO)
+    context = {
+        "data": data,
+        "document": document,
+        "data_sha256": data_sha256(data),
+        "landlord": {"name": settings.LANDLORD_NAME, "address": settings.LANDLORD_ADDRESS},
+        "logo_url": logo.resolve().as_uri() if logo.is_file() else "",
+        "fonts_url": FONTS_DIR.resolve().as_uri() + "/",
+        "generated_at": timezone.localtime(),
+        "seal": seal or {},
+    }
+    with translation.override("fr"):
+        return render_to_string(template, context)
+
+
+def html_to_pdf(html: str, *, data: dict | None = None, pdf_variant: str | None = PDF_VARIANT) -> Rendered:
+    """Lay out and write the PDF; with ``data``, embed it as ``data.json`` (PDF/A-3 associated file)."""
+    from weasyprint import HTML, Attachment
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    fetcher = _local_only_fetcher()
+    laid_out = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).render(
+        font_config=fonts, pdf_variant=pdf_variant)
+    attachments = []
+    if data is not None:
+        attachments.append(Attachment(string=canonical_json(data), name="data.json", relationship="Data",
+                                      description="Données structurées du document (JSON)",
+                                      url_fetcher=fetcher))
+    pdf = laid_out.write_pdf(pdf_variant=pdf_variant, attachments=attachments)
+    return Rendered(pdf=pdf, pages=len(laid_out.pages), **_signature_place(laid_out))
+
+
+def _signature_place(laid_out) -> dict:
+    """Find the signature space on the last page (it is the last thing in the body)."""
+    for index in range(len(laid_out.pages) - 1, -1, -1):
+        page = laid_out.pages[index]
+        if SIGNATURE_ANCHOR in page.anchors:
+            x1, y1, x2, y2 = (value * PX_TO_PT for value in page.anchors[SIGNATURE_ANCHOR])
+            page_height = page.height * PX_TO_PT
+            return {"signature_page": index,
+                    "signature_box": (round(x1), round(page_height - y2), round(x2), round(page_height - y1))}
+    # A template without the space: bottom right of the last page, above the footer.
+    page = laid_out.pages[-1]
+    right = page.width * PX_TO_PT - 51
+    return {"signature_page": len(laid_out.pages) - 1,
+            "signature_box": (round(right - SIGNATURE_BOX_PT[0]), 80, round(right), round(80 + SIGNATURE_BOX_PT[1]))}
+
+
+def render(template: str, *, data: dict, document: dict, seal: dict | None = None) -> Rendered:
+    return html_to_pdf(render_html(template, data=data, document=document, seal=seal), data=data)

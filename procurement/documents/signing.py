@@ -1,0 +1,215 @@
+"""The landlord's seal on every generated PDF: PAdES B-B, or B-T when ``SIGNING_TSA_URL`` is set.
+
+The certificate and key come from ``SIGNING_CERT_FILE`` / ``SIGNING_KEY_FILE`` (PEM or DER; the key may be
+protected by ``SIGNING_KEY_PASSWORD``). Without them, and only with DEBUG on (development, tests), a
+self-signed development certificate is generated on first use under ``SIGNING_DEV_DIR`` and the log says
+so; with DEBUG off the system check ``sad.E010`` refuses to start (see ``procurement.checks``).
+
+The visible signature block (signer, date, "document signé électroniquement") is part of the rendered page
+(the last one, see ``templates/documents/base.html``), in the shipped DejaVu Sans font; the signature's
+widget is placed over it, so that a PDF reader shows the signature when the block is clicked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+FIELD_NAME = "SceauPlateforme"
+DEV_FILE = "development-seal.pem"
+DEV_COMMON_NAME = "Cachet de développement (non valable)"
+
+_lock = threading.Lock()
+_cache: dict[tuple, object] = {}
+
+
+class SigningNotConfigured(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    reason: str = "Document émis par la plateforme"
+    location: str = ""
+
+
+def configured_files() -> tuple[Path, Path] | None:
+    cert, key = settings.SIGNING_CERT_FILE, settings.SIGNING_KEY_FILE
+    return (Path(cert), Path(key)) if cert and key else None
+
+
+def configuration_problem() -> str | None:
+    """Why the configured seal cannot be used, or None (used by the system check)."""
+    files = configured_files()
+    if files is None:
+        return "SIGNING_CERT_FILE and SIGNING_KEY_FILE are not set."
+    for path in files:
+        if not path.is_file():
+            return f"{path} does not exist or is not a file."
+    try:
+        _load_configured(*files)
+    except Exception as exc:  # noqa: BLE001  any reason the files cannot be read is the message
+        return f"The certificate or key cannot be loaded: {exc}"
+    return None
+
+
+def _load_configured(cert_path: Path, key_path: Path):
+    from pyhanko.sign import signers
+
+    password = settings.SIGNING_KEY_PASSWORD.encode() if settings.SIGNING_KEY_PASSWORD else None
+    signer = signers.SimpleSigner.load(str(key_path), str(cert_path), key_passphrase=password)
+    if signer is None:
+        raise SigningNotConfigured("pyHanko could not read the certificate or the key.")
+    return signer
+
+
+def development_certificate_path() -> Path:
+    return Path(settings.SIGNING_DEV_DIR) / DEV_FILE
+
+
+def _write_development_certificate(path: Path) -> None:
+    """A self-signed RSA certificate and its key, in one PEM file written atomically (parallel workers)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.LANDLORD_NAME),
+        x509.NameAttribute(NameOID.COMMON_NAME, DEV_COMMON_NAME),
+    ])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()) + certificate.public_bytes(serialization.Encoding.PEM)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".seal-")
+    with os.fdopen(handle, "wb") as out:
+        out.write(pem)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def _load_development(path: Path):
+    from asn1crypto import keys, x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    pem = path.read_bytes()
+    private = serialization.load_pem_private_key(pem, password=None)
+    certificate = cx509.load_pem_x509_certificate(pem[pem.index(b"-----BEGIN CERTIFICATE-----"):])
+    cert = x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+    key = keys.PrivateKeyInfo.load(private.private_bytes(serialization.Encoding.DER,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    return signers.SimpleSigner(signing_cert=cert, signing_key=key,
+                                cert_registry=SimpleCertificateStore.from_certs([cert]))
+
+
+def get_signer():
+    """The pyHanko signer of the platform's seal (loaded once per process and configuration)."""
+    files = configured_files()
+    cache_key = ("configured", *files) if files else ("development", str(development_certificate_path()))
+    with _lock:
+        if cache_key in _cache:
+            return _cache[cache_key]
+        if files:
+            signer = _load_configured(*files)
+        elif settings.DEBUG or settings.SIGNING_DEVELOPMENT_CERTIFICATE:
+            path = development_certificate_path()
+            if not path.exists():
+                _write_development_certificate(path)
+                log.warning("Generated a development signing certificate in %s (self-signed; set "
+                            "SIGNING_CERT_FILE and SIGNING_KEY_FILE for real documents).", path)
+            signer = _load_development(path)
+        else:
+            raise SigningNotConfigured("SIGNING_CERT_FILE and SIGNING_KEY_FILE must be set when DEBUG is false.")
+        _cache[cache_key] = signer
+        return signer
+
+
+def signer_certificate():
+    """The asn1crypto certificate of the seal (for validation against it)."""
+    return get_signer().signing_cert
+
+
+def signer_name(signer=None) -> str:
+    cert = (signer or get_signer()).signing_cert
+    subject = cert.subject.native
+    return subject.get("common_name") or subject.get("organization_name") or cert.subject.human_friendly
+
+
+def _timestamper():
+    if not settings.SIGNING_TSA_URL:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(settings.SIGNING_TSA_URL, timeout=10)
+
+
+def _widget_style():
+    """The signature widget lies over the block the template drew (signer, date, mention): it adds a thin
+    frame and no text, so that it uses no font (PDF/A wants every font embedded, and pyHanko's text stamps
+    would bring the non-embedded Courier or mis-measured TrueType widths)."""
+    from dataclasses import dataclass as _dataclass
+
+    from pyhanko.stamp import BaseStamp, BaseStampStyle
+
+    class FrameStamp(BaseStamp):
+        def _render_inner_content(self):
+            return []
+
+    @_dataclass(frozen=True)
+    class FrameOnly(BaseStampStyle):
+        def create_stamp(self, writer, box, text_params):
+            return FrameStamp(writer=writer, style=self, box=box)
+
+    return FrameOnly(border_width=1, background=None)
+
+
+def sign_pdf(pdf: bytes, *, page: int = -1, box: tuple[int, int, int, int] | None = None,
+             info: SignatureInfo | None = None, timestamper=None) -> bytes:
+    """Seal ``pdf`` (an incremental update): PAdES B-B, or B-T with a time-stamping authority."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+
+    info = info or SignatureInfo()
+    signer = get_signer()
+    timestamper = timestamper or _timestamper()
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
+        reason=info.reason, location=info.location or None, name=signer_name(signer),
+        use_pades_lta=False, embed_validation_info=False,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    pdf_signer = signers.PdfSigner(
+        meta, signer=signer, timestamper=timestamper, stamp_style=_widget_style(),
+        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=box or (340, 80, 560, 160)),
+    )
+    out = io.BytesIO()
+    pdf_signer.sign_pdf(writer, output=out)
+    return out.getvalue()
