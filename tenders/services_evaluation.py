@@ -43,7 +43,8 @@ from suppliers.evidence_files import check_upload
 from suppliers.models import Membership
 from suppliers.services import require_member
 
-from .evaluation import panel as panel_rules
+from .evaluation import pricing
+from .evaluation import ranking as ranking_rules
 from .models import (
     CLASSIFIED_STATES,
     EVALUATED_STATES,
@@ -111,20 +112,12 @@ def clean_evaluation_settings(data: dict, errors: dict[str, list[str]], *, crite
             fields["abnormally_low_method"] = method
             fields["abnormally_low_threshold"] = threshold
     if "tie_break" in data:
-        codes = data.get("tie_break")
-        codes = [] if codes in (None, "") else codes
-        known = {c.get("code") for c in criteria}
-        if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
-            errors.setdefault("tie_break", []).append(_("Liste de codes de critères attendue."))
-        else:
-            for index, code in enumerate(codes):
-                if code not in known:
-                    errors.setdefault(f"tie_break[{index}]", []).append(
-                        _("« %(code)s » n'est pas un critère de ce marché.") % {"code": code})
-                elif code in codes[:index]:
-                    errors.setdefault(f"tie_break[{index}]", []).append(
-                        _("« %(value)s » est utilisé deux fois.") % {"value": code})
-            fields["tie_break"] = list(codes)
+        rows = [pricing.Criterion(code=c.get("code"), kind=c.get("kind"), weight=c.get("weight") or 0)
+                for c in criteria]
+        rules, problems = ranking_rules.validate_tie_break(data.get("tie_break") or None, rows)
+        for key, msgs in problems.items():
+            errors.setdefault(key, []).extend(str(m) for m in msgs)
+        fields["tie_break"] = list(rules or [])
     if "delay_scored_by_panel" in data:
         value = data.get("delay_scored_by_panel")
         if not isinstance(value, bool):
@@ -547,9 +540,15 @@ def score_put(*, actor, bid: Bid, criterion: str, score, comment: str = "") -> S
     return row
 
 
+def _panel_rules():
+    from .evaluation import panel
+
+    return panel
+
+
 def _panel_score(value, field: str) -> Decimal:
     try:
-        return panel_rules.evaluator_score(value)
+        return _panel_rules().evaluator_score(value)
     except (ValueError, TypeError) as exc:
         raise ValidationFailed({field: [str(exc) or _("Note de 0 à 10 par pas de 0,5 attendue.")]})
 
@@ -563,7 +562,7 @@ def sheet_rows(member: PanelMember) -> list[dict]:
 
 
 def sheet_fingerprint(member: PanelMember) -> str:
-    return panel_rules.sheet_sha256(tender=str(member.tender_id), evaluator=str(member.evaluator_id),
+    return _panel_rules().sheet_sha256(tender=str(member.tender_id), evaluator=str(member.evaluator_id),
                                     rows=sheet_rows(member))
 
 
@@ -603,7 +602,7 @@ def consensus_record(*, actor, bid: Bid, criterion: str, score, rationale: str) 
     require_role(actor, BUYER)
     rationale = _text(rationale, "rationale", message=_("Justifiez la note de consensus."))
     try:
-        value = panel_rules.consensus_score(score)
+        value = _panel_rules().consensus_score(score)
     except (ValueError, TypeError) as exc:
         raise ValidationFailed({"score": [str(exc) or _("Note de 0 à 10 attendue.")]})
     with transaction.atomic():
