@@ -51,8 +51,10 @@ class AbnormallyLowMethod(models.TextChoices):
 
 
 # The threshold t of the methods that take one, when the tender does not state it.
+# reduced_mean's 0.10 is its "0.9 × M2"; mean_sigma takes no threshold (tenders.evaluation.anomalies).
 DEFAULT_ABNORMALLY_LOW_THRESHOLDS = {
     AbnormallyLowMethod.MEAN_GAP: Decimal("0.20"),
+    AbnormallyLowMethod.REDUCED_MEAN: Decimal("0.10"),
     AbnormallyLowMethod.ESTIMATE_GAP: Decimal("0.30"),
 }
 
@@ -97,7 +99,7 @@ class Tender(FSMModelMixin, models.Model):
     abnormally_low_method = models.CharField(_("méthode de détection des offres anormalement basses"),
                                              max_length=20, choices=AbnormallyLowMethod.choices,
                                              default=AbnormallyLowMethod.MEAN_GAP)
-    # Null: the method's default (DEFAULT_ABNORMALLY_LOW_THRESHOLDS); unused by reduced_mean and mean_sigma.
+    # Null: the method's default (DEFAULT_ABNORMALLY_LOW_THRESHOLDS); mean_sigma takes none.
     abnormally_low_threshold = models.DecimalField(_("seuil de détection"), max_digits=4, decimal_places=3,
                                                    null=True, blank=True)
     # Criterion codes compared in order to break a tie; empty: the heaviest non-price criterion, then the

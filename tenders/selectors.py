@@ -374,28 +374,59 @@ def score_spread(*, tender: Tender, scores) -> list[dict]:
 # --- evaluation: anomalies and ranking ---------------------------------------------------------------------
 
 
-def anomalies(tender: Tender) -> dict:
-    """Abnormally-low candidates by the tender's method over every opened bid, classified or not (a
+def _detection_bids(bids) -> list:
+    from decimal import Decimal
+
+    from .evaluation import anomalies as detection
+
+    return [detection.OpenedBid(bid_id=b.id, total_price=b.total_price, duration_weeks=b.duration_weeks,
+                                received_at=b.submitted_at,
+                                lines={line["ref"]: Decimal(str(line["unit_price"])) for line in (b.lines or [])
+                                       if line.get("unit_price") not in (None, "")})
+            for b in bids if b.total_price is not None]
+
+
+def anomaly_report(tender: Tender, bids=None):
+    """Abnormally-low detection by the tender's method over every opened bid, classified or not (a
     suspicion, never a decision), with the unit-rate lines far below the others'."""
     from .evaluation import anomalies as detection
 
+    bids = list(evaluated_bids(tender)) if bids is None else bids
+    setting = detection.DetectionSetting(method=tender.abnormally_low_method,
+                                         threshold=tender.abnormally_low_effective_threshold)
+    return detection.detect(_detection_bids(bids), setting=setting, estimate=tender.estimated_value)
+
+
+def anomalies(tender: Tender) -> dict:
+    """The anomalies of API.md: ``{method, threshold, bids: [{bid, company, total_price, gap_to_mean,
+    gap_to_estimate, suspected, lines}]}``, gaps as fractions rounded to 4 decimals (−0.25: 25 % below), plus
+    the method's figures (mean, M2, σ, threshold amount) so that the arithmetic can be shown."""
+    from .evaluation.arithmetic import display
+
     bids = list(evaluated_bids(tender))
-    return detection.tender_anomalies(
-        method=tender.abnormally_low_method, threshold=tender.abnormally_low_effective_threshold,
-        estimate=tender.estimated_value,
-        bids=[detection.DetectionBid(bid_id=b.id, total_price=b.total_price, lines=b.lines or []) for b in bids],
-        companies={b.id: b.company.name for b in bids},
-    )
+    report = anomaly_report(tender, bids)
+    by_id = {b.id: b for b in bids}
+
+    def figure(value, places=2):
+        return None if value is None else float(display(value, places))
+
+    return {
+        "method": report.method, "threshold": figure(report.threshold, 3), "inclusive": report.inclusive,
+        "estimate": str(tender.estimated_value), "mean": figure(report.mean),
+        "reduced_mean": figure(report.reduced_mean), "sigma": figure(report.sigma),
+        "bids": [{
+            "bid": str(a.bid_id), "company": by_id[a.bid_id].company.name, "status": by_id[a.bid_id].status,
+            "total_price": str(a.total_price), "gap_to_mean": figure(a.gap_to_mean, 4),
+            "gap_to_estimate": figure(a.gap_to_estimate, 4), "suspected": a.suspected,
+            "reference": figure(a.method.reference), "threshold_amount": figure(a.method.threshold_amount),
+            "lines": [{"ref": line.ref, "unit_price": str(line.unit_price), "median": figure(line.median),
+                       "gap": figure(line.gap, 4)} for line in a.lines],
+        } for a in report.bids],
+    }
 
 
 def suspected_bid_ids(tender: Tender, bids=None) -> set:
-    from .evaluation import anomalies as detection
-
-    bids = list(evaluated_bids(tender)) if bids is None else bids
-    return detection.suspected_ids(
-        method=tender.abnormally_low_method, threshold=tender.abnormally_low_effective_threshold,
-        estimate=tender.estimated_value,
-        bids=[detection.DetectionBid(bid_id=b.id, total_price=b.total_price, lines=b.lines or []) for b in bids])
+    return {a.bid_id for a in anomaly_report(tender, bids).bids if a.suspected}
 
 
 def ranking_inputs(tender: Tender) -> dict:

@@ -245,7 +245,7 @@ class ScoresSerializer(serializers.Serializer):
 class AnomalyLineSerializer(serializers.Serializer):
     ref = serializers.CharField()
     unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
-    median = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    median = serializers.FloatField(allow_null=True)
     gap = serializers.FloatField(allow_null=True, help_text="(unit price − median) / median, as a fraction.")
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -43,12 +43,12 @@ from suppliers.evidence_files import check_upload
 from suppliers.models import Membership
 from suppliers.services import require_member
 
+from .evaluation import anomalies as detection
 from .evaluation import pricing
 from .evaluation import ranking as ranking_rules
 from .models import (
     CLASSIFIED_STATES,
     EVALUATED_STATES,
-    AbnormallyLowMethod,
     Bid,
     BidRequest,
     BidRequestDocument,
@@ -79,38 +79,14 @@ def clean_evaluation_settings(data: dict, errors: dict[str, list[str]], *, crite
     fields: dict = {}
     if "abnormally_low" in data:
         value = data.get("abnormally_low")
-        value = {} if value in (None, "") else value
-        if not isinstance(value, dict):
-            errors.setdefault("abnormally_low", []).append(_("Objet attendu : {method, threshold}."))
-        else:
-            method = value.get("method") or AbnormallyLowMethod.MEAN_GAP
-            if method not in AbnormallyLowMethod.values:
-                errors.setdefault("abnormally_low.method", []).append(
-                    _("Méthode inconnue ; valeurs possibles : %(values)s.")
-                    % {"values": ", ".join(AbnormallyLowMethod.values)})
-            threshold = value.get("threshold")
-            if threshold in (None, ""):
-                threshold = None
-            else:
-                try:
-                    threshold = Decimal(str(threshold).replace(",", "."))
-                    if not threshold.is_finite():
-                        raise InvalidOperation
-                except (InvalidOperation, ValueError):
-                    threshold = None
-                    errors.setdefault("abnormally_low.threshold", []).append(
-                        _("Nombre décimal attendu (par exemple 0.20)."))
-                else:
-                    if not Decimal("0") < threshold < Decimal("1") or threshold != threshold.quantize(
-                            Decimal("0.001")):
-                        errors.setdefault("abnormally_low.threshold", []).append(
-                            _("Le seuil est une fraction strictement comprise entre 0 et 1 (0.20 pour 20 %), "
-                              "avec au plus 3 décimales."))
-                        threshold = None
-            if method in (AbnormallyLowMethod.REDUCED_MEAN, AbnormallyLowMethod.MEAN_SIGMA):
-                threshold = None  # these methods take no threshold
-            fields["abnormally_low_method"] = method
-            fields["abnormally_low_threshold"] = threshold
+        setting, problems = detection.validate_detection_setting(None if value in (None, "") else value)
+        for key, msgs in problems.items():
+            errors.setdefault(key, []).extend(str(m) for m in msgs)
+        if setting is not None:
+            given = value.get("threshold") if isinstance(value, dict) else None
+            fields["abnormally_low_method"] = setting.method
+            # Not stated: null, the method's default (so a later change of the default applies).
+            fields["abnormally_low_threshold"] = None if given is None else setting.threshold
     if "tie_break" in data:
         rows = [pricing.Criterion(code=c.get("code"), kind=c.get("kind"), weight=c.get("weight") or 0)
                 for c in criteria]
