@@ -361,14 +361,13 @@ def scores_for_user(*, user, tender: Tender) -> dict:
 
 
 def score_spread(*, tender: Tender, scores) -> list[dict]:
-    """Per bid × criterion: each score, min, max, and the flag of a spread above 3 points (for the buyer)."""
+    """Per bid × criterion of the visible scores: each score, min, max, and a spread above 3 points flagged."""
     from .evaluation import panel as panel_rules
 
-    grouped: dict = {}
-    for score in scores:
-        grouped.setdefault((score.bid_id, score.criterion.code), []).append(score.score)
-    return [{"bid": bid_id, "criterion": code, **panel_rules.spread_data(values)}
-            for (bid_id, code), values in grouped.items()]
+    found = panel_rules.spreads(panel_rules.PanelScore(evaluator_id=s.evaluator_id, bid_id=s.bid_id,
+                                                       criterion=s.criterion.code, score=s.score) for s in scores)
+    return [{"bid": row.bid_id, "criterion": row.criterion, "scores": [score for _e, score in row.scores],
+             "min": row.minimum, "max": row.maximum, "flagged": row.flagged} for row in found]
 
 
 # --- evaluation: anomalies and ranking ---------------------------------------------------------------------

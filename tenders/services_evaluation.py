@@ -44,6 +44,7 @@ from suppliers.models import Membership
 from suppliers.services import require_member
 
 from .evaluation import anomalies as detection
+from .evaluation import panel as panel_rules
 from .evaluation import pricing
 from .evaluation import ranking as ranking_rules
 from .models import (
@@ -516,30 +517,25 @@ def score_put(*, actor, bid: Bid, criterion: str, score, comment: str = "") -> S
     return row
 
 
-def _panel_rules():
-    from .evaluation import panel
-
-    return panel
-
-
 def _panel_score(value, field: str) -> Decimal:
-    try:
-        return _panel_rules().evaluator_score(value)
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed({field: [str(exc) or _("Note de 0 à 10 par pas de 0,5 attendue.")]})
+    number, problems = panel_rules.clean_evaluator_score(value)
+    if problems:
+        raise ValidationFailed({field: [str(m) for m in problems]})
+    return number
 
 
-def sheet_rows(member: PanelMember) -> list[dict]:
-    """The evaluator's sheet as it is fingerprinted: every score on this tender, in a fixed order."""
+def sheet_lines(member: PanelMember) -> list:
+    """The evaluator's sheet as it is fingerprinted: every score it gave on this tender."""
     rows = (Score.objects.filter(bid__tender_id=member.tender_id, evaluator_id=member.evaluator_id)
-            .select_related("criterion").order_by("bid_id", "criterion__code"))
-    return [{"bid": str(s.bid_id), "criterion": s.criterion.code, "score": s.score, "comment": s.comment}
+            .select_related("criterion"))
+    return [panel_rules.SheetLine(bid_id=s.bid_id, criterion=s.criterion.code, score=s.score, comment=s.comment)
             for s in rows]
 
 
 def sheet_fingerprint(member: PanelMember) -> str:
-    return _panel_rules().sheet_sha256(tender=str(member.tender_id), evaluator=str(member.evaluator_id),
-                                    rows=sheet_rows(member))
+    """SHA-256 of the sheet as stored now: equal to ``member.sheet_sha256`` unless a locked score changed."""
+    return panel_rules.sheet_sha256(tender_id=member.tender_id, evaluator_id=member.evaluator_id,
+                                    lines=sheet_lines(member))
 
 
 def scores_submit(*, actor, tender: Tender) -> PanelMember:
@@ -577,10 +573,9 @@ def consensus_record(*, actor, bid: Bid, criterion: str, score, rationale: str) 
     Recording it again changes it; every change is audited with its rationale."""
     require_role(actor, BUYER)
     rationale = _text(rationale, "rationale", message=_("Justifiez la note de consensus."))
-    try:
-        value = _panel_rules().consensus_score(score)
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed({"score": [str(exc) or _("Note de 0 à 10 attendue.")]})
+    value, problems = panel_rules.clean_consensus_score(score)
+    if problems:
+        raise ValidationFailed({"score": [str(m) for m in problems]})
     with transaction.atomic():
         bid = _lock_bid(bid)
         tender = bid.tender
