@@ -426,19 +426,19 @@ class Bid(FSMModelMixin, models.Model):
                 target=RETURN_VALUE(BidStatus.ADMISSIBLE, BidStatus.IRREGULAR, BidStatus.UNACCEPTABLE,
                                     BidStatus.INAPPROPRIATE),
                 conditions=[classifiable])
-    def classify(self, *, decision, reason, by, at):
+    def classify(self, *, decision, note, by, at):
         if decision not in (BidStatus.ADMISSIBLE, BidStatus.IRREGULAR, BidStatus.UNACCEPTABLE,
                             BidStatus.INAPPROPRIATE):
             raise ValueError(decision)
-        self.classification_reason = reason
+        self.classification_reason = note
         self.classified_by = by
         self.classified_at = at
         return decision
 
     @transition(field=status, source=[BidStatus.OPENED, *CLASSIFIED_STATES, BidStatus.JUSTIFICATION_REQUESTED],
                 target=BidStatus.ABNORMALLY_LOW, conditions=[may_be_classified_abnormally_low])
-    def classify_abnormally_low(self, *, reason, by, at):
-        self.classification_reason = reason
+    def classify_abnormally_low(self, *, note, by, at):
+        self.classification_reason = note
         self.classified_by = by
         self.classified_at = at
 

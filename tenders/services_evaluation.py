@@ -218,10 +218,10 @@ def bid_classify(*, actor, bid: Bid, decision: str, reason: str = "") -> Bid:
                 refusal=_("Une offre ne peut être écartée comme anormalement basse qu'après une demande de "
                           "justification restée sans réponse à son échéance, ou dont la réponse a été examinée "
                           "(L2152-5, R2152-3)."),
-                by=actor, at=now)
+                note=reason, by=actor, at=now)
         else:
             apply_transition(locked, "classify", actor=actor, object_type="bid", reason=reason, decision=decision,
-                             by=actor, at=now)
+                             note=reason, by=actor, at=now)
     return locked
 
 

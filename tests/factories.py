@@ -474,10 +474,9 @@ def opened_tender(prices=("167000.00", "150000.00"), *, late: int = 0, withdrawn
     for _company, user in rest[late:]:
         bid = submitted_bid(tender, user)
         withdrawn_bids.append(bid_withdraw(actor=user, bid=bid, reason="Erreur de chiffrage"))
+    late_bids = [(user, draft_bid(tender, user)) for _company, user in rest[:late]]
     close_bidding(tender)
-    late_bids = []
-    for _company, user in rest[:late]:
-        bid = draft_bid(tender, user)
+    for user, bid in late_bids:
         try:
             from tenders.services import bid_submit
 
@@ -485,7 +484,7 @@ def opened_tender(prices=("167000.00", "150000.00"), *, late: int = 0, withdrawn
         except LateBid:
             pass
         bid.refresh_from_db()
-        late_bids.append(bid)
+    late_bids = [bid for _user, bid in late_bids]
     tender = tender_open(actor=buyer, tender=tender)
     for bid in bids:
         bid.refresh_from_db()
