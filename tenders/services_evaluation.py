@@ -617,6 +617,7 @@ def ranking_freeze(*, actor, tender: Tender) -> RankingSnapshot:
     """Keep the ranking as it is now, with its inputs (called at the award proposal). Frozen once."""
     from . import selectors
 
+    require_role(actor, BUYER)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender.pk)
         if is_frozen(tender):

@@ -384,3 +384,42 @@ def test_every_evaluation_endpoint_is_in_the_matrix():
     routes = {str(p.pattern).rstrip("/").replace("<str:id>", "{id}") for p in api_urls.urlpatterns
               if p.callback.__module__ == "tenders.api_evaluation"}
     assert routes == set(CASES)
+
+
+# --- the tender's evaluation settings ----------------------------------------------------------------------
+
+
+def test_a_tender_states_its_detection_method_and_tie_break_at_creation():
+    from tests.factories import open_category, tender_data
+
+    category = open_category()
+    buyer = client_for(category.dps.created_by)
+    body = ok(buyer.post("/api/v1/tenders/", tender_data(category, abnormally_low={"method": "estimate_gap"},
+                                                         tie_break=["env", "price"]), format="json"), 201)
+    assert body["abnormally_low"] == {"method": "estimate_gap", "threshold": "0.30"}
+    assert body["tie_break"] == ["env", "price"] and body["delay_scored_by_panel"] is False
+    body = ok(buyer.patch(f"/api/v1/tenders/{body['id']}/", {"abnormally_low": {"method": "mean_gap",
+                                                                                 "threshold": "0.4"}},
+                          format="json"))
+    assert body["abnormally_low"]["method"] == "mean_gap" and float(body["abnormally_low"]["threshold"]) == 0.4
+    assert body["tie_break"] == ["env", "price"]
+    default = ok(buyer.post("/api/v1/tenders/", tender_data(category), format="json"), 201)
+    assert default["abnormally_low"] == {"method": "mean_gap", "threshold": "0.20"} and default["tie_break"] == []
+    refused = problem(buyer.post("/api/v1/tenders/", tender_data(category, abnormally_low={"method": "dice"},
+                                                                 tie_break=["nope"]), format="json"), 400)
+    assert {"abnormally_low.method", "tie_break[0]"} <= set(refused["errors"])
+
+
+def test_the_schema_documents_the_evaluation_endpoints(tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(target))
+    paths = yaml.safe_load(target.read_text())["paths"]
+    for path in ("anomalies", "ranking", "panel", "declare-impartiality", "scores", "scores/submit",
+                 "request-regularisation"):
+        assert f"/api/v1/tenders/{{id}}/{path}/" in paths, path
+    for path in ("classify", "request-justification", "respond", "scores", "consensus"):
+        assert f"/api/v1/bids/{{id}}/{path}/" in paths, path
+    assert "multipart/form-data" in paths["/api/v1/bids/{id}/respond/"]["post"]["requestBody"]["content"]
