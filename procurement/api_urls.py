@@ -78,6 +78,7 @@ urlpatterns = [
     path("bids/<str:id>/request-justification/", api_evaluation.BidRequestJustificationView.as_view(),
          name="bid-request-justification"),
     path("bids/<str:id>/respond/", api_evaluation.BidRespondView.as_view(), name="bid-respond"),
+    path("bids/<str:id>/requests/", api_evaluation.BidRequestsView.as_view(), name="bid-requests"),
     path("bid-request-documents/<str:id>/download/", api_evaluation.BidRequestDocumentDownloadView.as_view(),
          name="bid-request-document-download"),
     path("tenders/<str:id>/panel/", api_evaluation.TenderPanelView.as_view(), name="tender-panel"),

@@ -25,7 +25,7 @@ from procurement.permissions import require_staff
 from . import selectors
 from . import serializers_evaluation as s
 from . import services_evaluation as services
-from .models import Bid, BidRequestDocument, PriceMethod
+from .models import Bid, BidRequestDocument, PriceMethod, Tender
 
 EVALUATION = ["evaluation"]
 
@@ -130,6 +130,18 @@ class BidRespondView(APIView):
         status = Bid.objects.filter(pk=bid.pk).values_list("status", flat=True).get()
         answered = selectors.requests_of_bid(bid).get(pk=answered.pk)
         return Response(s.request_data(answered, bid_status=status))
+
+
+class BidRequestsView(APIView):
+    @extend_schema(parameters=[ID_PARAM], responses=responses({200: s.BidRequestSerializer(many=True)}, 401, 403, 404),
+                   tags=EVALUATION,
+                   summary="The requests made about a bid (regularisation, justification) with their due dates and "
+                           "answers: the bidder; staff who may read the bids")
+    def get(self, request, id):
+        bid = selectors.bid_for_action(user=request.user, bid_id=id)
+        if bid.company_id not in selectors.own_company_ids(request.user):
+            selectors.require_bid_contents_readable(request.user, Tender.objects.get(pk=bid.tender_id))
+        return Response([s.request_data(r, bid_status=bid.status) for r in selectors.requests_of_bid(bid)])
 
 
 class TenderRequestRegularisationView(APIView):

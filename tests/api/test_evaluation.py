@@ -115,6 +115,8 @@ def test_the_evaluation_from_the_opened_bids_to_the_ranking(mailoutbox, django_c
     answer = ok(bidder.post(url("bids", low, "respond/"), {"text": "Stock acheté en 2025", "file": pdf()},
                             format="multipart"))
     assert answer["bid_status"] == "opened" and answer["documents"][0]["sha256"]
+    [listed] = ok(bidder.get(url("bids", low, "requests/")))
+    assert listed["message"] == "Justifiez le prix de l'isolant" and listed["response"] == "Stock acheté en 2025"
     download = buyer.get(f"/api/v1/bid-request-documents/{answer['documents'][0]['id']}/download/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == TINY_PDF
 
@@ -336,6 +338,9 @@ CASES = {
         lambda w: ("post", url("bids", _bid(w), "request-justification/"), {"message": "Justifiez", "due_at": due()}),
         _expect(buyer=200, other_bidder=404)),
     "bids/{id}/respond": (_justification_asked, _expect(bidder=200, other_bidder=404)),
+    "bids/{id}/requests": (
+        lambda w: (_justification_asked(w) and "get", url("bids", _bid(w), "requests/"), None),
+        _expect(bidder=200, other_bidder=404, **READERS)),
     "bid-request-documents/{id}/download": (_answer_document, _expect(bidder=200, other_bidder=404, **READERS)),
     "tenders/{id}/panel": (
         lambda w: ("put", url("tenders", w.tender, "panel/"), {"evaluators": [w.declared.email, w.undeclared.email]}),
