@@ -4,6 +4,7 @@ from django.urls import path
 
 from suppliers import api as suppliers_api
 from tenders import api as tenders_api
+from tenders import api_evaluation
 
 from . import api
 
@@ -69,6 +70,26 @@ urlpatterns = [
     path("bid-documents/<str:id>/", tenders_api.BidDocumentView.as_view(), name="bid-document"),
     path("bid-documents/<str:id>/download/", tenders_api.BidDocumentDownloadView.as_view(),
          name="bid-document-download"),
+    # evaluation (after the opening)
+    path("tenders/<str:id>/anomalies/", api_evaluation.AnomaliesView.as_view(), name="tender-anomalies"),
+    path("bids/<str:id>/classify/", api_evaluation.BidClassifyView.as_view(), name="bid-classify"),
+    path("tenders/<str:id>/request-regularisation/", api_evaluation.TenderRequestRegularisationView.as_view(),
+         name="tender-request-regularisation"),
+    path("bids/<str:id>/request-justification/", api_evaluation.BidRequestJustificationView.as_view(),
+         name="bid-request-justification"),
+    path("bids/<str:id>/respond/", api_evaluation.BidRespondView.as_view(), name="bid-respond"),
+    path("bids/<str:id>/requests/", api_evaluation.BidRequestsView.as_view(), name="bid-requests"),
+    path("bid-request-documents/<str:id>/download/", api_evaluation.BidRequestDocumentDownloadView.as_view(),
+         name="bid-request-document-download"),
+    path("tenders/<str:id>/panel/", api_evaluation.TenderPanelView.as_view(), name="tender-panel"),
+    path("tenders/<str:id>/declare-impartiality/", api_evaluation.TenderDeclareImpartialityView.as_view(),
+         name="tender-declare-impartiality"),
+    path("bids/<str:id>/scores/", api_evaluation.BidScoresView.as_view(), name="bid-scores"),
+    path("tenders/<str:id>/scores/submit/", api_evaluation.TenderScoresSubmitView.as_view(),
+         name="tender-scores-submit"),
+    path("tenders/<str:id>/scores/", api_evaluation.TenderScoresView.as_view(), name="tender-scores"),
+    path("bids/<str:id>/consensus/", api_evaluation.BidConsensusView.as_view(), name="bid-consensus"),
+    path("tenders/<str:id>/ranking/", api_evaluation.RankingView.as_view(), name="tender-ranking"),
     # audit
     path("audit/", api.AuditListView.as_view(), name="audit-list"),
     path("audit/verify/", api.AuditVerifyView.as_view(), name="audit-verify"),

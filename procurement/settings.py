@@ -227,6 +227,8 @@ CELERY_BEAT_SCHEDULE = {
     # Bids are refused at the deadline whatever this job does; it only moves the tender to "closed".
     "tenders-close-expired": {"task": "tenders.tasks.tenders_close_expired", "schedule": SCHEDULE_SECONDS},
     "tender-invitation-mails-sweep": {"task": "tenders.tasks.invitation_mails_sweep", "schedule": 120.0},
+    # R2152-2: a regularisation unanswered at its due date leaves the bid irregular.
+    "bid-regularisations-expire": {"task": "tenders.tasks.regularisations_expire", "schedule": SCHEDULE_SECONDS},
 }
 
 # --- Domain settings -----------------------------------------------------------------------

@@ -364,6 +364,7 @@ class TenderBidsView(generics.ListAPIView):
         page = paginator.paginate_queryset(selectors.deposit_register(tender), request, view=self)
         opened = {}
         if tender.opened_at is not None:
+            selectors.require_bid_contents_readable(request.user, tender)  # an undeclared evaluator: 403
             tender = selectors.tender_detail(tender)  # the price schedule, loaded once for every bid
             for bid in selectors.opened_bids(tender).filter(id__in=[bid.id for bid in page]):
                 bid.tender = tender
@@ -406,10 +407,14 @@ class BidListView(generics.ListAPIView):
 class BidDetailView(APIView):
     parser_classes = [JSONParser]
 
-    @extend_schema(parameters=[ID_PARAM], responses=responses({200: s.BidSerializer}, 401, 404), tags=BIDS,
-                   summary="A bid: the bidder at any time; staff only once the tender is opened (404 before)")
+    @extend_schema(parameters=[ID_PARAM], responses=responses({200: s.BidSerializer}, 401, 403, 404), tags=BIDS,
+                   summary="A bid: the bidder at any time; staff only once the tender is opened (404 before); "
+                           "an evaluator once it has declared no conflict of interest (403 before)")
     def get(self, request, id):
-        return Response(_bid_data(request, id))
+        bid = selectors.bid_get(user=request.user, bid_id=id)
+        if bid.company_id not in selectors.own_company_ids(request.user) and bid.tender.opened_at is not None:
+            selectors.require_bid_contents_readable(request.user, bid.tender)  # an undeclared evaluator: 403
+        return Response(s.BidSerializer(bid, context={"request": request}).data)
 
     @extend_schema(parameters=[ID_PARAM], request=s.BidWriteSerializer,
                    responses=responses({200: s.BidSerializer}, 400, 401, 403, 404, 409), tags=BIDS,

@@ -6,12 +6,13 @@ empty until then.
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from procurement.models import Category, DynamicPurchasingSystem
 
@@ -40,6 +41,22 @@ class CriterionKind(models.TextChoices):
 class PriceMethod(models.TextChoices):
     PROPORTIONAL = "proportional", _("Proportionnelle (Nmax × Pmin / P)")
     LINEAR = "linear", _("Linéaire (Nmax × (Pmax − P) / (Pmax − Pmin))")
+
+
+class AbnormallyLowMethod(models.TextChoices):
+    MEAN_GAP = "mean_gap", _("Écart à la moyenne des autres offres")
+    REDUCED_MEAN = "reduced_mean", _("Méthode de la moyenne réduite")
+    MEAN_SIGMA = "mean_sigma", _("Moyenne moins un écart type")
+    ESTIMATE_GAP = "estimate_gap", _("Écart à l'estimation de l'acheteur")
+
+
+# The threshold t of the methods that take one, when the tender does not state it.
+# reduced_mean's 0.10 is its "0.9 × M2"; mean_sigma takes no threshold (tenders.evaluation.anomalies).
+DEFAULT_ABNORMALLY_LOW_THRESHOLDS = {
+    AbnormallyLowMethod.MEAN_GAP: Decimal("0.20"),
+    AbnormallyLowMethod.REDUCED_MEAN: Decimal("0.10"),
+    AbnormallyLowMethod.ESTIMATE_GAP: Decimal("0.30"),
+}
 
 
 class EnergyLabel(models.TextChoices):
@@ -78,6 +95,18 @@ class Tender(FSMModelMixin, models.Model):
     standstill = models.BooleanField(_("délai de suspension avant signature"), default=True)
     # R2162-50: a deadline under 10 days needs an agreement with every invited supplier; its record.
     deadline_agreement = models.TextField(_("accord sur un délai réduit"), blank=True)
+    # Evaluation: stated while draft, fixed at publication.
+    abnormally_low_method = models.CharField(_("méthode de détection des offres anormalement basses"),
+                                             max_length=20, choices=AbnormallyLowMethod.choices,
+                                             default=AbnormallyLowMethod.MEAN_GAP)
+    # Null: the method's default (DEFAULT_ABNORMALLY_LOW_THRESHOLDS); mean_sigma takes none.
+    abnormally_low_threshold = models.DecimalField(_("seuil de détection"), max_digits=4, decimal_places=3,
+                                                   null=True, blank=True)
+    # Criterion codes compared in order to break a tie; empty: the heaviest non-price criterion, then the
+    # price, then the earlier receipt.
+    tie_break = models.JSONField(_("règle de départage"), default=list, blank=True)
+    # A "delay" criterion is scored by the price formula on the duration, unless the panel judges it.
+    delay_scored_by_panel = models.BooleanField(_("critère de délai noté par la commission"), default=False)
 
     status = FSMField(_("état"), default=TenderStatus.DRAFT, choices=TenderStatus.choices, protected=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -143,6 +172,15 @@ class Tender(FSMModelMixin, models.Model):
     @property
     def is_opened(self) -> bool:
         return self.opened_at is not None
+
+    @property
+    def abnormally_low_effective_threshold(self) -> Decimal | None:
+        """The threshold t the detection uses: the tender's, or its method's default (None: no threshold)."""
+        if self.abnormally_low_method not in DEFAULT_ABNORMALLY_LOW_THRESHOLDS:
+            return None
+        if self.abnormally_low_threshold is not None:
+            return self.abnormally_low_threshold
+        return DEFAULT_ABNORMALLY_LOW_THRESHOLDS[self.abnormally_low_method]
 
 
 class Criterion(models.Model):
@@ -275,6 +313,14 @@ class BidStatus(models.TextChoices):
 # The states of a bid that was deposited (they appear in the deposit register).
 DEPOSITED_STATES = [s for s in BidStatus.values if s != BidStatus.DRAFT]
 
+# The classes a buyer gives an opened bid (L2152-1 to -4; L2152-5 for the abnormally low one).
+CLASSIFIED_STATES = [BidStatus.ADMISSIBLE, BidStatus.IRREGULAR, BidStatus.UNACCEPTABLE, BidStatus.INAPPROPRIATE,
+                     BidStatus.ABNORMALLY_LOW]
+# A bid that takes part in the evaluation: opened, and in any later state. Drafts, late and withdrawn bids
+# never do (R2151-5).
+EVALUATED_STATES = [s for s in BidStatus.values if s not in (BidStatus.DRAFT, BidStatus.SUBMITTED,
+                                                              BidStatus.WITHDRAWN, BidStatus.LATE)]
+
 
 class Bid(FSMModelMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -300,6 +346,11 @@ class Bid(FSMModelMixin, models.Model):
     duration_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
     lines = models.JSONField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # The current classification (its history is in the audit trail).
+    classification_reason = models.TextField(_("motif du classement"), blank=True)
+    classified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    classified_at = models.DateTimeField(_("classée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("offre")
@@ -335,6 +386,86 @@ class Bid(FSMModelMixin, models.Model):
         self.lines = content["lines"]
         self.notes = content["notes"]
 
+    # --- evaluation ---------------------------------------------------------------------------------------
+    # A bid waiting on a justification may be classified only once its due date passed (unanswered: the
+    # buyer decides on what it has); an answer brings it back to "opened" anyway.
+
+    def _pending_request(self, kind: str | None = None):
+        """The request this bid waits on (the latest unanswered one), if any."""
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("requests")
+        requests = list(cached) if cached is not None else list(self.requests.filter(responded_at__isnull=True))
+        pending = [r for r in requests if r.responded_at is None and (kind is None or r.kind == kind)]
+        return max(pending, key=lambda r: r.requested_at) if pending else None
+
+    def waiting_request_overdue(self, at=None) -> bool:
+        """Waiting on the bidder, and the due date of that request has passed."""
+        if self.status not in (BidStatus.JUSTIFICATION_REQUESTED, BidStatus.REGULARISATION_REQUESTED):
+            return False
+        request = self._pending_request()
+        return request is not None and (at or timezone.now()) >= request.due_at
+
+    def classifiable(self) -> bool:
+        return self.status != BidStatus.JUSTIFICATION_REQUESTED or self.waiting_request_overdue()
+
+    def justification_settled(self, at=None) -> bool:
+        """L2152-5/6, R2152-3: a justification was requested and answered, or its due date passed."""
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("requests")
+        requests = list(cached) if cached is not None else list(self.requests.all())
+        asked = [r for r in requests if r.kind == "justification"]
+        if not asked:
+            return False
+        latest = max(asked, key=lambda r: r.requested_at)
+        return latest.responded_at is not None or (at or timezone.now()) >= latest.due_at
+
+    def may_be_classified_abnormally_low(self) -> bool:
+        """The rule both the service and ``allowed_actions`` read: never before a justification was asked
+        and answered, or its due date passed."""
+        return self.classifiable() and self.justification_settled()
+
+    @transition(field=status, source=[BidStatus.OPENED, *CLASSIFIED_STATES, BidStatus.JUSTIFICATION_REQUESTED],
+                target=RETURN_VALUE(BidStatus.ADMISSIBLE, BidStatus.IRREGULAR, BidStatus.UNACCEPTABLE,
+                                    BidStatus.INAPPROPRIATE),
+                conditions=[classifiable])
+    def classify(self, *, decision, note, by, at):
+        if decision not in (BidStatus.ADMISSIBLE, BidStatus.IRREGULAR, BidStatus.UNACCEPTABLE,
+                            BidStatus.INAPPROPRIATE):
+            raise ValueError(decision)
+        self.classification_reason = note
+        self.classified_by = by
+        self.classified_at = at
+        return decision
+
+    @transition(field=status, source=[BidStatus.OPENED, *CLASSIFIED_STATES, BidStatus.JUSTIFICATION_REQUESTED],
+                target=BidStatus.ABNORMALLY_LOW, conditions=[may_be_classified_abnormally_low])
+    def classify_abnormally_low(self, *, note, by, at):
+        self.classification_reason = note
+        self.classified_by = by
+        self.classified_at = at
+
+    @transition(field=status, source=BidStatus.IRREGULAR, target=BidStatus.REGULARISATION_REQUESTED)
+    def request_regularisation(self):
+        pass
+
+    @transition(field=status, source=[BidStatus.OPENED, BidStatus.ADMISSIBLE, BidStatus.IRREGULAR,
+                                      BidStatus.UNACCEPTABLE, BidStatus.INAPPROPRIATE],
+                target=BidStatus.JUSTIFICATION_REQUESTED)
+    def request_justification(self):
+        pass
+
+    @transition(field=status, source=[BidStatus.REGULARISATION_REQUESTED, BidStatus.JUSTIFICATION_REQUESTED],
+                target=BidStatus.OPENED)
+    def respond(self):
+        # Back to the buyer, who classifies it again.
+        self.classification_reason = ""
+        self.classified_by = None
+        self.classified_at = None
+
+    @transition(field=status, source=BidStatus.REGULARISATION_REQUESTED, target=BidStatus.IRREGULAR,
+                conditions=[waiting_request_overdue])
+    def expire_regularisation(self):
+        # R2152-2: a regularisation not answered in time leaves the bid irregular, with its earlier reason.
+        pass
+
 
 class BidDocumentKind(models.TextChoices):
     TECHNICAL_MEMO = "technical_memo", _("Mémoire technique")
@@ -367,3 +498,14 @@ class BidDocument(models.Model):
 
     def __str__(self):
         return f"{self.bid_id}: {self.kind}"
+
+
+from .models_evaluation import (  # noqa: E402,F401  the evaluation models live in their own module
+    BidRequest,
+    BidRequestDocument,
+    BidRequestKind,
+    Consensus,
+    PanelMember,
+    RankingSnapshot,
+    Score,
+)

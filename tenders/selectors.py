@@ -179,6 +179,7 @@ def content_readable(user, bid: Bid) -> bool:
         is_staff_member(user)
         and bid.tender.opened_at is not None
         and bid.status not in (BidStatus.DRAFT, BidStatus.LATE, BidStatus.WITHDRAWN)
+        and bid_contents_readable(user, bid.tender)
     )
 
 
@@ -230,3 +231,306 @@ def tenders_to_open() -> QuerySet[Tender]:
 def questions_waiting() -> QuerySet[Question]:
     return Question.objects.filter(answered_at__isnull=True, tender__status=TenderStatus.PUBLISHED).select_related(
         "tender", "company").order_by("asked_at")
+
+
+# --- evaluation: who reads what --------------------------------------------------------------------------
+# Buyers and approvers read the bids of an opened tender. An evaluator reads them (their contents, the
+# anomalies, the ranking) only as a member of the tender's panel who has declared no conflict of interest;
+# before that, and off the panel, it is refused (403). Scores are blind: see ``score_sheets_visible_to``.
+
+
+def _panel_seat(user, tender: Tender):
+    from .models import PanelMember
+
+    if not (user and user.is_authenticated):
+        return None
+    return PanelMember.objects.filter(tender_id=tender.pk, evaluator_id=user.pk, removed_at__isnull=True).first()
+
+
+def reads_as_buyer_or_approver(user) -> bool:
+    from procurement.permissions import APPROVER, BUYER, has_role
+
+    return has_role(user, BUYER) or has_role(user, APPROVER)
+
+
+def bid_contents_readable(user, tender: Tender) -> bool:
+    """Staff may read the bid contents of this tender: buyer or approver, or an evaluator of its panel who
+    declared no conflict of interest (the opening itself is checked by ``content_readable``)."""
+    if not is_staff_member(user):
+        return False
+    if reads_as_buyer_or_approver(user):
+        return True
+    seat = _panel_seat(user, tender)
+    return seat is not None and seat.declared
+
+
+def require_bid_contents_readable(user, tender: Tender) -> None:
+    """403 for staff who may not read this tender's bids yet (an evaluator before its declaration)."""
+    from django.utils.translation import gettext as _
+
+    from procurement.errors import NotAllowed
+    from procurement.permissions import require_staff
+
+    require_staff(user)
+    if not bid_contents_readable(user, tender):
+        if _panel_seat(user, tender) is None:
+            raise NotAllowed(_("Vous ne siégez pas dans la commission d'évaluation de ce marché."))
+        raise NotAllowed(_("Déclarez d'abord l'absence de conflit d'intérêts avant de consulter les offres."))
+
+
+def evaluation_tender_get(*, user, tender_id) -> Tender:
+    """A tender whose evaluation the caller may read (anomalies, ranking): 404 unknown, 403 not allowed."""
+    tender = tender_get(user=user, tender_id=tender_id)
+    require_bid_contents_readable(user, tender)
+    return tender
+
+
+def evaluated_bids(tender: Tender) -> QuerySet[Bid]:
+    """The bids that take part in the evaluation: opened at the opening, in whatever state since. Never a
+    draft, a late or a withdrawn bid."""
+    from .models import EVALUATED_STATES
+
+    if tender.opened_at is None:
+        return Bid.objects.none()
+    return (tender.bids.filter(status__in=EVALUATED_STATES).select_related("company")
+            .order_by("submitted_at", "id"))
+
+
+def panel_of(tender: Tender):
+    """Every seat of the panel (members who declared a conflict included, as the record of it)."""
+    from .models import PanelMember
+
+    return PanelMember.objects.filter(tender_id=tender.pk).select_related("evaluator").order_by("added_at", "id")
+
+
+def score_sheets_visible_to(user, tender: Tender, members) -> set:
+    """Blind scoring: the evaluators whose scores ``user`` may read.
+
+    - an evaluator of the panel: its own until it has submitted, then those of every evaluator who has
+      submitted (never a sheet still open);
+    - a buyer or an approver: every sheet once every member has submitted, none before.
+    Members who left the panel (a declared conflict) are never shown.
+    """
+    active = [m for m in members if m.removed_at is None]
+    visible = set()
+    own = next((m for m in active if m.evaluator_id == user.pk), None)
+    if own is not None:
+        if own.submitted_at is None:
+            visible.add(own.evaluator_id)
+        else:
+            visible |= {m.evaluator_id for m in active if m.submitted_at is not None}
+    if reads_as_buyer_or_approver(user) and active and all(m.submitted_at is not None for m in active):
+        visible |= {m.evaluator_id for m in active}
+    return visible
+
+
+def require_scores_readable(user, tender: Tender, members) -> None:
+    """GET scores: buyers, approvers and the evaluators of the panel (403 for anyone else)."""
+    from django.utils.translation import gettext as _
+
+    from procurement.errors import NotAllowed
+    from procurement.permissions import require_staff
+
+    require_staff(user)
+    if reads_as_buyer_or_approver(user):
+        return
+    if not any(m.evaluator_id == user.pk and m.removed_at is None for m in members):
+        raise NotAllowed(_("Vous ne siégez pas dans la commission d'évaluation de ce marché."))
+
+
+def consensus_visible_to(user, members) -> bool:
+    """Consensus scores: buyers and approvers; an evaluator once it has submitted its own sheet."""
+    if reads_as_buyer_or_approver(user):
+        return True
+    return any(m.evaluator_id == user.pk and m.removed_at is None and m.submitted_at is not None for m in members)
+
+
+def scores_for_user(*, user, tender: Tender) -> dict:
+    """The panel, the scores and the consensus of a tender as ``user`` may see them (fixed query count)."""
+    from .models import Consensus, Score
+
+    members = list(panel_of(tender))
+    require_scores_readable(user, tender, members)
+    visible = score_sheets_visible_to(user, tender, members)
+    scores = list(Score.objects.filter(bid__tender_id=tender.pk, evaluator_id__in=visible)
+                  .select_related("bid__company", "criterion", "evaluator")
+                  .order_by("bid__submitted_at", "bid_id", "criterion__position", "evaluator__email")) \
+        if visible else []
+    consensus = list(Consensus.objects.filter(bid__tender_id=tender.pk).select_related("criterion")
+                     .order_by("bid__submitted_at", "bid_id", "criterion__position")) \
+        if consensus_visible_to(user, members) else []
+    return {"panel": [m for m in members if m.removed_at is None], "scores": scores, "consensus": consensus,
+            "left": [m for m in members if m.removed_at is not None]}
+
+
+def score_spread(*, tender: Tender, scores) -> list[dict]:
+    """Per bid × criterion of the visible scores: each score, min, max, and a spread above 3 points flagged."""
+    from .evaluation import panel as panel_rules
+
+    found = panel_rules.spreads(panel_rules.PanelScore(evaluator_id=s.evaluator_id, bid_id=s.bid_id,
+                                                       criterion=s.criterion.code, score=s.score) for s in scores)
+    return [{"bid": row.bid_id, "criterion": row.criterion, "scores": [score for _e, score in row.scores],
+             "min": row.minimum, "max": row.maximum, "flagged": row.flagged} for row in found]
+
+
+# --- evaluation: anomalies and ranking ---------------------------------------------------------------------
+
+
+def _detection_bids(bids) -> list:
+    from decimal import Decimal
+
+    from .evaluation import anomalies as detection
+
+    return [detection.OpenedBid(bid_id=b.id, total_price=b.total_price, duration_weeks=b.duration_weeks,
+                                received_at=b.submitted_at,
+                                lines={line["ref"]: Decimal(str(line["unit_price"])) for line in (b.lines or [])
+                                       if line.get("unit_price") not in (None, "")})
+            for b in bids if b.total_price is not None]
+
+
+def anomaly_report(tender: Tender, bids=None):
+    """Abnormally-low detection by the tender's method over every opened bid, classified or not (a
+    suspicion, never a decision), with the unit-rate lines far below the others'."""
+    from .evaluation import anomalies as detection
+
+    bids = list(evaluated_bids(tender)) if bids is None else bids
+    setting = detection.DetectionSetting(method=tender.abnormally_low_method,
+                                         threshold=tender.abnormally_low_effective_threshold)
+    return detection.detect(_detection_bids(bids), setting=setting, estimate=tender.estimated_value)
+
+
+def anomalies(tender: Tender) -> dict:
+    """The anomalies of API.md: ``{method, threshold, bids: [{bid, company, total_price, gap_to_mean,
+    gap_to_estimate, suspected, lines}]}``, gaps as fractions rounded to 4 decimals (−0.25: 25 % below), plus
+    the method's figures (mean, M2, σ, threshold amount) so that the arithmetic can be shown."""
+    from .evaluation.arithmetic import display
+
+    bids = list(evaluated_bids(tender))
+    report = anomaly_report(tender, bids)
+    by_id = {b.id: b for b in bids}
+
+    def figure(value, places=2):
+        return None if value is None else float(display(value, places))
+
+    return {
+        "method": report.method, "threshold": figure(report.threshold, 3), "inclusive": report.inclusive,
+        "estimate": str(tender.estimated_value), "mean": figure(report.mean),
+        "reduced_mean": figure(report.reduced_mean), "sigma": figure(report.sigma),
+        "bids": [{
+            "bid": str(a.bid_id), "company": by_id[a.bid_id].company.name, "status": by_id[a.bid_id].status,
+            "total_price": str(a.total_price), "gap_to_mean": figure(a.gap_to_mean, 4),
+            "gap_to_estimate": figure(a.gap_to_estimate, 4), "suspected": a.suspected,
+            "reference": figure(a.method.reference), "threshold_amount": figure(a.method.threshold_amount),
+            "lines": [{"ref": line.ref, "unit_price": str(line.unit_price), "median": figure(line.median),
+                       "gap": figure(line.gap, 4)} for line in a.lines],
+        } for a in report.bids],
+    }
+
+
+def suspected_bid_ids(tender: Tender, bids=None) -> set:
+    return {a.bid_id for a in anomaly_report(tender, bids).bids if a.suspected}
+
+
+def ranking_inputs(tender: Tender) -> dict:
+    """Everything the ranking is computed from, as JSON (kept with a frozen ranking)."""
+    from .models import Consensus
+
+    bids = list(evaluated_bids(tender))
+    suspected = suspected_bid_ids(tender, bids)
+    consensus: dict = {}
+    for row in Consensus.objects.filter(bid__tender_id=tender.pk).values_list("bid_id", "criterion__code", "score"):
+        consensus.setdefault(str(row[0]), {})[row[1]] = str(row[2])
+    return {
+        "tender": str(tender.pk),
+        "criteria": [{"code": c.code, "name": c.name, "kind": c.kind, "weight": c.weight}
+                     for c in tender.criteria.all()],
+        "tie_break": list(tender.tie_break or []),
+        "delay_scored_by_panel": tender.delay_scored_by_panel,
+        "price_method": tender.price_method,
+        "bids": [{"bid": str(b.id), "company": b.company.name, "status": b.status,
+                  "total_price": None if b.total_price is None else str(b.total_price),
+                  "duration_weeks": b.duration_weeks,
+                  "received_at": b.submitted_at.isoformat() if b.submitted_at else None,
+                  "suspected": b.id in suspected, "consensus": consensus.get(str(b.id), {})} for b in bids],
+    }
+
+
+def ranking_from_inputs(inputs: dict, *, price_method: str) -> list[dict]:
+    """The ranking rows: every evaluated bid; scores, totals and ranks for the admissible ones. Figures are
+    exact fractions rendered as decimal strings rounded to 2 places (``display``)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from .evaluation import pricing
+    from .evaluation import ranking as ranking_rules
+    from .evaluation.arithmetic import display
+
+    criteria = [pricing.Criterion(code=c["code"], kind=c["kind"], weight=c["weight"]) for c in inputs["criteria"]]
+    admissible = [b for b in inputs["bids"] if b["status"] == BidStatus.ADMISSIBLE and b["total_price"] is not None]
+    panel_codes = [c.code for c in criteria if c.kind != pricing.PRICE
+                   and (c.kind != pricing.DELAY or inputs["delay_scored_by_panel"])]
+    missing = {(b["bid"], code) for b in admissible for code in panel_codes if code not in b["consensus"]}
+    # Missing consensus scores count as 0 for the arithmetic; the rows say they are incomplete (no total).
+    scoring = [pricing.ScoringBid(bid_id=b["bid"], total_price=Decimal(b["total_price"]),
+                                  duration_weeks=b["duration_weeks"],
+                                  panel_scores={code: Decimal(b["consensus"].get(code, "0")) for code in panel_codes})
+               for b in admissible]
+    scored = {s.bid_id: s for s in pricing.score_bids(scoring, criteria, price_method=price_method,
+                                                      delay_by_panel=inputs["delay_scored_by_panel"])}
+    complete = not missing
+    ranked = {}
+    if complete and scored:
+        by_id = {b["bid"]: b for b in admissible}
+        contenders = [ranking_rules.Contender(bid_id=bid_id, total=s.total, scores=s.scores,
+                                              total_price=Decimal(by_id[bid_id]["total_price"]),
+                                              received_at=dt.datetime.fromisoformat(by_id[bid_id]["received_at"]))
+                      for bid_id, s in scored.items()]
+        ranked = {r.bid_id: r for r in ranking_rules.rank(contenders, criteria, inputs["tie_break"] or None).bids}
+
+    def shown(value):
+        return None if value is None else str(display(value))
+
+    rows = []
+    for b in inputs["bids"]:
+        s = scored.get(b["bid"])
+        r = ranked.get(b["bid"])
+        scores = {}
+        if s is not None:
+            scores = {code: (None if (b["bid"], code) in missing else shown(value)) for code, value in s.scores.items()}
+        rows.append({
+            "bid": b["bid"], "company": b["company"], "total_price": b["total_price"],
+            "price_score": shown(s.price_score) if s else None, "scores": scores,
+            "contributions": {code: (None if (b["bid"], code) in missing else shown(value))
+                              for code, value in s.contributions.items()} if s else {},
+            "total": shown(s.total) if s and b["bid"] not in {m[0] for m in missing} else None,
+            "rank": r.rank if r else None, "decided_by": r.decided_by if r else None,
+            "tied_with": [str(x) for x in r.tied_with] if r else [],
+            "abnormally_low_suspected": b["suspected"], "status": b["status"],
+            "complete": s is not None and b["bid"] not in {m[0] for m in missing},
+        })
+    rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0,
+                               -(Decimal(row["total"]) if row["total"] else Decimal(-1))))
+    return rows
+
+
+def ranking(tender: Tender, *, price_method: str | None = None) -> dict:
+    """The ranking: live until it is frozen (then as it was frozen). ``price_method`` shows the other price
+    method on the same inputs, without storing anything."""
+    from .models import RankingSnapshot
+
+    snapshot = RankingSnapshot.objects.filter(tender_id=tender.pk).first()
+    if snapshot is not None:
+        method = price_method or snapshot.price_method
+        rows = snapshot.rows if method == snapshot.price_method else ranking_from_inputs(snapshot.inputs,
+                                                                                         price_method=method)
+        return {"frozen": True, "frozen_at": snapshot.frozen_at, "price_method": method, "rows": rows}
+    method = price_method or tender.price_method
+    return {"frozen": False, "frozen_at": None, "price_method": method,
+            "rows": ranking_from_inputs(ranking_inputs(tender), price_method=method)}
+
+
+def requests_of_bid(bid: Bid):
+    """The requests made to a bidder about its bid, with their answers and documents."""
+    from .models import BidRequest
+
+    return BidRequest.objects.filter(bid_id=bid.pk).prefetch_related("documents").order_by("requested_at", "id")

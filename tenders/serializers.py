@@ -22,6 +22,7 @@ from procurement.workflow import allowed_actions
 
 from . import selectors, services
 from .models import (
+    AbnormallyLowMethod,
     BidDocumentKind,
     BidStatus,
     CriterionKind,
@@ -71,6 +72,14 @@ class PriceLineSerializer(serializers.Serializer):
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
 
 
+class AbnormallyLowSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=AbnormallyLowMethod.choices, default=AbnormallyLowMethod.MEAN_GAP)
+    threshold = serializers.DecimalField(max_digits=4, decimal_places=3, required=False, allow_null=True,
+                                         help_text="t, strictly between 0 and 1; null: the method's default "
+                                                   "(mean_gap 0.20, reduced_mean 0.10, estimate_gap 0.30; none "
+                                                   "for mean_sigma).")
+
+
 class TenderWriteSerializer(serializers.Serializer):
     """``POST tenders`` (every field) and ``PATCH tenders/{id}`` (the fields to change, while draft)."""
 
@@ -91,6 +100,13 @@ class TenderWriteSerializer(serializers.Serializer):
         required=False, allow_blank=True,
         help_text="Record of the agreement of every invited supplier to a deadline under 10 days (R2162-50).")
     price_schedule = PriceLineSerializer(many=True, required=False)
+    abnormally_low = AbnormallyLowSerializer(required=False, allow_null=True)
+    tie_break = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="Criterion codes (or price, received_at) compared in order to break a tie; empty: the heaviest "
+                  "non-price criterion, then the price, then the earlier receipt.")
+    delay_scored_by_panel = serializers.BooleanField(
+        required=False, help_text="A delay criterion is scored by the panel instead of the price formula.")
 
 
 # --- tenders: output ---------------------------------------------------------------------------------------
@@ -153,6 +169,9 @@ class TenderSerializer(serializers.Serializer):
     opened_by = serializers.SerializerMethodField()
     ended_at = serializers.DateTimeField(allow_null=True)
     end_reason = serializers.CharField()
+    abnormally_low = serializers.SerializerMethodField()
+    tie_break = serializers.ListField(child=serializers.CharField())
+    delay_scored_by_panel = serializers.BooleanField()
     invitation_count = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
 
@@ -163,6 +182,12 @@ class TenderSerializer(serializers.Serializer):
         return {"name": obj.operation_name, "address": obj.operation_address, "commune": obj.operation_commune,
                 "insee_code": obj.operation_insee_code, "dwellings": obj.dwellings,
                 "energy_label_before": obj.energy_label_before, "energy_label_target": obj.energy_label_target}
+
+    @extend_schema_field(AbnormallyLowSerializer)
+    def get_abnormally_low(self, obj) -> dict:
+        """The detection method and the threshold in force (the method's default when none was stated)."""
+        threshold = obj.abnormally_low_effective_threshold
+        return {"method": obj.abnormally_low_method, "threshold": None if threshold is None else str(threshold)}
 
     @extend_schema_field(serializers.EmailField(allow_null=True))
     def get_opened_by(self, obj) -> str | None:

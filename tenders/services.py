@@ -250,6 +250,9 @@ def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Categor
                            required_message=_("Indiquez les critères d'attribution et leur pondération."))
     lines = _clean_rows(data.get("price_schedule"), errors, field="price_schedule", key="ref",
                         clean_row=_price_line_row)
+    from .services_evaluation import clean_evaluation_settings
+
+    fields.update(clean_evaluation_settings(data, errors, criteria=criteria))
     if errors:
         raise ValidationFailed(errors)
     return fields, criteria, lines
@@ -337,6 +340,9 @@ def tender_as_data(tender: Tender) -> dict:
                      for c in tender.criteria.all()],
         "price_schedule": [{"ref": p.ref, "label": p.label, "unit": p.unit, "quantity": p.quantity}
                            for p in tender.price_lines.all()],
+        "abnormally_low": {"method": tender.abnormally_low_method, "threshold": tender.abnormally_low_threshold},
+        "tie_break": list(tender.tie_break or []),
+        "delay_scored_by_panel": tender.delay_scored_by_panel,
     }
 
 

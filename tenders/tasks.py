@@ -23,3 +23,10 @@ def invitation_mails_sweep():
     from .services import invitation_mails_sweep as run
 
     return run()
+
+
+@shared_task
+def regularisations_expire():
+    from .services_evaluation import regularisations_expire as run
+
+    return run()

@@ -430,3 +430,91 @@ def submitted_bid(tender, user: User, **kwargs):
     from tenders.services import bid_submit
 
     return bid_submit(actor=user, bid=draft_bid(tender, user, **kwargs))
+
+
+# --- evaluation ----------------------------------------------------------------------------------------
+
+
+def lines_for_total(total: str) -> list[dict]:
+    """Unit prices for the schedule of tender_data() that add up to ``total`` (≥ 48 000, in whole cents)."""
+    amount = Decimal(total)
+    u21, u22 = (Decimal("95.00"), Decimal("40.00")) if amount >= Decimal("170000") else (Decimal("30.00"),
+                                                                                       Decimal("10.00"))
+    first = amount - 1200 * (u21 + u22)
+    assert first >= 0, total
+    return [{"ref": "1.1", "unit_price": str(first)}, {"ref": "2.1", "unit_price": str(u21)},
+            {"ref": "2.2", "unit_price": str(u22)}]
+
+
+def close_bidding(tender) -> None:
+    """Move the tender's deadlines into the past, as if the bid deadline had just gone by."""
+    from tenders.models import Tender
+
+    now = timezone.now()
+    Tender.objects.filter(pk=tender.pk).update(questions_deadline=now - dt.timedelta(days=2),
+                                               bid_deadline=now - dt.timedelta(seconds=1))
+    tender.refresh_from_db()
+
+
+def opened_tender(prices=("167000.00", "150000.00"), *, late: int = 0, withdrawn: int = 0, **overrides):
+    """A tender opened with one opened bid per price (one company each), plus ``late`` late bids and
+    ``withdrawn`` withdrawn ones. Returns a namespace: tender, buyer, bids, bidders [(company, user)], late_bids,
+    withdrawn_bids, outsiders [(company, user)] (the companies of the late and withdrawn bids)."""
+    from types import SimpleNamespace
+
+    from tenders.services import LateBid, bid_withdraw, tender_open
+
+    tender, invited = published_tender(suppliers=len(prices) + late + withdrawn, **overrides)
+    buyer = tender.dps.created_by
+    bids = [submitted_bid(tender, user, total_price=price, lines=lines_for_total(price))
+            for (_company, user), price in zip(invited, prices, strict=False)]
+    rest = invited[len(prices):]
+    withdrawn_bids = []
+    for _company, user in rest[late:]:
+        bid = submitted_bid(tender, user)
+        withdrawn_bids.append(bid_withdraw(actor=user, bid=bid, reason="Erreur de chiffrage"))
+    late_bids = [(user, draft_bid(tender, user)) for _company, user in rest[:late]]
+    close_bidding(tender)
+    for user, bid in late_bids:
+        try:
+            from tenders.services import bid_submit
+
+            bid_submit(actor=user, bid=bid)
+        except LateBid:
+            pass
+        bid.refresh_from_db()
+    late_bids = [bid for _user, bid in late_bids]
+    tender = tender_open(actor=buyer, tender=tender)
+    for bid in bids:
+        bid.refresh_from_db()
+    return SimpleNamespace(tender=tender, buyer=buyer, bids=bids, bidders=invited[:len(prices)],
+                           late_bids=late_bids, withdrawn_bids=withdrawn_bids, outsiders=rest)
+
+
+def seat_evaluators(tender, evaluators, *, declare: bool = True, buyer: User | None = None):
+    """Name ``evaluators`` on the tender's panel (with the members already there) and, with ``declare``,
+    record each one's declaration of no conflict of interest."""
+    from tenders.models import PanelMember
+    from tenders.services_evaluation import impartiality_declare, panel_set
+
+    buyer = buyer or tender.dps.created_by
+    current = list(PanelMember.objects.filter(tender=tender, removed_at__isnull=True)
+                   .values_list("evaluator__email", flat=True))
+    panel_set(actor=buyer, tender=tender, evaluators=current + [e.email for e in evaluators if e.email not in current])
+    if declare:
+        for evaluator in evaluators:
+            impartiality_declare(actor=evaluator, tender=tender, no_conflict=True,
+                                 statement="Aucun lien avec les soumissionnaires.")
+
+
+def seat_declared_evaluator(tender, evaluator):
+    seat_evaluators(tender, [evaluator])
+
+
+def classify_all(tender, decision: str = "admissible", *, buyer: User | None = None) -> None:
+    from tenders.models import Bid
+    from tenders.services_evaluation import bid_classify
+
+    buyer = buyer or tender.dps.created_by
+    for bid in Bid.objects.filter(tender=tender, status="opened"):
+        bid_classify(actor=buyer, bid=bid, decision=decision, reason="" if decision == "admissible" else "Motif")

@@ -29,6 +29,7 @@ from tests.factories import (
     open_category,
     published_tender,
     ready_company,
+    seat_declared_evaluator,
     submitted_bid,
     tender_data,
 )
@@ -356,6 +357,9 @@ def test_staff_get_404_on_a_bid_before_the_opening_and_200_after(tw):
         problem(tw.client(persona).get(f"/api/v1/bids/{bid.id}/"), 404)
     with after_deadline(tw.tender):
         ok(tw.client("buyer").post(f"/api/v1/tenders/{tw.tender.id}/open/", {}, format="json"))
+        # An evaluator reads the bids once seated on the panel and declared free of any conflict of interest.
+        problem(tw.client("evaluator").get(f"/api/v1/bids/{bid.id}/"), 403)
+        seat_declared_evaluator(tw.tender, tw.evaluator)
         for persona in ("buyer", "evaluator", "approver"):
             body = ok(tw.client(persona).get(f"/api/v1/bids/{bid.id}/"))
             assert body["total_price"] == PRICED_TOTAL and body["status"] == "opened"
@@ -394,6 +398,7 @@ def test_after_opening_the_register_gives_opened_bids_in_full_and_the_others_as_
     ok(tw.client("second").post(f"/api/v1/bids/{withdrawn.id}/withdraw/", {"reason": "Erreur"}, format="json"))
     with after_deadline(tw.tender):
         ok(tw.client("buyer").post(f"/api/v1/tenders/{tw.tender.id}/open/", {}, format="json"))
+        seat_declared_evaluator(tw.tender, tw.evaluator)
         rows = {r["id"]: r for r in ok(tw.client("evaluator").get(f"/api/v1/tenders/{tw.tender.id}/bids/"))["results"]}
     assert rows[str(opened_bid.id)]["total_price"] == PRICED_TOTAL
     assert rows[str(withdrawn.id)] == {"id": str(withdrawn.id), "submitted_at": rows[str(withdrawn.id)]["submitted_at"],
