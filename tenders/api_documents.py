@@ -17,9 +17,10 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.api import ID_PARAM, responses
+from procurement.api_support import ID_PARAM, responses
 from procurement.documents import services as document_services
 from procurement.models import GeneratedDocument
+from procurement.web import get_or_404
 
 from . import selectors
 from .documents import documents_visible_to
@@ -45,7 +46,7 @@ class GeneratedDocumentSerializer(serializers.ModelSerializer):
 
 
 def _document(user, document_id) -> GeneratedDocument:
-    document = selectors._get_or_404(documents_visible_to(user), id=document_id)
+    document = get_or_404(documents_visible_to(user), id=document_id)
     return document
 
 

@@ -1,6 +1,6 @@
 """REST API v1: the evaluation after the opening (API.md "Evaluation (after the opening)").
 
-Views translate HTTP to the services of ``tenders.services_evaluation`` and the selectors of
+Views translate HTTP to the services of ``tenders.services.evaluation`` and the selectors of
 ``tenders.selectors``. Objects the caller may not know answer 404 (a tender it is not invited to, another
 company's bid); a role or panel refusal answers 403 (an evaluator who has not declared no conflict of
 interest reads no bid, no anomaly, no ranking); a wrong state 409 with ``state`` and
@@ -18,14 +18,15 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.api import ID_PARAM, responses, validated
+from procurement.api_support import ID_PARAM, responses, validated
 from procurement.errors import ValidationFailed
 from procurement.permissions import require_staff
+from procurement.web import file_response, get_or_404
 
 from . import selectors
 from . import serializers_evaluation as s
-from . import services_evaluation as services
 from .models import Bid, BidRequestDocument, PriceMethod, Tender
+from .services import evaluation as services
 
 EVALUATION = ["evaluation"]
 
@@ -165,13 +166,11 @@ class BidRequestDocumentDownloadView(APIView):
                    tags=EVALUATION,
                    summary="A document sent with an answer to a request (the bidder; staff who may read the bids)")
     def get(self, request, id):
-        from suppliers.evidence_files import document_response
-
-        document = selectors._get_or_404(BidRequestDocument.objects.select_related("request__bid__tender"), id=id)
+        document = get_or_404(BidRequestDocument.objects.select_related("request__bid__tender"), id=id)
         bid = selectors.bid_for_action(user=request.user, bid_id=document.request.bid_id)
         if bid.company_id not in selectors.own_company_ids(request.user):
             selectors.require_bid_contents_readable(request.user, document.request.bid.tender)
-        return document_response(document)
+        return file_response(document)
 
 
 # --- the panel -----------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """API representations of the evaluation (API.md "Evaluation (after the opening)").
 
 Input serializers describe the request bodies for the schema and check their simplest shape; the services
-in ``tenders.services_evaluation`` apply every rule. Output is built by the ``*_data`` functions below from
+in ``tenders.services.evaluation`` apply every rule. Output is built by the ``*_data`` functions below from
 what the selectors return (already filtered by who may see what); the serializers describe it.
 
 Scores and totals are JSON numbers rounded to 2 decimals (computed exactly); money is a decimal string.

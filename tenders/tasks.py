@@ -27,6 +27,6 @@ def invitation_mails_sweep():
 
 @shared_task
 def regularisations_expire():
-    from .services_evaluation import regularisations_expire as run
+    from .services.evaluation import regularisations_expire as run
 
     return run()

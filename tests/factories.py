@@ -495,7 +495,7 @@ def seat_evaluators(tender, evaluators, *, declare: bool = True, buyer: User | N
     """Name ``evaluators`` on the tender's panel (with the members already there) and, with ``declare``,
     record each one's declaration of no conflict of interest."""
     from tenders.models import PanelMember
-    from tenders.services_evaluation import impartiality_declare, panel_set
+    from tenders.services.evaluation import impartiality_declare, panel_set
 
     buyer = buyer or tender.dps.created_by
     current = list(PanelMember.objects.filter(tender=tender, removed_at__isnull=True)
@@ -513,7 +513,7 @@ def seat_declared_evaluator(tender, evaluator):
 
 def classify_all(tender, decision: str = "admissible", *, buyer: User | None = None) -> None:
     from tenders.models import Bid
-    from tenders.services_evaluation import bid_classify
+    from tenders.services.evaluation import bid_classify
 
     buyer = buyer or tender.dps.created_by
     for bid in Bid.objects.filter(tender=tender, status="opened"):

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from procurement.accounts.models import User
 from procurement.models import AuditEntry
-from tenders import services_evaluation as ev
 from tenders.models import Bid, RankingSnapshot, Tender
+from tenders.services import evaluation as ev
 from tests.factories import TINY_PDF, StaffFactory, classify_all, opened_tender, seat_evaluators
 
 from .conftest import client_for

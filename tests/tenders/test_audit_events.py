@@ -111,7 +111,7 @@ def test_an_answer_whose_mails_fail_is_not_recorded(world, monkeypatch):
     def broken(*args, **kwargs):
         raise Boom
 
-    monkeypatch.setattr(services, "notify_many", broken)
+    monkeypatch.setattr(services.questions, "notify_many", broken)
     with pytest.raises(Boom):
         services.question_answer(actor=tender.published_by, question=question, text="Par la rue des Tilleuls.")
 

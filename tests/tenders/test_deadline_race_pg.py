@@ -67,6 +67,11 @@ class ControlledClock:
         return getattr(django_timezone, name)
 
 
+def patch_service_clocks(monkeypatch, clock) -> None:
+    for module in (services.bids, services.opening, services.publication):
+        monkeypatch.setattr(module, "timezone", clock)
+
+
 def api_client(user):
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
@@ -113,7 +118,7 @@ def test_fifty_submissions_straddling_the_deadline(monkeypatch):
         with counter_lock:
             return deadline - 25 * STEP + next(counter) * STEP
 
-    monkeypatch.setattr(services, "timezone", ControlledClock(now))
+    patch_service_clocks(monkeypatch, ControlledClock(now))
 
     outcomes: dict = {}
 
@@ -174,7 +179,7 @@ def test_opening_racing_a_bid_at_the_deadline_never_leaves_a_submitted_bid(monke
     # conditions read the same clock).
     local = threading.local()
     clock = ControlledClock(lambda: local.at)
-    monkeypatch.setattr(services, "timezone", clock)
+    patch_service_clocks(monkeypatch, clock)
     monkeypatch.setattr(tender_models, "timezone", clock)
 
     # The first two rounds fix the order (the other party starts 0.3 s later): opening first, then the bid

@@ -14,8 +14,8 @@ import pytest
 from procurement import audit
 from procurement.errors import Conflict, InvalidTransition
 from procurement.models import AuditEntry
-from tenders import services_evaluation as ev
 from tenders.models import Bid, Consensus, PanelMember
+from tenders.services import evaluation as ev
 from tests.factories import StaffFactory, classify_all, opened_tender, seat_evaluators
 
 from .test_deadline_race_pg import run_in_threads

@@ -19,8 +19,8 @@ from procurement.errors import Conflict, InvalidTransition, NotAllowed, Validati
 from procurement.models import AuditEntry, OutboundEmail
 from procurement.workflow import allowed_actions
 from tenders import selectors
-from tenders import services_evaluation as ev
 from tenders.models import Bid, BidRequest, PanelMember, RankingSnapshot, Score, Tender
+from tenders.services import evaluation as ev
 from tests.factories import TINY_PDF, StaffFactory, classify_all, opened_tender, seat_evaluators
 
 pytestmark = pytest.mark.django_db

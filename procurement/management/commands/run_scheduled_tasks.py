@@ -9,7 +9,7 @@ from procurement.notifications import retry_unsent
 from procurement.services import dps_close_expired
 from suppliers.services import declaration_renewals_suspend_overdue, evidence_expiry_reminders
 from tenders.services import invitation_mails_sweep, tenders_close_expired
-from tenders.services_evaluation import regularisations_expire
+from tenders.services.evaluation import regularisations_expire
 
 
 class Command(BaseCommand):

@@ -43,11 +43,11 @@ from suppliers.evidence_files import check_upload
 from suppliers.models import Membership
 from suppliers.services import require_member
 
-from .evaluation import anomalies as detection
-from .evaluation import panel as panel_rules
-from .evaluation import pricing
-from .evaluation import ranking as ranking_rules
-from .models import (
+from ..evaluation import anomalies as detection
+from ..evaluation import panel as panel_rules
+from ..evaluation import pricing
+from ..evaluation import ranking as ranking_rules
+from ..models import (
     CLASSIFIED_STATES,
     EVALUATED_STATES,
     Bid,
@@ -64,8 +64,8 @@ from .models import (
     Tender,
     TenderStatus,
 )
+from .inputs import MAX_TEXT, when
 
-MAX_TEXT = 10_000
 # Fields of a bid that carry a price: a regularisation or a justification never changes them.
 PRICE_FIELDS = ("total_price", "lines", "unit_price", "price", "prices", "amount", "duration_weeks")
 
@@ -137,12 +137,6 @@ def _due_at(value, *, field: str = "due_at") -> dt.datetime:
     if moment <= timezone.now():
         raise ValidationFailed({field: [_("L'échéance doit être dans le futur.")]})
     return moment
-
-
-def when(value) -> str:
-    from django.utils import formats
-
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 def is_frozen(tender: Tender) -> bool:
@@ -615,7 +609,7 @@ def consensus_record(*, actor, bid: Bid, criterion: str, score, rationale: str) 
 
 def ranking_freeze(*, actor, tender: Tender) -> RankingSnapshot:
     """Keep the ranking as it is now, with its inputs (called at the award proposal). Frozen once."""
-    from . import selectors
+    from .. import selectors
 
     require_role(actor, BUYER)
     with transaction.atomic():
