@@ -188,6 +188,9 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # A generated document sent with the mail (attached when small enough, else linked in the body).
+    attachment = models.ForeignKey("GeneratedDocument", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="mails")
 
     class Meta:
         verbose_name = _("courriel")
@@ -270,6 +273,11 @@ class GeneratedDocument(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.object_type}:{self.object_id} v{self.version} ({self.status})"
+
+    @property
+    def can_retry(self) -> bool:
+        """Only a document whose generation failed is put back in the queue (``document_retry``)."""
+        return self.status == DocumentStatus.FAILED
 
     @property
     def reference(self) -> str:

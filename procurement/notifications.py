@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection, send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template import Context
@@ -24,23 +24,32 @@ from .models import EmailStatus, OutboundEmail
 log = logging.getLogger(__name__)
 
 
-def notify(*, key: str, to: str, template: str, context: dict, language: str = "fr") -> OutboundEmail | None:
+def notify(*, key: str, to: str, template: str, context: dict, language: str = "fr",
+           attachment=None) -> OutboundEmail | None:
     """Store a mail rendered from ``templates/emails/<template>.txt`` and send it after commit.
 
     The first line of the rendered template is the subject. A second call with the same key is a no-op.
-    Mails are plain text: nothing is HTML-escaped (a name like « l'Oise » stays as typed).
+    Mails are plain text: nothing is HTML-escaped (a name like « l'Oise » stays as typed). ``attachment``
+    (a ready ``GeneratedDocument``) is attached at sending time, or only linked when over
+    ``MAIL_ATTACHMENT_MAX_BYTES`` (see ``attaches``).
     """
     with translation.override(language):
         rendered = render_text(f"emails/{template}.txt", {"site_url": settings.SITE_URL, **context})
     subject, _, body = rendered.strip().partition("\n")
-    return queue_mail(key=key, to=to, subject=subject, body=body)
+    return queue_mail(key=key, to=to, subject=subject, body=body, attachment=attachment)
 
 
-def queue_mail(*, key: str, to: str, subject: str, body: str) -> OutboundEmail | None:
+def attaches(document) -> bool:
+    """Whether a generated document goes in the mail itself (else the mail links to it)."""
+    return document is not None and 0 < document.size <= settings.MAIL_ATTACHMENT_MAX_BYTES
+
+
+def queue_mail(*, key: str, to: str, subject: str, body: str, attachment=None) -> OutboundEmail | None:
     """Store an already written mail under its unique key and send it after commit (once)."""
     try:
         with transaction.atomic():
-            mail = OutboundEmail.objects.create(key=key[:200], to=to, subject=subject.strip()[:255], body=body.strip())
+            mail = OutboundEmail.objects.create(key=key[:200], to=to, subject=subject.strip()[:255], body=body.strip(),
+                                                attachment=attachment if attaches(attachment) else None)
     except IntegrityError:
         return None
     transaction.on_commit(lambda: enqueue(mail.id))
@@ -134,15 +143,26 @@ def retry_unsent(*, older_than: dt.timedelta = dt.timedelta(minutes=5), max_atte
     return len(ids)
 
 
+def message(mail: OutboundEmail, *, connection=None) -> EmailMessage:
+    """The mail as sent: its text, and the generated document it carries as a PDF attachment."""
+    email = EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to], connection=connection)
+    if mail.attachment is not None:
+        from .documents.services import document_content  # loads WeasyPrint: only when a mail carries a PDF
+
+        email.attach(f"{mail.attachment.kind}-{mail.attachment.reference}.pdf", document_content(mail.attachment),
+                     "application/pdf")
+    return email
+
+
 def deliver(mail_id: int) -> bool:
     claimed = OutboundEmail.objects.filter(id=mail_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]).update(
         status=EmailStatus.SENDING, sending_since=timezone.now()
     )
     if not claimed:
         return False  # already sent, or being sent by another worker
-    mail = OutboundEmail.objects.get(id=mail_id)
+    mail = OutboundEmail.objects.select_related("attachment").get(id=mail_id)
     try:
-        send_mail(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to], fail_silently=False)
+        message(mail).send(fail_silently=False)
     except Exception as exc:
         OutboundEmail.objects.filter(id=mail_id).update(
             status=EmailStatus.FAILED, attempts=mail.attempts + 1, last_error=str(exc)[:2000]
@@ -163,7 +183,8 @@ def deliver_batch(mail_ids: list[int]) -> int:
     now = timezone.now()
     with transaction.atomic():
         claimed = list(
-            OutboundEmail.objects.select_for_update(skip_locked=True)
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("attachment")
             .filter(id__in=mail_ids, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED])
             .order_by("id")
         )
@@ -178,10 +199,7 @@ def deliver_batch(mail_ids: list[int]) -> int:
         connection.open()
         for mail in claimed:
             try:
-                connection.send_messages(
-                    [EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to],
-                                  connection=connection)]
-                )
+                connection.send_messages([message(mail, connection=connection)])
             except Exception as exc:
                 OutboundEmail.objects.filter(id=mail.id).update(
                     status=EmailStatus.FAILED, attempts=F("attempts") + 1, last_error=str(exc)[:2000]

@@ -197,6 +197,8 @@ vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = _env_or_die(env.int, "EMAIL_TIMEOUT", default=30)  # seconds; an SMTP server never hangs a worker
 DEFAULT_FROM_EMAIL = _env_or_die(env.str, "DEFAULT_FROM_EMAIL", default="SAD Rénovation <noreply@sad-renovation.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A generated document larger than this is linked in its mail instead of attached (bytes).
+MAIL_ATTACHMENT_MAX_BYTES = _env_or_die(env.int, "MAIL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = _env_or_die(env.str, "CELERY_BROKER_URL", default="") or "memory://"

@@ -52,6 +52,12 @@ def company_members(company: Company) -> QuerySet[Membership]:
     return company.memberships.select_related("user").order_by("user__email")
 
 
+def member_emails(company_id) -> list[str]:
+    """Where a company's mail goes: every member's address."""
+    return list(Membership.objects.filter(company_id=company_id).order_by("user__email")
+                .values_list("user__email", flat=True))
+
+
 def declaration_current(company: Company) -> Declaration | None:
     return company.declarations.order_by("-version").select_related("declared_by").first()
 

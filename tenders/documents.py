@@ -17,11 +17,13 @@ import logging
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from procurement.documents import registry
 from procurement.documents.services import document_request
 from procurement.models import DocumentKind, GeneratedDocument
 from procurement.permissions import is_staff_member
+from suppliers.selectors import member_emails
 
 from . import sealing, selectors
 from .models import Bid, BidDocument, BidStatus, Tender
@@ -174,8 +176,48 @@ def documents_visible_to(user, tender: Tender | None = None) -> QuerySet[Generat
     return documents.filter(company_id__in=selectors.own_company_ids(user), kind__in=BIDDER_KINDS)
 
 
+def deliver_to_company(document: GeneratedDocument) -> registry.Delivery | None:
+    """A document addressed to a company goes to each of its members, downloadable again from its bid page."""
+    if document.company_id is None:
+        return None
+    tender = Tender.objects.only("reference", "title").get(pk=document.object_id)
+    bid_id = document.params.get("bid")
+    url = (reverse("tenders_portal:bid", kwargs={"bid_id": bid_id}) if bid_id
+           else reverse("tenders_portal:tender", kwargs={"tender_id": tender.id}))
+    return registry.Delivery(to=member_emails(document.company_id), about=f"{tender.reference} — {tender.title}",
+                             url=url)
+
+
+def generated_for_bid(user, bid: Bid) -> QuerySet[GeneratedDocument]:
+    """The documents addressed to the bid's company about this bid (receipts, letters), newest first."""
+    return (documents_visible_to(user, bid.tender).filter(company_id=bid.company_id, kind__in=BIDDER_KINDS,
+                                                          params__bid=str(bid.id))
+            .order_by("-created_at", "-version"))
+
+
+def tender_reports(user, tender: Tender) -> list[GeneratedDocument]:
+    """The tender's own reports (opening report, analysis report, notice): the latest version of each."""
+    latest = {}
+    for document in documents_visible_to(user, tender).filter(company_id__isnull=True).order_by("created_at",
+                                                                                                 "version"):
+        latest[document.key] = document
+    return list(latest.values())
+
+
+def document_progress(documents) -> dict:
+    """How far the generation of a set of documents went: counts per state and the share done (ready or failed)."""
+    counts = {"total": 0, "ready": 0, "failed": 0, "pending": 0}
+    for document in documents:
+        counts["total"] += 1
+        counts[document.status] += 1
+    done = counts["ready"] + counts["failed"]
+    counts["percent"] = round(100 * done / counts["total"]) if counts["total"] else 100
+    counts["done"] = counts["pending"] == 0
+    return counts
+
+
 def register_kinds() -> None:
     registry.register(DocumentKind.RECEIPT, builder=build_receipt, template="documents/receipt.html",
-                      sealer=TenderSealer())
+                      sealer=TenderSealer(), delivery=deliver_to_company)
     registry.register(DocumentKind.OPENING_REPORT, builder=build_opening_report,
                       template="documents/opening_report.html")

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import console as views
+from .views import documents
 
 app_name = "tenders_console"
 
@@ -20,6 +21,11 @@ urlpatterns = [
     path("<uuid:tender_id>/invitations/", views.invitations, name="invitations"),
     path("<uuid:tender_id>/questions/", views.questions, name="questions"),
     path("<uuid:tender_id>/offres/", views.bids, name="bids"),
+    path("<uuid:tender_id>/documents-emis/", documents.tender_documents, name="documents"),
+    path("<uuid:tender_id>/documents-emis/progression/", documents.tender_documents_progress,
+         name="documents_progress"),
+    path("documents-emis/<uuid:document_id>/", documents.document_download, name="generated_document"),
+    path("documents-emis/<uuid:document_id>/relancer/", documents.document_retry, name="generated_document_retry"),
     path("documents/<uuid:document_id>/", views.tender_document, name="document"),
     path("questions/<uuid:question_id>/repondre/", views.question_answer, name="answer"),
     path("offres/<uuid:bid_id>/", views.bid_detail, name="bid"),

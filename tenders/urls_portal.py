@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tenders.views import portal
+from tenders.views import documents, portal
 
 app_name = "tenders_portal"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", portal.inbox, name="inbox"),
     path("mes-offres/", portal.my_bids, name="my_bids"),
     path("documents/<uuid:doc_id>/", portal.tender_document, name="tender_document"),
+    path("documents-emis/<uuid:document_id>/", documents.document_download, name="generated_document"),
     path("offres/<uuid:bid_id>/", portal.bid_page, name="bid"),
     path("offres/<uuid:bid_id>/recu/", portal.receipt, name="receipt"),
     path("offres/<uuid:bid_id>/retirer/", portal.bid_withdraw, name="bid_withdraw"),

@@ -13,6 +13,9 @@ An app registers a kind once, at start-up (its ``AppConfig.ready``)::
   ``unseal(document, blob, *, part) -> bytes``, for documents that must not be stored in the clear (a receipt
   names the documents of a bid that is still sealed). The stored file and the ``data`` column are then
   encrypted by it.
+- ``delivery`` (optional): ``delivery(document) -> Delivery | None`` for documents addressed to someone; once
+  the PDF is ready it is mailed to ``Delivery.to`` (attached, or linked when too large for a mail), with
+  ``about`` in the subject and ``url`` where it can be downloaded again.
 """
 
 from __future__ import annotations
@@ -33,11 +36,19 @@ class Sealer(Protocol):
 
 
 @dataclass(frozen=True)
+class Delivery:
+    to: list[str]
+    about: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str
     builder: Callable[[object], dict]
     template: str
     sealer: Sealer | None = None
+    delivery: Callable[[object], Delivery | None] | None = None
 
 
 _KINDS: dict[str, Kind] = {}
@@ -47,10 +58,11 @@ class UnknownKind(LookupError):
     pass
 
 
-def register(kind: str, *, builder: Callable[[object], dict], template: str, sealer: Sealer | None = None) -> Kind:
+def register(kind: str, *, builder: Callable[[object], dict], template: str, sealer: Sealer | None = None,
+             delivery: Callable[[object], Delivery | None] | None = None) -> Kind:
     if kind not in DocumentKind.values:
         raise ValueError(f"Unknown document kind {kind!r}; add it to procurement.models.DocumentKind first.")
-    entry = Kind(name=kind, builder=builder, template=template, sealer=sealer)
+    entry = Kind(name=kind, builder=builder, template=template, sealer=sealer, delivery=delivery)
     _KINDS[kind] = entry
     return entry
 

@@ -7,6 +7,7 @@
   worker, finds nothing to do), renders and seals the PDF outside any row lock, stores it under an
   unguessable key, and marks the row ``ready``, or ``failed`` with the error.
 - ``document_retry`` (buyer) puts a failed document back in the queue.
+- ``document_deliver`` mails a ready document to the people it is addressed to (once per version and person).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from procurement.errors import InvalidTransition
 from procurement.models import DocumentKind, DocumentStatus, GeneratedDocument, generated_document_upload_to
+from procurement.notifications import attaches, notify
 from procurement.permissions import BUYER, require_role
 
 from . import registry, rendering, signing, verification
@@ -132,7 +134,31 @@ def document_generate(*, document_id) -> GeneratedDocument | None:
         generated_at=timezone.now())
     if not done:  # our claim went stale and another run took the row over: keep its file, drop ours
         default_storage.delete(stored_name)
-    return GeneratedDocument.objects.get(pk=document_id)
+        return GeneratedDocument.objects.get(pk=document_id)
+    document = GeneratedDocument.objects.get(pk=document_id)
+    try:
+        document_deliver(document)
+    except Exception:  # the document stands; the mail can be sent again with document_deliver
+        log.exception("Document %s could not be mailed", document_id)
+    return document
+
+
+def document_deliver(document: GeneratedDocument) -> int:
+    """Mail a ready document to its recipients (the kind's ``delivery``); a second call sends nothing new."""
+    entry = registry.get(document.kind)
+    if entry.delivery is None or document.status != DocumentStatus.READY:
+        return 0
+    delivery = entry.delivery(document)
+    if delivery is None:
+        return 0
+    context = {"title": str(DocumentKind(document.kind).label), "document": document, "about": delivery.about,
+               "url": delivery.url, "attached": attaches(document), "landlord": settings.LANDLORD_NAME}
+    sent = 0
+    with transaction.atomic():
+        for email in dict.fromkeys(delivery.to):
+            sent += notify(key=f"document:{document.id}:{email}", to=email, template="document_issued",
+                           context=context, attachment=document) is not None
+    return sent
 
 
 def document_retry(*, actor, document: GeneratedDocument) -> GeneratedDocument:
@@ -142,7 +168,7 @@ def document_retry(*, actor, document: GeneratedDocument) -> GeneratedDocument:
         updated = GeneratedDocument.objects.filter(pk=document.pk, status=DocumentStatus.FAILED).update(
             status=DocumentStatus.PENDING, claim="", claimed_at=None)
         document.refresh_from_db()
-        if not updated:
+        if not updated:  # the row's status said no (the same rule as GeneratedDocument.can_retry)
             raise InvalidTransition(_("Seul un document dont la génération a échoué peut être relancé."),
                                     state=document.status, allowed_transitions=[])
         queue_generation(document.id)

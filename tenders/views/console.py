@@ -36,6 +36,7 @@ from procurement.web import (
 )
 
 from .. import selectors, services
+from ..documents import tender_reports
 from ..forms.console import (
     AnswerForm,
     TenderDocumentForm,
@@ -278,6 +279,7 @@ def _detail_context(request, tender, *, document_form=None, cancel_form=None, un
         "max_weight": max((c.weight for c in criteria), default=0) or 1,
         "lines": list(tender.price_lines.all()),
         "documents": list(tender.documents.all()),
+        "reports": tender_reports(request.user, tender),
         "problems": [message for messages_ in problems.values() for message in messages_],
         "invited_count": invited,
         "question_count": counts["total"], "open_question_count": counts["open"],

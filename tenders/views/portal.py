@@ -31,6 +31,7 @@ from suppliers.evidence_files import human_size
 from suppliers.models import Company
 
 from .. import selectors, services
+from ..documents import generated_for_bid
 from ..forms.portal import BidDocumentForm, BidForm, BidWithdrawForm, QuestionForm
 from ..models import Bid, BidDocument, BidStatus, Invitation, TenderDocument, TenderStatus
 
@@ -169,6 +170,7 @@ def _bid_context(request, bid: Bid, content: dict) -> dict:
         "accepts_bids": tender.accepts_bids(now),
         "can_withdraw": bid.status == BidStatus.SUBMITTED and tender.accepts_bids(now),
         "has_receipt": bool(bid.fingerprint),
+        "generated": list(generated_for_bid(request.user, bid)),
         "max_size": human_size(settings.TENDER_MAX_UPLOAD_BYTES),
     }
 

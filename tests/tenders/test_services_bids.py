@@ -84,9 +84,11 @@ def test_the_receipt_has_every_item_the_law_asks_for(world, django_capture_on_co
     assert receipt["documents"] == [{"name": "memoire-technique.pdf", "sha256": hashlib.sha256(TINY_PDF).hexdigest(),
                                      "size": len(TINY_PDF)}]
     assert len(receipt["sha256"]) == 64
-    assert [m.to for m in mailoutbox] == [[user.email]]
-    assert receipt["sha256"] in mailoutbox[0].body and hashlib.sha256(TINY_PDF).hexdigest() in mailoutbox[0].body
-    assert PRICED_TOTAL not in mailoutbox[0].body
+    # The receipt mail at once, then the signed PDF receipt as an attachment once generated.
+    text, pdf = mailoutbox
+    assert text.to == pdf.to == [user.email] and not text.attachments and len(pdf.attachments) == 1
+    assert receipt["sha256"] in text.body and hashlib.sha256(TINY_PDF).hexdigest() in text.body
+    assert PRICED_TOTAL not in text.body and PRICED_TOTAL not in pdf.body
     assert [e.action for e in history("bid", bid.id)] == ["add-document", "submit"]
 
 
@@ -274,6 +276,6 @@ def test_a_bid_withdrawn_and_deposited_again_gets_a_new_receipt(world, django_ca
             django_capture_on_commit_callbacks(execute=True):
         bid = services.bid_submit(actor=user, bid=bid)
 
-    receipts = [m for m in mailoutbox if "Accusé de réception" in m.subject]
+    receipts = [m for m in mailoutbox if "Accusé de réception de votre offre" in m.subject]
     assert len(receipts) == 2
     assert first in receipts[0].body and bid.fingerprint in receipts[1].body and first != bid.fingerprint
