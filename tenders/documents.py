@@ -26,7 +26,7 @@ from procurement.permissions import is_staff_member
 from suppliers.selectors import member_emails
 
 from . import sealing, selectors
-from .models import Bid, BidDocument, BidStatus, Tender
+from .models import Bid, BidDocument, BidStatus, Tender, TenderStatus
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,57 @@ def opening_report_request(tender_id) -> GeneratedDocument | None:
                             key=f"opening_report:{tender.id}", params={}, actor=tender.opened_by)
 
 
+# --- the cancellation letter ---------------------------------------------------------------------------
+
+ENDINGS = {
+    TenderStatus.CANCELLED: "Déclaration sans suite",
+    TenderStatus.UNSUCCESSFUL: "Déclaration d'infructuosité",
+}
+
+
+def _company(company) -> dict:
+    return {"id": str(company.id), "name": company.name, "identifier": company.identifier,
+            "address": ", ".join(part for part in (company.street, f"{company.postal_code} {company.city}".strip())
+                                 if part)}
+
+
+def build_cancellation_letter(document: GeneratedDocument) -> dict:
+    """To each bidder of a tender declared sans suite or infructueux: the decision, its reason, its date.
+
+    Nothing of the bid is read: a tender ended before the opening keeps every bid sealed."""
+    tender = Tender.objects.select_related("dps").get(pk=document.object_id)
+    if tender.status not in ENDINGS:
+        raise ValueError("The tender was not declared sans suite or infructueux.")
+    bid = Bid.objects.select_related("company").get(pk=document.params["bid"])
+    return {
+        "kind": "cancellation_letter",
+        "bid": str(bid.id),
+        "buyer": settings.BUYER_NAME,
+        "tender": _tender_data(tender),
+        "dps": tender.dps.reference,
+        "company": _company(bid.company),
+        "decision": tender.status,
+        "decision_label": ENDINGS[tender.status],
+        "reason": tender.end_reason,
+        "decided_at": _iso(tender.ended_at),
+        "opened": tender.opened_at is not None,
+        "bid_status": bid.status,
+        "bid_received_at": _iso(bid.submitted_at),
+        "late": bid.status == BidStatus.LATE,
+    }
+
+
+def cancellation_letters_request(tender_id) -> list[GeneratedDocument]:
+    """One letter per company that deposited a bid (late ones included), once per decision."""
+    tender = Tender.objects.filter(pk=tender_id).only("id", "status", "ended_at").first()
+    if tender is None or tender.status not in ENDINGS:
+        return []
+    return [document_request(kind=DocumentKind.CANCELLATION_LETTER, object_type=OWNER, object_id=tender.id,
+                             company_id=bid.company_id, key=f"cancellation_letter:{tender.id}:{bid.company_id}",
+                             params={"bid": str(bid.id)})
+            for bid in selectors.deposit_register(tender).exclude(status=BidStatus.WITHDRAWN)]
+
+
 def after_deposit(bid_id) -> None:
     """``transaction.on_commit`` hook of ``bid_submit``: the deposit is recorded whatever happens here."""
     try:
@@ -159,6 +210,14 @@ def after_opening(tender_id) -> None:
         opening_report_request(tender_id)
     except Exception:
         log.exception("The opening report of tender %s could not be requested", tender_id)
+
+
+def after_ending(tender_id) -> None:
+    """``transaction.on_commit`` hook of ``tender_cancel`` and ``tender_declare_unsuccessful``."""
+    try:
+        cancellation_letters_request(tender_id)
+    except Exception:
+        log.exception("The cancellation letters of tender %s could not be requested", tender_id)
 
 
 # --- who sees what -------------------------------------------------------------------------------------
@@ -219,5 +278,7 @@ def document_progress(documents) -> dict:
 def register_kinds() -> None:
     registry.register(DocumentKind.RECEIPT, builder=build_receipt, template="documents/receipt.html",
                       sealer=TenderSealer(), delivery=deliver_to_company)
+    registry.register(DocumentKind.CANCELLATION_LETTER, builder=build_cancellation_letter,
+                      template="documents/cancellation_letter.html", delivery=deliver_to_company)
     registry.register(DocumentKind.OPENING_REPORT, builder=build_opening_report,
                       template="documents/opening_report.html")

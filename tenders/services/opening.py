@@ -92,6 +92,7 @@ def _end(*, actor, tender: Tender, method: str, reason: str) -> Tender:
               "unsuccessful": method == "declare_unsuccessful"})
             for email, name in _invitee_recipients(tender)
         )
+        transaction.on_commit(lambda: generated_documents.after_ending(tender.id))
     return tender
 
 

@@ -159,3 +159,37 @@ def test_the_buyer_downloads_the_opening_report_from_the_tender_page(world, clie
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     client.force_login(user)
     assert client.get(download).status_code == 404
+
+
+@pytest.mark.parametrize("ending, title", [("tender_cancel", "Déclaration sans suite"),
+                                           ("tender_declare_unsuccessful", "Déclaration d'infructuosité")])
+def test_every_bidder_gets_a_signed_letter_when_the_tender_ends_without_award(
+        world, ending, title, django_capture_on_commit_callbacks):
+    import io
+
+    import pypdf
+
+    tender, [(company, user), (other, other_user)] = world
+    bid, _ = _deposit(tender, user, django_capture_on_commit_callbacks)
+    late = draft_bid(tender, other_user)
+    with time_machine.travel(tender.bid_deadline + dt.timedelta(minutes=5)), \
+            django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(services.LateBid):
+            services.bid_submit(actor=other_user, bid=late)  # recorded as late all the same
+        tender = services.tender_open(actor=tender.dps.created_by, tender=tender)
+        getattr(services, ending)(actor=tender.dps.created_by, tender=tender,
+                                  reason="Le budget de l'opération a été réaffecté par le conseil d'administration.")
+
+    letters = {d.company_id: d for d in GeneratedDocument.objects.filter(kind=DocumentKind.CANCELLATION_LETTER)}
+    assert set(letters) == {company.id, other.id}
+    for letter in letters.values():
+        assert letter.status == DocumentStatus.READY, letter.error
+        pdf = document_services.document_content(letter)
+        text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).split())
+        assert title in text and tender.reference in text
+        assert "Le budget de l'opération a été réaffecté" in text
+        [sent] = _document_mails(letter)
+        assert len(sent.attachments) == 1
+    late_text = " ".join(pypdf.PdfReader(io.BytesIO(document_services.document_content(letters[other.id])))
+                         .pages[0].extract_text().split())
+    assert other.name in late_text and "n'a pas été examinée" in late_text and company.name not in late_text
