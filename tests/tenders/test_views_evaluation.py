@@ -220,6 +220,7 @@ def test_regularisation_goes_to_every_irregular_bid_together(client, mailoutbox,
     client.force_login(ot.buyer)
     body = client.get(url("evaluation_bids", ot.tender.id)).content.decode()
     assert "Envoyer aux 2 soumissionnaires" in body
+    assert "0 offre à classer." in body  # the French plural rule: 0 is singular
 
     response = client.post(url("evaluation_regularisation", ot.tender.id),
                            {"regularisation-message": "", "regularisation-due_at": due()})
