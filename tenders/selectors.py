@@ -18,7 +18,19 @@ from procurement.permissions import is_staff_member
 from procurement.web import get_or_404
 from suppliers.models import Membership
 
-from .models import DEPOSITED_STATES, Bid, BidDocument, BidStatus, Invitation, Question, Tender, TenderStatus
+from .models import (
+    DEPOSITED_STATES,
+    EVALUATED_STATES,
+    Bid,
+    BidDocument,
+    BidStatus,
+    Invitation,
+    Question,
+    Tender,
+    TenderStatus,
+)
+
+EVALUATED_STATES_SET = frozenset(EVALUATED_STATES)
 
 
 def _user_company_ids(user):
@@ -523,10 +535,12 @@ def ranking(tender: Tender, *, price_method: str | None = None) -> dict:
         method = price_method or snapshot.price_method
         rows = snapshot.rows if method == snapshot.price_method else ranking_from_inputs(snapshot.inputs,
                                                                                          price_method=method)
-        return {"frozen": True, "frozen_at": snapshot.frozen_at, "price_method": method, "rows": rows}
+        return {"frozen": True, "frozen_at": snapshot.frozen_at, "price_method": method, "rows": rows,
+                "inputs": snapshot.inputs}
     method = price_method or tender.price_method
+    inputs = ranking_inputs(tender)
     return {"frozen": False, "frozen_at": None, "price_method": method,
-            "rows": ranking_from_inputs(ranking_inputs(tender), price_method=method)}
+            "rows": ranking_from_inputs(inputs, price_method=method), "inputs": inputs}
 
 
 def requests_of_bid(bid: Bid):
@@ -534,3 +548,50 @@ def requests_of_bid(bid: Bid):
     from .models import BidRequest
 
     return BidRequest.objects.filter(bid_id=bid.pk).prefetch_related("documents").order_by("requested_at", "id")
+
+
+# --- evaluation: the buyer's console pages -------------------------------------------------------------------
+
+
+def evaluation_board(tender: Tender) -> list[Bid]:
+    """The evaluated bids with what the classification page shows: documents, requests to the bidder with
+    their answers and documents, who classified (a fixed number of queries whatever the number of bids).
+    The requests are prefetched under ``requests``, which the bid's own rules read (``_pending_request``)."""
+    from .models import BidRequest
+
+    return list(evaluated_bids(tender).select_related("classified_by").prefetch_related(
+        Prefetch("documents", queryset=BidDocument.objects.order_by("uploaded_at", "id")),
+        Prefetch("requests", queryset=BidRequest.objects.select_related("responded_by")
+                 .prefetch_related("documents").order_by("requested_at", "id"))))
+
+
+def evaluator_candidates():
+    """Staff who may sit on a panel: active people with the evaluator role."""
+    from procurement.accounts.models import User
+    from procurement.permissions import EVALUATOR
+
+    return (User.objects.filter(groups__name=EVALUATOR, is_active=True).distinct()
+            .order_by("last_name", "first_name", "email"))
+
+
+def consensus_count(tender: Tender) -> int:
+    from .models import Consensus
+
+    return Consensus.objects.filter(bid__tender_id=tender.pk).count()
+
+
+def ranking_snapshot(tender: Tender):
+    from .models import RankingSnapshot
+
+    return RankingSnapshot.objects.filter(tender_id=tender.pk).select_related("frozen_by").first()
+
+
+def bid_request_document_get(*, user, document_id):
+    """A document sent with a bidder's answer, for staff who may read the tender's bids (403 otherwise)."""
+    from .models import BidRequestDocument
+
+    document = get_or_404(BidRequestDocument.objects.select_related("request__bid__tender"), id=document_id)
+    if document.request.bid.status not in EVALUATED_STATES_SET:
+        raise Http404
+    require_bid_contents_readable(user, document.request.bid.tender)
+    return document

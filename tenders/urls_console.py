@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .views import console as views
-from .views import documents
+from .views import documents, evaluation
 
 app_name = "tenders_console"
 
@@ -30,4 +30,21 @@ urlpatterns = [
     path("questions/<uuid:question_id>/repondre/", views.question_answer, name="answer"),
     path("offres/<uuid:bid_id>/", views.bid_detail, name="bid"),
     path("offres/documents/<uuid:document_id>/", views.bid_document, name="bid_document"),
+    # The evaluation of an opened tender (buyer's workspace).
+    path("<uuid:tender_id>/evaluation/", evaluation.workspace, name="evaluation"),
+    path("<uuid:tender_id>/evaluation/offres/", evaluation.classification, name="evaluation_bids"),
+    path("<uuid:tender_id>/evaluation/regularisation/", evaluation.request_regularisation,
+         name="evaluation_regularisation"),
+    path("<uuid:tender_id>/evaluation/anomalies/", evaluation.anomalies, name="evaluation_anomalies"),
+    path("<uuid:tender_id>/evaluation/commission/", evaluation.panel, name="evaluation_panel"),
+    path("<uuid:tender_id>/evaluation/consensus/", evaluation.consensus, name="evaluation_consensus"),
+    path("<uuid:tender_id>/evaluation/classement/", evaluation.ranking, name="evaluation_ranking"),
+    path("<uuid:tender_id>/evaluation/classement.csv", evaluation.ranking_csv, name="evaluation_ranking_csv"),
+    path("<uuid:tender_id>/evaluation/classement.xlsx", evaluation.ranking_xlsx, name="evaluation_ranking_xlsx"),
+    path("offres/<uuid:bid_id>/classer/", evaluation.bid_classify, name="evaluation_classify"),
+    path("offres/<uuid:bid_id>/justification/", evaluation.bid_request_justification,
+         name="evaluation_justification"),
+    path("offres/<uuid:bid_id>/consensus/", evaluation.bid_consensus, name="evaluation_consensus_record"),
+    path("offres/reponses/documents/<uuid:document_id>/", evaluation.request_document,
+         name="evaluation_request_document"),
 ]

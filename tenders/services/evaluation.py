@@ -143,6 +143,11 @@ def is_frozen(tender: Tender) -> bool:
     return RankingSnapshot.objects.filter(tender_id=tender.pk).exists()
 
 
+def evaluation_is_open(tender: Tender) -> bool:
+    """Classifications, requests, scores and consensus are recorded now (pages offer them only then)."""
+    return tender.status == TenderStatus.OPENED and not is_frozen(tender)
+
+
 def _require_evaluation_open(tender: Tender) -> None:
     """The evaluation runs on an opened tender, until the ranking is frozen at the award proposal."""
     if tender.status != TenderStatus.OPENED:
