@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import console as views
+from .views import panel
 
 app_name = "tenders_console"
 
@@ -24,4 +25,11 @@ urlpatterns = [
     path("questions/<uuid:question_id>/repondre/", views.question_answer, name="answer"),
     path("offres/<uuid:bid_id>/", views.bid_detail, name="bid"),
     path("offres/documents/<uuid:document_id>/", views.bid_document, name="bid_document"),
+    # The evaluator's panels.
+    path("commissions/", panel.panel_list, name="panels"),
+    path("<uuid:tender_id>/commission/", panel.panel_page, name="panel"),
+    path("<uuid:tender_id>/commission/declaration/", panel.panel_declare, name="panel_declare"),
+    path("<uuid:tender_id>/commission/notes/", panel.panel_scores, name="panel_scores"),
+    path("<uuid:tender_id>/commission/remise/", panel.panel_submit, name="panel_submit"),
+    path("offres/documents/<uuid:document_id>/apercu/", panel.bid_document_view, name="bid_document_view"),
 ]
