@@ -626,15 +626,3 @@ def bids_waiting_on_user(user) -> list[Bid]:
     """The bids of the person's companies that a request of the buyer waits on (answer before its due date)."""
     return list(my_bids(user).filter(request_due_at__isnull=False).order_by("request_due_at"))
 
-
-def request_document_get(*, user, document_id):
-    """A document sent with an answer: to the bidder's own company, and to staff who may read the bids."""
-    from .models import BidRequestDocument
-
-    document = get_or_404(BidRequestDocument.objects.select_related("request__bid__tender"), id=document_id)
-    bid = document.request.bid
-    if bid.company_id in own_company_ids(user):
-        return document
-    if not content_readable(user, bid):
-        raise Http404("document introuvable")
-    return document
