@@ -219,6 +219,8 @@ def test_submit_lists_each_missing_score_then_locks_the_sheet(client, scoring):
     body = page(response)
     assert "3 notes manquent pour remettre la grille" in body
     assert f"{scoring.bids[1].company.name} — « Valeur technique » : note manquante." in body
+    # Rendered at the submission's address: the links lead back to the grid's criteria.
+    assert f'href="{url("panel", scoring.tender.id)}?critere=env"' in body
     assert PanelMember.objects.get(evaluator=scoring.evaluator).submitted_at is None
 
     score_everything(scoring, scoring.evaluator)
