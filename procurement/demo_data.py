@@ -21,6 +21,7 @@ STAFF = [
     # email, password, roles, first name, last name, Django admin
     ("acheteur@sad-renovation.fr", "demo-acheteur-2026", ["buyer"], "Claire", "Dubois", False),
     ("evaluateur@sad-renovation.fr", "demo-evaluateur-2026", ["evaluator"], "Karim", "Benali", False),
+    ("evaluatrice@sad-renovation.fr", "demo-evaluatrice-2026", ["evaluator"], "Nadia", "Roussel", False),
     ("approbateur@sad-renovation.fr", "demo-approbateur-2026", ["approver"], "Sophie", "Lefebvre", False),
     ("admin@sad-renovation.fr", "demo-admin-2026", [], "Admin", "Plateforme", True),
 ]

@@ -165,11 +165,17 @@ def file_response(stored, *, inline: bool = False):
     return response
 
 
-def attachment_response(data: bytes, *, filename: str, content_type: str) -> HttpResponse:
-    """Bytes held in memory (a decrypted bid document) downloaded under ``filename``."""
+def attachment_response(data: bytes, *, filename: str, content_type: str, inline: bool = False) -> HttpResponse:
+    """Bytes held in memory (a decrypted bid document) downloaded under ``filename``.
+
+    ``inline`` shows a PDF in the page's viewer (same origin only); any other type still downloads, so that
+    a document never runs as a page of the platform."""
+    inline = inline and content_type == "application/pdf"
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
     response["X-Content-Type-Options"] = "nosniff"
+    if inline:
+        response["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
 

@@ -3,7 +3,10 @@
 - a draft ready to publish;
 - a published tender with questions (one answered) and the demo supplier's draft bid;
 - a tender whose deadline has just passed, with sealed bids waiting for the opening (and a late one);
-- an opened tender whose bids can be compared.
+- an opened tender whose bids can be compared;
+- a tender being scored: bids classified (one waits on the demo supplier's justification), the panel named,
+  one evaluator declared with part of its grid, the demo evaluator not yet declared;
+- a tender whose ranking is frozen: every sheet submitted, consensus recorded.
 
 Everything goes through the services, at moments in the past (``at``), so the audit trail, receipts and
 mails are what real use would have produced.
@@ -18,10 +21,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from procurement.accounts.models import User
 from procurement.errors import DomainError
+from procurement.permissions import EVALUATOR
 from suppliers.models import AdmissionStatus, Membership
 
 from . import services
+from .models import Bid, BidStatus
 
 SCHEDULE = [
     ("1.1", "Installation et repli de chantier, échafaudages", "forfait", "1"),
@@ -46,7 +52,12 @@ OPERATIONS = [
     ("Cité du Moulin", "3 allée du Moulin", "Roubaix", "59512", 36, "G", "D", "310000"),
     ("Résidence Pasteur", "45 rue Pasteur", "Tourcoing", "59599", 60, "F", "C", "520000"),
     ("Les Jardins d'Hellemmes", "8 rue Faidherbe", "Lille", "59350", 24, "E", "B", "230000"),
+    ("Résidence Jean Jaurès", "2-10 avenue Jean Jaurès", "Lens", "62498", 40, "F", "C", "380000"),
+    ("Cité des Aulnes", "15 rue des Aulnes", "Villeneuve-d'Ascq", "59009", 32, "G", "D", "290000"),
 ]
+
+# The panel's marks in the demonstration, per bidder profile: (technical value, environmental management).
+PANEL_SCORES = {"low": ("6", "5.5"), "mid": ("7.5", "7"), "high": ("8.5", "8")}
 
 UNIT_PRICES = {  # (€ HT) per bidder profile: lines 1.1 … 3.1
     "low": ["14500", "18", "62", "38", "41", "520"],
@@ -209,5 +220,82 @@ def seed_tenders(*, at, buyer, supplier, categories, make_pdf, stdout) -> None:
 
     # 4. A draft, ready to publish.
     create(OPERATIONS[3], _moment(-1), bid_days=14)
+
+    evaluators = list(User.objects.filter(groups__name=EVALUATOR).order_by("email"))
+    if len(evaluators) >= 2 and len(others) >= 3:
+        def bids_of(tender, members, moments, profiles, documents=False):
+            for member, moment, profile in zip(members, moments, profiles, strict=False):
+                with at(moment):
+                    bid = services.bid_create(actor=member.user, tender=tender, company=member.company,
+                                              data=_bid_data(profile, weeks=15, notes="Équipe dédiée en site occupé."))
+                    if documents:
+                        memo = make_pdf(f"Mémoire technique — {member.company.name}",
+                                        ["Méthodologie en site occupé : information des locataires, phasage par cage.",
+                                         "Gestion des déchets : tri sur chantier, bennes séparées.",
+                                         "Document de démonstration."])
+                        services.bid_document_upload(actor=member.user, bid=bid, kind="technical_memo",
+                                                     uploaded_file=ContentFile(memo, name="memoire-technique.pdf"))
+                    services.bid_submit(actor=member.user, bid=bid)
+
+        # 5. Ranking frozen: published 14 days ago, opened 3 days ago, scored, consensus, frozen yesterday.
+        frozen_profiles = ["mid", "low", "high"]
+        frozen = publish(create(OPERATIONS[5], _moment(14, 15), bid_days=10), _moment(14, 15))
+        bids_of(frozen, others[:3], [_moment(7 - i, 11) for i in range(3)], frozen_profiles)
+        with at(_moment(3, 9)):
+            services.tender_open(actor=buyer, tender=frozen)
+        profile_of = {}
+        with at(_moment(3, 11)):
+            for bid, profile in zip(Bid.objects.filter(tender=frozen).order_by("submitted_at"), frozen_profiles,
+                                    strict=False):
+                services.bid_classify(actor=buyer, bid=bid, decision=BidStatus.ADMISSIBLE)
+                profile_of[bid.id] = profile
+            services.panel_set(actor=buyer, tender=frozen, evaluators=[e.email for e in evaluators[:2]])
+        for offset, evaluator in enumerate(evaluators[:2]):
+            with at(_moment(2, 9 + 3 * offset)):
+                services.impartiality_declare(actor=evaluator, tender=frozen, no_conflict=True,
+                                              statement="Aucun lien avec les entreprises soumissionnaires.")
+                for bid in Bid.objects.filter(tender=frozen, status=BidStatus.ADMISSIBLE):
+                    tech, env = PANEL_SCORES[profile_of[bid.id]]
+                    bump = Decimal("0.5") * offset
+                    services.score_put(actor=evaluator, bid=bid, criterion="tech", score=str(Decimal(tech) + bump),
+                                       comment="Méthodologie détaillée, phasage cohérent.")
+                    services.score_put(actor=evaluator, bid=bid, criterion="env", score=env,
+                                       comment="Tri des déchets prévu, bordereaux de suivi.")
+                services.scores_submit(actor=evaluator, tender=frozen)
+        with at(_moment(1, 10)):
+            for bid in Bid.objects.filter(tender=frozen, status=BidStatus.ADMISSIBLE):
+                tech, env = PANEL_SCORES[profile_of[bid.id]]
+                services.consensus_record(actor=buyer, bid=bid, criterion="tech",
+                                          score=str(Decimal(tech) + Decimal("0.25")),
+                                          rationale="Moyenne des deux grilles, écart discuté en séance.")
+                services.consensus_record(actor=buyer, bid=bid, criterion="env", score=env,
+                                          rationale="Notes identiques des deux évaluateurs.")
+        with at(_moment(1, 16)):
+            services.ranking_freeze(actor=buyer, tender=frozen)
+
+        # 6. Being scored: published 13 days ago, opened yesterday; one bid waits on a justification (the demo
+        # supplier's), Nadia declared and scored part of her grid, Karim (the demo evaluator) has not declared.
+        scored_profiles = ["low", "mid", "high", "mid"]
+        scoring = publish(create(OPERATIONS[4], _moment(13), bid_days=11), _moment(13))
+        bidders_ = (own + others)[:4]
+        bids_of(scoring, bidders_, [_moment(6 - i, 16) for i in range(4)], scored_profiles, documents=True)
+        with at(_moment(1, 9)):
+            services.tender_open(actor=buyer, tender=scoring)
+        first = Bid.objects.filter(tender=scoring, company=bidders_[0].company).first()
+        with at(_moment(1, 11)):
+            for bid in Bid.objects.filter(tender=scoring, status=BidStatus.OPENED).exclude(pk=first.pk):
+                services.bid_classify(actor=buyer, bid=bid, decision=BidStatus.ADMISSIBLE)
+            services.justification_request(
+                actor=buyer, bid=first, due_at=timezone.localdate() + dt.timedelta(days=5),
+                message="Votre prix est inférieur de plus de 20 % à la moyenne des offres : justifiez les postes 2.2 "
+                        "et 2.3 (isolant et enduit) — devis fournisseurs, procédés, organisation du chantier.")
+            services.panel_set(actor=buyer, tender=scoring, evaluators=[e.email for e in evaluators[:2]])
+        nadia = evaluators[1]  # by e-mail, the demo login (evaluateur@…) comes first and is left to declare
+        with at(_moment(1, 14)):
+            services.impartiality_declare(actor=nadia, tender=scoring, no_conflict=True,
+                                          statement="Aucun lien avec les entreprises soumissionnaires.")
+            for bid in Bid.objects.filter(tender=scoring, status=BidStatus.ADMISSIBLE).order_by("submitted_at")[:2]:
+                services.score_put(actor=nadia, bid=bid, criterion="tech", score="7",
+                                   comment="Mémoire clair ; phasage par cage d'escalier.")
     stdout.write(f"{len(made)} marchés spécifiques dans la catégorie « {category.name} » "
                  f"({len(bidders)} entreprises admises).")

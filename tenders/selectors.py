@@ -595,3 +595,95 @@ def bid_request_document_get(*, user, document_id):
         raise Http404
     require_bid_contents_readable(user, document.request.bid.tender)
     return document
+
+
+# --- evaluation pages: the evaluator's panels and grid, the bidder's requests --------------------------------
+
+
+def panels_of_user(user) -> list:
+    """"My panels": every seat of ``user`` (a declared conflict included, as the record of it), with the
+    tender and the sheet's progress: ``admissible_count`` bids × ``criteria_count`` scored criteria to score,
+    ``scored_count`` done, ``frozen`` once the ranking is kept. One query whatever the number of seats."""
+    from .models import Criterion, CriterionKind, PanelMember, RankingSnapshot, Score
+
+    if not (user and user.is_authenticated):
+        return []
+    admissible = (Bid.objects.filter(tender=OuterRef("tender_id"), status=BidStatus.ADMISSIBLE).order_by()
+                  .values("tender").annotate(n=Count("id")).values("n"))
+    criteria = (Criterion.objects.filter(tender=OuterRef("tender_id")).exclude(kind=CriterionKind.PRICE)
+                .exclude(kind=CriterionKind.DELAY, tender__delay_scored_by_panel=False).order_by()
+                .values("tender").annotate(n=Count("id")).values("n"))
+    scored = (Score.objects.filter(bid__tender=OuterRef("tender_id"), evaluator=OuterRef("evaluator_id"),
+                                   bid__status=BidStatus.ADMISSIBLE).order_by()
+              .values("evaluator").annotate(n=Count("id")).values("n"))
+    seats = list(
+        PanelMember.objects.filter(evaluator=user).select_related("tender", "tender__category")
+        .annotate(admissible_count=Coalesce(Subquery(admissible), 0), criteria_count=Coalesce(Subquery(criteria), 0),
+                  scored_count=Coalesce(Subquery(scored), 0),
+                  frozen=Exists(RankingSnapshot.objects.filter(tender=OuterRef("tender_id"))))
+        .order_by("removed_at", "submitted_at", "-tender__opened_at", "-added_at", "id")
+    )
+    for seat in seats:
+        seat.to_score = seat.admissible_count * seat.criteria_count
+        seat.remaining = max(seat.to_score - seat.scored_count, 0)
+    return seats
+
+
+def own_panel_seat(user, tender: Tender):
+    """The caller's seat on this tender's panel, a declared conflict included (``None``: not on the panel)."""
+    from .models import PanelMember
+
+    if not (user and user.is_authenticated):
+        return None
+    return PanelMember.objects.filter(tender_id=tender.pk, evaluator_id=user.pk).first()
+
+
+def scoring_grid(*, user, tender: Tender) -> dict:
+    """The evaluator's grid: the scored criteria, the admissible bids with their documents, and the scores the
+    caller may see (blind scoring: ``scores_for_user``), split into its own and the other submitted sheets.
+    Refused (403) before the declaration of impartiality and off the panel. A fixed number of queries."""
+    from .services.evaluation import scored_criteria
+
+    require_bid_contents_readable(user, tender)
+    criteria = scored_criteria(tender)
+    bids = list(tender.bids.filter(status=BidStatus.ADMISSIBLE).select_related("company", "tender")
+                .prefetch_related(Prefetch("documents", queryset=BidDocument.objects.order_by("uploaded_at", "id")))
+                .order_by("submitted_at", "id")) if tender.opened_at is not None else []
+    seen = scores_for_user(user=user, tender=tender)
+    own = {(s.bid_id, s.criterion.code): s for s in seen["scores"] if s.evaluator_id == user.pk}
+    others = [s for s in seen["scores"] if s.evaluator_id != user.pk]
+    seat = next((m for m in seen["panel"] if m.evaluator_id == user.pk), None)
+    return {"criteria": criteria, "bids": bids, "own": own, "others": others, "seat": seat,
+            "panel": seen["panel"], "consensus": seen["consensus"],
+            "to_score": len(bids) * len(criteria),
+            "scored": sum(1 for b in bids for c in criteria if (b.id, c.code) in own)}
+
+
+def pending_request(bid: Bid, requests):
+    """The request among ``requests`` (of this bid) that waits on the bidder now: unanswered, not expired,
+    its due date ahead, and the bid in the state that waits for it. ``None`` otherwise."""
+    from procurement.workflow import allowed_actions
+
+    if "respond" not in allowed_actions(bid):
+        return None
+    now = timezone.now()
+    waiting = [r for r in requests if r.responded_at is None and r.expired_at is None and r.due_at > now]
+    return max(waiting, key=lambda r: r.requested_at) if waiting else None
+
+
+def my_bids(user) -> QuerySet[Bid]:
+    """A supplier's bids for its list, each with the due date of the request that waits on it, if any."""
+    from .models import BidRequest
+
+    due = (BidRequest.objects.filter(bid=OuterRef("pk"), responded_at__isnull=True, expired_at__isnull=True,
+                                     due_at__gt=timezone.now(),
+                                     bid__status__in=[BidStatus.REGULARISATION_REQUESTED,
+                                                      BidStatus.JUSTIFICATION_REQUESTED])
+           .order_by("-requested_at").values("due_at")[:1])
+    return bids_of_user(user).annotate(request_due_at=Subquery(due))
+
+
+def bids_waiting_on_user(user) -> list[Bid]:
+    """The bids of the person's companies that a request of the buyer waits on (answer before its due date)."""
+    return list(my_bids(user).filter(request_due_at__isnull=False).order_by("request_due_at"))
+

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .views import console as views
-from .views import documents, evaluation
+from .views import documents, evaluation, panel
 
 app_name = "tenders_console"
 
@@ -47,4 +47,11 @@ urlpatterns = [
     path("offres/<uuid:bid_id>/consensus/", evaluation.bid_consensus, name="evaluation_consensus_record"),
     path("offres/reponses/documents/<uuid:document_id>/", evaluation.request_document,
          name="evaluation_request_document"),
+    # The evaluator's panels.
+    path("commissions/", panel.panel_list, name="panels"),
+    path("<uuid:tender_id>/commission/", panel.panel_page, name="panel"),
+    path("<uuid:tender_id>/commission/declaration/", panel.panel_declare, name="panel_declare"),
+    path("<uuid:tender_id>/commission/notes/", panel.panel_scores, name="panel_scores"),
+    path("<uuid:tender_id>/commission/remise/", panel.panel_submit, name="panel_submit"),
+    path("offres/documents/<uuid:document_id>/apercu/", panel.bid_document_view, name="bid_document_view"),
 ]

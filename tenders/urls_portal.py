@@ -19,6 +19,8 @@ urlpatterns = [
          name="bid_document"),
     path("offres/<uuid:bid_id>/documents/<uuid:doc_id>/supprimer/", portal.bid_document_delete,
          name="bid_document_delete"),
+    path("offres/<uuid:bid_id>/repondre/", portal.bid_respond, name="bid_respond"),
+    path("offres/<uuid:bid_id>/reponses/<uuid:doc_id>/", portal.request_document_download, name="request_document"),
     path("<uuid:tender_id>/", portal.tender_page, name="tender"),
     path("<uuid:tender_id>/questions/", portal.question_ask, name="question_ask"),
     path("<uuid:tender_id>/offre/", portal.bid_start, name="bid_start"),

@@ -518,3 +518,41 @@ def classify_all(tender, decision: str = "admissible", *, buyer: User | None = N
     buyer = buyer or tender.dps.created_by
     for bid in Bid.objects.filter(tender=tender, status="opened"):
         bid_classify(actor=buyer, bid=bid, decision=decision, reason="" if decision == "admissible" else "Motif")
+
+
+def scoring_tender(prices=("167000.00", "150000.00"), *, documents: bool = True, **overrides):
+    """An opened tender whose bids each carry a PDF technical memo and a PNG plan (uploaded to the draft,
+    sealed, opened), all classified admissible. Returns the namespace of ``opened_tender``."""
+    from types import SimpleNamespace
+
+    from tenders.services import bid_document_upload, bid_submit, tender_open
+
+    tender, invited = published_tender(suppliers=len(prices), **overrides)
+    buyer = tender.dps.created_by
+    bids = []
+    for (_company, user), price in zip(invited, prices, strict=True):
+        bid = draft_bid(tender, user, total_price=price, lines=lines_for_total(price))
+        if documents:
+            bid_document_upload(actor=user, bid=bid, kind="technical_memo",
+                                uploaded_file=pdf_file("memoire-technique.pdf"))
+            bid_document_upload(actor=user, bid=bid, kind="other", uploaded_file=ContentFile(TINY_PNG, name="plan.png"))
+        bids.append(bid_submit(actor=user, bid=bid))
+    close_bidding(tender)
+    tender = tender_open(actor=buyer, tender=tender)
+    classify_all(tender, buyer=buyer)
+    for bid in bids:
+        bid.refresh_from_db()
+    return SimpleNamespace(tender=tender, buyer=buyer, bids=bids, bidders=invited)
+
+
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+TINY_PNG = _tiny_png()

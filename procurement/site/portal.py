@@ -1,5 +1,6 @@
 """The portal dashboard: the person's companies and the open DPS (supplier app), with the number of
-invitations to tender still open for each company (tenders app), counted in the companies' own query."""
+invitations to tender still open for each company (tenders app), counted in the companies' own query, and
+the bids a request of the buyer waits on (tenders app)."""
 
 from __future__ import annotations
 
@@ -20,4 +21,5 @@ def dashboard(request):
     return render(request, "portal/dashboard.html", {
         **supplier_portal.dashboard_context(request, memberships),
         "open_invitations": sum(m.open_invitations for m in memberships),
+        "waiting_bids": tender_selectors.bids_waiting_on_user(request.user) if memberships else [],
     })

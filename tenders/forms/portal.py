@@ -76,3 +76,30 @@ class BidDocumentForm(forms.Form):
 class BidWithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Motif (facultatif)"), required=False, max_length=MAX_TEXT,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the service checks each like an evidence upload)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class BidRespondForm(forms.Form):
+    text = forms.CharField(label=_("Votre réponse"), max_length=MAX_TEXT, required=False,
+                           widget=forms.Textarea(attrs={"rows": 6}))
+    file = MultipleFileField(
+        label=_("Pièces jointes"), required=False,
+        help_text=_("PDF, JPEG ou PNG. Vos prix ne peuvent pas être modifiés : apportez des explications et des "
+                    "pièces."),
+    )

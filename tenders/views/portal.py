@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement.errors import DomainError, ValidationFailed
@@ -32,8 +33,29 @@ from suppliers.models import Company
 
 from .. import selectors, services
 from ..documents import generated_for_bid
-from ..forms.portal import BidDocumentForm, BidForm, BidWithdrawForm, QuestionForm
-from ..models import Bid, BidDocument, BidStatus, Invitation, TenderDocument, TenderStatus
+from ..forms.portal import BidDocumentForm, BidForm, BidRespondForm, BidWithdrawForm, QuestionForm
+from ..models import Bid, BidDocument, BidRequestDocument, BidStatus, Invitation, TenderDocument, TenderStatus
+
+# A bid's state after the opening, in words, for its bidder (deposit, late and withdrawn have their own notices).
+BID_STATE_TEXT = {
+    BidStatus.OPENED: _lazy("Les plis sont ouverts : l'acheteur examine votre offre."),
+    BidStatus.ADMISSIBLE: _lazy("Votre offre est recevable : elle est évaluée par la commission d'évaluation."),
+    BidStatus.IRREGULAR: _lazy("L'acheteur a jugé votre offre irrégulière (incomplète ou non conforme aux documents "
+                               "de la consultation). Il peut demander à toutes les entreprises concernées de "
+                               "régulariser leur offre."),
+    BidStatus.UNACCEPTABLE: _lazy("L'acheteur a jugé votre offre inacceptable : son prix dépasse les crédits "
+                                  "budgétaires alloués au marché."),
+    BidStatus.INAPPROPRIATE: _lazy("L'acheteur a jugé votre offre inappropriée : elle ne répond pas au besoin du "
+                                   "marché."),
+    BidStatus.ABNORMALLY_LOW: _lazy("L'acheteur a écarté votre offre comme anormalement basse, après examen de "
+                                    "la justification demandée."),
+    BidStatus.REGULARISATION_REQUESTED: _lazy("L'acheteur vous demande de régulariser votre offre : répondez avant "
+                                              "l'échéance, sans modifier vos prix."),
+    BidStatus.JUSTIFICATION_REQUESTED: _lazy("L'acheteur vous demande de justifier le prix de votre offre : "
+                                             "répondez avant l'échéance."),
+    BidStatus.AWARDED: _lazy("Votre offre est retenue."),
+    BidStatus.NOT_RETAINED: _lazy("Votre offre n'est pas retenue."),
+}
 
 
 def _own_bid(user, bid_id) -> Bid:
@@ -175,6 +197,19 @@ def _bid_context(request, bid: Bid, content: dict) -> dict:
     }
 
 
+def _deposited_context(request, bid: Bid, content: dict, *, respond_form=None) -> dict:
+    """A deposited bid: its content, its state in words, and the requests of the buyer about it."""
+    requests = list(selectors.requests_of_bid(bid))
+    pending = selectors.pending_request(bid, requests)
+    return {
+        **_bid_context(request, bid, content), "withdraw_form": BidWithdrawForm(),
+        "state_text": BID_STATE_TEXT.get(bid.status, ""),
+        "pending": pending, "past": [r for r in requests if r is not pending],
+        "respond_form": respond_form or BidRespondForm(),
+        "max_answer_size": human_size(settings.EVIDENCE_MAX_UPLOAD_BYTES),
+    }
+
+
 def _initial(bid_form_lines, content: dict) -> dict:
     prices = {line["ref"]: line.get("unit_price") for line in content.get("lines") or []}
     initial = {"total_price": content.get("total_price") or "", "duration_weeks": content.get("duration_weeks") or "",
@@ -195,8 +230,7 @@ def bid_page(request, bid_id):
         if request.method == "POST":
             messages.error(request, _("Une offre déposée ne se modifie plus : préparez une nouvelle version."))
             return redirect("tenders_portal:bid", bid_id=bid.id)
-        return render(request, "portal/bid_detail.html", {
-            **_bid_context(request, bid, content), "withdraw_form": BidWithdrawForm()})
+        return render(request, "portal/bid_detail.html", _deposited_context(request, bid, content))
     price_lines = list(tender.price_lines.all())
     form = BidForm(request.POST or None, price_lines=price_lines, initial=_initial(price_lines, content))
     if request.method == "POST":
@@ -336,6 +370,43 @@ def bid_withdraw(request, bid_id):
     return redirect("tenders_portal:bid", bid_id=bid.id)
 
 
+@login_required
+@require_POST
+def bid_respond(request, bid_id):
+    """The bidder answers the request its bid waits on: a text and documents (``bid_respond``). Any price in
+    the post is refused by the service."""
+    bid = _own_bid(request.user, bid_id)
+    form = BidRespondForm(request.POST, request.FILES)
+    target = reverse("tenders_portal:bid", args=[bid.id]) + "#demandes"
+    if form.is_valid():
+        files = form.cleaned_data["file"]
+        posted = {key: True for key in request.POST if key != "csrfmiddlewaretoken"}
+        try:
+            services.bid_respond(actor=request.user, bid=bid, text=form.cleaned_data["text"], files=files,
+                                 data=posted)
+        except ValidationFailed as exc:
+            add_service_errors(form, exc, aliases={f"file[{index}]": "file" for index in range(len(files))})
+        except DomainError as exc:
+            refused(request, exc)
+            return redirect(target)
+        else:
+            messages.success(request, _("Votre réponse est transmise à l'acheteur, qui va examiner de nouveau votre "
+                                        "offre."))
+            return redirect(target)
+    messages.error(request, _("Votre réponse n'a pas été envoyée : corrigez les points signalés."))
+    bid.tender = selectors.tender_detail(bid.tender)
+    return render(request, "portal/bid_detail.html",
+                  _deposited_context(request, bid, services.bid_content(bid), respond_form=form), status=400)
+
+
+@login_required
+def request_document_download(request, bid_id, doc_id):
+    """A document the company sent with one of its answers."""
+    bid = _own_bid(request.user, bid_id)
+    return file_response(get_or_404(BidRequestDocument.objects.filter(request__bid=bid), pk=doc_id,
+                                    message=_("Document introuvable")))
+
+
 # --- the receipt and my bids -----------------------------------------------------------------------------
 
 @login_required
@@ -350,5 +421,5 @@ def receipt(request, bid_id):
 
 @login_required
 def my_bids(request):
-    bids = list(selectors.bids_of_user(request.user))
-    return render(request, "portal/bid_list.html", {"bids": bids})
+    bids = list(selectors.my_bids(request.user))
+    return render(request, "portal/bid_list.html", {"bids": bids, "waiting": sum(1 for b in bids if b.request_due_at)})

@@ -34,9 +34,34 @@ def test_it_loads_a_programme_in_every_state_and_prints_the_accounts():
     assert states == set(ApplicationStatus.values)
     assert set(Admission.objects.values_list("status", flat=True)) == set(AdmissionStatus.values)
     assert audit.verify().valid
+    _assert_the_evaluation_stages()
     printed = out.getvalue()
     assert "acheteur@sad-renovation.fr" in printed and "fournisseur@demo.fr" in printed
 
     again = StringIO()
     call_command("seed_demo", "--if-empty", stdout=again)
     assert Company.objects.count() == 40 and "--if-empty" in again.getvalue()
+
+
+def _assert_the_evaluation_stages():
+    """A tender being scored and one whose ranking is frozen, made through the services."""
+    from tenders.models import Bid, BidStatus, Consensus, PanelMember, RankingSnapshot, Score
+
+    snapshot = RankingSnapshot.objects.get()
+    frozen = snapshot.tender
+    panel = list(PanelMember.objects.filter(tender=frozen))
+    assert len(panel) == 2 and all(m.declared and m.submitted for m in panel)
+    admissible = Bid.objects.filter(tender=frozen, status=BidStatus.ADMISSIBLE).count()
+    assert admissible >= 2 and Consensus.objects.filter(bid__tender=frozen).count() == admissible * 2
+    assert [row["rank"] for row in snapshot.rows] == list(range(1, admissible + 1))
+    assert {"freeze-ranking", "scores-submit", "declare-impartiality"} <= {
+        e.action for e in audit.history("tender", frozen.id)}
+
+    scoring = PanelMember.objects.exclude(tender=frozen).values_list("tender", flat=True).first()
+    seats = {m.evaluator.email: m for m in PanelMember.objects.filter(tender_id=scoring).select_related("evaluator")}
+    assert not seats["evaluateur@sad-renovation.fr"].declared  # the demo evaluator starts at the declaration
+    assert seats["evaluatrice@sad-renovation.fr"].declared and not seats["evaluatrice@sad-renovation.fr"].submitted
+    assert Score.objects.filter(bid__tender_id=scoring).exists()
+    waiting = Bid.objects.get(tender_id=scoring, status=BidStatus.JUSTIFICATION_REQUESTED)
+    assert waiting.company.memberships.filter(user__email="fournisseur@demo.fr").exists()
+    assert waiting.requests.get().responded_at is None

@@ -153,7 +153,7 @@ def _add_rows(user, company, dps, n):
     DeclarationFactory(company=company, actor=user)
 
 
-DASHBOARD_QUERIES = 11  # session, user, memberships, 5 prefetches, open DPS + their categories
+DASHBOARD_QUERIES = 12  # session, user, memberships, 5 prefetches, open DPS + their categories, bids awaiting an answer
 
 
 def _dashboard_queries(client, buyer, n_companies):
