@@ -575,7 +575,7 @@ def contracts_for_user(user, *, tender_id=None) -> QuerySet:
     if not (user and user.is_authenticated):
         return Contract.objects.none()
     qs = Contract.objects.select_related("tender", "holder").prefetch_related(
-        Prefetch("signatures", queryset=ContractSignature.objects.select_related("signed_by").order_by("signed_at")))
+        Prefetch("signatures", queryset=ContractSignature.objects.select_related("signed_by").order_by("signed_at", "id")))
     if not is_staff_member(user):
         qs = qs.filter(holder_id__in=_user_company_ids(user))
     if tender_id is not None:
