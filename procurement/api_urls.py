@@ -4,7 +4,7 @@ from django.urls import path
 
 from suppliers import api as suppliers_api
 from tenders import api as tenders_api
-from tenders import api_evaluation
+from tenders import api_award, api_evaluation
 
 from . import api
 
@@ -90,6 +90,22 @@ urlpatterns = [
     path("tenders/<str:id>/scores/", api_evaluation.TenderScoresView.as_view(), name="tender-scores"),
     path("bids/<str:id>/consensus/", api_evaluation.BidConsensusView.as_view(), name="bid-consensus"),
     path("tenders/<str:id>/ranking/", api_evaluation.RankingView.as_view(), name="tender-ranking"),
+    # award and contract
+    path("tenders/<str:id>/award/", api_award.TenderAwardView.as_view(), name="tender-award"),
+    path("tenders/<str:id>/propose-award/", api_award.ProposeAwardView.as_view(), name="tender-propose-award"),
+    path("tenders/<str:id>/winner-evidence/", api_award.WinnerEvidenceView.as_view(), name="tender-winner-evidence"),
+    path("tenders/<str:id>/request-winner-evidence/", api_award.RequestWinnerEvidenceView.as_view(),
+         name="tender-request-winner-evidence"),
+    path("tenders/<str:id>/approve-award/", api_award.ApproveAwardView.as_view(), name="tender-approve-award"),
+    path("tenders/<str:id>/withdraw-proposal/", api_award.WithdrawProposalView.as_view(),
+         name="tender-withdraw-proposal"),
+    path("contracts/", api_award.ContractListView.as_view(), name="contract-list"),
+    path("contracts/<str:id>/", api_award.ContractDetailView.as_view(), name="contract-detail"),
+    path("contracts/<str:id>/sign/", api_award.ContractSignView.as_view(), name="contract-sign"),
+    path("contracts/<str:id>/notify/", api_award.ContractNotifyView.as_view(), name="contract-notify"),
+    path("bids/<str:id>/letter/", api_award.BidLetterView.as_view(), name="bid-letter"),
+    path("bids/<str:id>/debrief-request/", api_award.BidDebriefRequestView.as_view(), name="bid-debrief-request"),
+    path("debrief-requests/<str:id>/answer/", api_award.DebriefAnswerView.as_view(), name="debrief-request-answer"),
     # audit
     path("audit/", api.AuditListView.as_view(), name="audit-list"),
     path("audit/verify/", api.AuditVerifyView.as_view(), name="audit-verify"),

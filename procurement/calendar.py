@@ -94,3 +94,29 @@ def end_of_day(day: dt.date) -> dt.datetime:
     """The last instant of ``day`` in Paris: a deadline stated as a date expires then."""
     naive = dt.datetime.combine(day, dt.time(23, 59, 59, 999999))
     return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+def add_days(day: dt.date, days: int) -> dt.date:
+    """The calendar date ``days`` days after ``day`` (before it when negative)."""
+    return day + dt.timedelta(days=days)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` months later (earlier when negative), clamped to the month's last day
+    (31 August + 6 months = 28 or 29 February): how "valid 6 months" and "under 3 months" are counted."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last_day in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last_day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def months_elapsed(start: dt.date, day: dt.date) -> int:
+    """How many whole months (counted by ``add_months``) lie between ``start`` and ``day``."""
+    months = 0
+    while add_months(start, months + 1) <= day:
+        months += 1
+    return months

@@ -231,6 +231,8 @@ CELERY_BEAT_SCHEDULE = {
     "tender-invitation-mails-sweep": {"task": "tenders.tasks.invitation_mails_sweep", "schedule": 120.0},
     # R2152-2: a regularisation unanswered at its due date leaves the bid irregular.
     "bid-regularisations-expire": {"task": "tenders.tasks.regularisations_expire", "schedule": SCHEDULE_SECONDS},
+    # The URSSAF vigilance certificate is asked again every 6 months of the works (once per period).
+    "contracts-vigilance-reminders": {"task": "tenders.tasks.contracts_vigilance_reminders", "schedule": 3600.0},
 }
 
 # --- Domain settings -----------------------------------------------------------------------

@@ -230,6 +230,18 @@ ACTION_LABELS = {
     "answer-question": _lazy("Réponse à une question"),
     "add-document": _lazy("Ajout d'un document à l'offre"),
     "delete-document": _lazy("Retrait d'un document de l'offre"),
+    "propose-award": _lazy("Proposition d'attribution"),
+    "request-winner-evidence": _lazy("Justificatifs demandés au candidat pressenti"),
+    "approve-award": _lazy("Attribution approuvée"),
+    "withdraw-proposal": _lazy("Retrait de la proposition d'attribution"),
+    "eliminate": _lazy("Offre écartée (R2144-7)"),
+    "award": _lazy("Offre retenue"),
+    "not-retain": _lazy("Offre non retenue"),
+    "debrief-request": _lazy("Demande des motifs détaillés"),
+    "debrief-answer": _lazy("Réponse sur les motifs détaillés"),
+    "sign": _lazy("Signature"),
+    "notify": _lazy("Notification"),
+    "request-vigilance": _lazy("Attestation de vigilance redemandée"),
 }
 
 

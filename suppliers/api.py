@@ -154,7 +154,7 @@ class CompanyDocumentsView(generics.ListAPIView):
         data = validated(s.DocumentUploadSerializer, request).validated_data
         document = services.evidence_upload(
             actor=request.user, company=company, kind=data["kind"], uploaded_file=data.get("file"),
-            issued_on=data.get("issued_on"), valid_until=data.get("valid_until"),
+            issued_on=data.get("issued_on"), valid_until=data.get("valid_until"), activities=data.get("activities"),
         )
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from procurement.models import Category, DynamicPurchasingSystem, EvidenceKind
+from procurement.models import Category, DynamicPurchasingSystem, EvidenceKind, Trade
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -148,6 +148,9 @@ class Declaration(models.Model):
         return [code for code, applies in self.exclusion_grounds.items() if applies]
 
 
+# Kinds whose document states the activities (trades) it covers.
+INSURANCE_KINDS = (EvidenceKind.LIABILITY_INSURANCE, EvidenceKind.DECENNIAL_INSURANCE)
+
 # Kinds that lapse by law when no expiry date is printed on them (months after issue).
 DEFAULT_VALIDITY_MONTHS = {EvidenceKind.URSSAF_VIGILANCE: 6}
 
@@ -174,6 +177,9 @@ class EvidenceDocument(models.Model):
     sha256 = models.CharField(max_length=64)
     issued_on = models.DateField(_("délivré le"))
     valid_until = models.DateField(_("valide jusqu'au"), null=True, blank=True)
+    # What an insurance covers: trade codes (procurement.models.Trade). A winner's insurances must cover the
+    # trade of the tender's category.
+    activities = models.JSONField(_("activités couvertes"), default=list, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
     reminded_30_at = models.DateTimeField(null=True, blank=True)
@@ -209,6 +215,10 @@ class EvidenceDocument(models.Model):
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_until is None or self.valid_until >= day
+
+    @property
+    def activity_labels(self) -> list[str]:
+        return [str(Trade(code).label) for code in self.activities or [] if code in Trade.values]
 
 
 class ApplicationStatus(models.TextChoices):

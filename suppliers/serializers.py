@@ -140,6 +140,9 @@ class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_null=True, allow_empty_file=True, use_url=False)
     issued_on = serializers.DateField(required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
+    activities = serializers.ListField(
+        child=serializers.CharField(max_length=400), required=False,
+        help_text="What an insurance covers: trade codes, as a repeated field or comma-separated.")
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -150,7 +153,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = EvidenceDocument
         fields = ["id", "company", "kind", "filename", "content_type", "size", "sha256", "issued_on",
-                  "valid_until", "status", "uploaded_at", "download_url"]
+                  "valid_until", "activities", "status", "uploaded_at", "download_url"]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from procurement import audit, calendar
 from procurement.errors import Conflict, NotAllowed, ValidationFailed
-from procurement.models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind
+from procurement.models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind, Trade
 from procurement.notifications import notify
 from procurement.permissions import BUYER, require_role
 from procurement.services import decision_due_for
@@ -25,6 +25,7 @@ from .models import (
     DEFAULT_VALIDITY_MONTHS,
     EXCLUSION_GROUNDS,
     EXTENDED_DECISION_DAYS,
+    INSURANCE_KINDS,
     RENEWAL_DAYS,
     Admission,
     AdmissionStatus,
@@ -330,23 +331,19 @@ def declaration_submit(*, actor, company: Company, exclusion_grounds: dict, capa
 # --- evidence -------------------------------------------------------------------------------------
 
 def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last_day in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last_day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return calendar.add_months(day, months)
 
 
 @transaction.atomic
 def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued_on: dt.date | None,
-                    valid_until: dt.date | None = None) -> EvidenceDocument:
+                    valid_until: dt.date | None = None, activities=None) -> EvidenceDocument:
+    """Store an evidence document. ``activities`` (trade codes, a list or a comma-separated text) says what an
+    insurance covers; it is refused on the other kinds."""
     require_member(actor, company)
     errors: dict[str, list[str]] = {}
     if kind not in EvidenceKind.values:
         errors["kind"] = [_("Type de justificatif inconnu : %(kind)s.") % {"kind": kind}]
+    activities = _clean_activities(activities, kind, errors)
     today = timezone.localdate()
     if issued_on is None:
         errors["issued_on"] = [_("La date de délivrance est obligatoire.")]
@@ -365,6 +362,7 @@ def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued
     document = EvidenceDocument(
         company=company, kind=kind, filename=checked.filename, content_type=checked.content_type,
         size=checked.size, sha256=checked.sha256, issued_on=issued_on, valid_until=valid_until, uploaded_by=actor,
+        activities=activities,
     )
     uploaded_file.seek(0)
     document.file.save(checked.filename, uploaded_file, save=False)
@@ -378,10 +376,33 @@ def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued
     return document
 
 
+def _clean_activities(value, kind: str, errors: dict) -> list[str]:
+    """Trade codes, each once, in the order of ``Trade``; a comma-separated text is split."""
+    items = value if isinstance(value, list | tuple) else ([value] if value not in (None, "") else [])
+    codes = []
+    for item in items:
+        if not isinstance(item, str):
+            errors["activities"] = [_("Codes de corps d'état attendus.")]
+            return []
+        codes.extend(part.strip() for part in item.split(",") if part.strip())
+    unknown = [code for code in codes if code not in Trade.values]
+    if unknown:
+        errors["activities"] = [_("Corps d'état inconnu : %(codes)s. Codes possibles : %(values)s.")
+                                % {"codes": ", ".join(unknown), "values": ", ".join(Trade.values)}]
+        return []
+    if codes and kind not in INSURANCE_KINDS:
+        errors["activities"] = [_("Les activités couvertes ne se déclarent que pour une attestation d'assurance.")]
+        return []
+    return [code for code in Trade.values if code in set(codes)]
+
+
 def _evidence_details(document: EvidenceDocument) -> dict:
-    return {"document": str(document.id), "kind": document.kind, "filename": document.filename,
-            "size": document.size, "sha256": document.sha256, "issued_on": document.issued_on,
-            "valid_until": document.valid_until}
+    details = {"document": str(document.id), "kind": document.kind, "filename": document.filename,
+               "size": document.size, "sha256": document.sha256, "issued_on": document.issued_on,
+               "valid_until": document.valid_until}
+    if document.activities:
+        details["activities"] = list(document.activities)
+    return details
 
 
 @transaction.atomic

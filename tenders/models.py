@@ -120,6 +120,13 @@ class Tender(FSMModelMixin, models.Model):
                                   related_name="+")
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(blank=True)
+    # The award (tenders.models_award holds the proposals and the contract).
+    awarded_at = models.DateTimeField(_("attribué le"), null=True, blank=True)
+    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    # When the award and rejection letters were sent; the standstill (R2182-1) runs 11 days from then.
+    letters_sent_at = models.DateTimeField(_("lettres envoyées le"), null=True, blank=True)
+    standstill_ends_at = models.DateTimeField(_("fin du délai de suspension"), null=True, blank=True)
     # Set once the invitation mails are queued (the beat sweep retries a tender left without them).
     invitations_mailed_at = models.DateTimeField(null=True, blank=True)
     # The tender's data key, wrapped by the master key (tenders.sealing); never stored in the clear.
@@ -159,6 +166,23 @@ class Tender(FSMModelMixin, models.Model):
     def declare_unsuccessful(self, *, note):
         self.ended_at = timezone.now()
         self.end_reason = note
+
+    # --- award ---------------------------------------------------------------------------------------------
+
+    @transition(field=status, source=TenderStatus.OPENED, target=TenderStatus.AWARD_PROPOSED)
+    def propose_award(self):
+        pass
+
+    @transition(field=status, source=TenderStatus.AWARD_PROPOSED, target=TenderStatus.OPENED)
+    def withdraw_proposal(self):
+        pass
+
+    @transition(field=status, source=TenderStatus.AWARD_PROPOSED, target=TenderStatus.AWARDED)
+    def approve_award(self, *, by, at, standstill_ends_at):
+        self.awarded_at = at
+        self.awarded_by = by
+        self.letters_sent_at = at
+        self.standstill_ends_at = standstill_ends_at
 
     def deadline_passed(self, at=None) -> bool:
         return (at or timezone.now()) >= self.bid_deadline
@@ -306,6 +330,8 @@ class BidStatus(models.TextChoices):
     ABNORMALLY_LOW = "abnormally_low", _("Anormalement basse")
     REGULARISATION_REQUESTED = "regularisation_requested", _("Régularisation demandée")
     JUSTIFICATION_REQUESTED = "justification_requested", _("Justification demandée")
+    # R2144-7: the proposed winner could not prove its situation in time.
+    ELIMINATED = "eliminated", _("Écartée (justificatifs du candidat pressenti)")
     AWARDED = "awarded", _("Retenue")
     NOT_RETAINED = "not_retained", _("Non retenue")
 
@@ -466,6 +492,23 @@ class Bid(FSMModelMixin, models.Model):
         # R2152-2: a regularisation not answered in time leaves the bid irregular, with its earlier reason.
         pass
 
+    # --- award ---------------------------------------------------------------------------------------------
+
+    @transition(field=status, source=BidStatus.ADMISSIBLE, target=BidStatus.ELIMINATED)
+    def eliminate(self, *, note, by, at):
+        # R2144-7: the proposed winner could not prove its situation; the next-ranked bid may be proposed.
+        self.classification_reason = note
+        self.classified_by = by
+        self.classified_at = at
+
+    @transition(field=status, source=BidStatus.ADMISSIBLE, target=BidStatus.AWARDED)
+    def award(self):
+        pass
+
+    @transition(field=status, source=BidStatus.ADMISSIBLE, target=BidStatus.NOT_RETAINED)
+    def not_retain(self):
+        pass
+
 
 class BidDocumentKind(models.TextChoices):
     TECHNICAL_MEMO = "technical_memo", _("Mémoire technique")
@@ -500,6 +543,14 @@ class BidDocument(models.Model):
         return f"{self.bid_id}: {self.kind}"
 
 
+from .models_award import (  # noqa: E402,F401  the award and contract models live in their own module
+    AwardProposal,
+    Contract,
+    ContractParty,
+    ContractSignature,
+    ContractStatus,
+    DebriefRequest,
+)
 from .models_evaluation import (  # noqa: E402,F401  the evaluation models live in their own module
     BidRequest,
     BidRequestDocument,

@@ -687,3 +687,70 @@ def bids_waiting_on_user(user) -> list[Bid]:
     """The bids of the person's companies that a request of the buyer waits on (answer before its due date)."""
     return list(my_bids(user).filter(request_due_at__isnull=False).order_by("request_due_at"))
 
+
+
+# --- award and contract ------------------------------------------------------------------------------------
+# Staff see every award and contract. A supplier sees the winner's evidence checklist only when its own
+# company is the proposed winner, a contract only when its company holds it, and the letters of its own bids;
+# anything else is "not found".
+
+
+def live_proposal_of(tender: Tender):
+    from .models import AwardProposal
+
+    return (AwardProposal.objects.filter(tender_id=tender.pk, withdrawn_at__isnull=True)
+            .select_related("bid__company", "proposed_by", "approved_by").first())
+
+
+def winner_evidence_tender_get(*, user, tender_id) -> tuple[Tender, object]:
+    """The tender and its live proposal, for the winner-evidence checklist: staff, or a member of the proposed
+    winner's company (404 for anyone else). The proposal is None when there is none (staff only)."""
+    tender = tender_get(user=user, tender_id=tender_id)
+    proposal = live_proposal_of(tender)
+    if not is_staff_member(user) and (proposal is None or proposal.bid.company_id not in own_company_ids(user)):
+        raise Http404("tender introuvable")
+    return tender, proposal
+
+
+def award_proposals(tender: Tender):
+    """Every proposal of a tender, withdrawn ones included, oldest first."""
+    from .models import AwardProposal
+
+    return (AwardProposal.objects.filter(tender_id=tender.pk)
+            .select_related("bid__company", "proposed_by", "approved_by", "withdrawn_by")
+            .order_by("proposed_at", "id"))
+
+
+def contracts_for_user(user, *, tender_id=None) -> QuerySet:
+    """Staff: every contract; a supplier: those its companies hold. Signatures loaded (fixed query count)."""
+    from .models import Contract, ContractSignature
+
+    if not (user and user.is_authenticated):
+        return Contract.objects.none()
+    qs = Contract.objects.select_related("tender", "holder").prefetch_related(
+        Prefetch("signatures", queryset=ContractSignature.objects.select_related("signed_by").order_by("signed_at", "id")))
+    if not is_staff_member(user):
+        qs = qs.filter(holder_id__in=_user_company_ids(user))
+    if tender_id is not None:
+        qs = qs.filter(tender_id=tender_id)
+    return qs.order_by("-created_at", "id")
+
+
+def contract_get(*, user, contract_id):
+    return get_or_404(contracts_for_user(user), id=contract_id)
+
+
+def debrief_request_get(*, user, request_id):
+    """A debrief request: staff, or a member of the bidder's company (404 otherwise)."""
+    from .models import DebriefRequest
+
+    qs = DebriefRequest.objects.select_related("bid__company", "bid__tender")
+    if not is_staff_member(user):
+        qs = qs.filter(bid__company_id__in=_user_company_ids(user)) if user.is_authenticated else qs.none()
+    return get_or_404(qs, id=request_id)
+
+
+def debrief_of(bid: Bid):
+    from .models import DebriefRequest
+
+    return DebriefRequest.objects.filter(bid_id=bid.pk).first()

@@ -30,3 +30,10 @@ def regularisations_expire():
     from .services.evaluation import regularisations_expire as run
 
     return run()
+
+
+@shared_task
+def contracts_vigilance_reminders():
+    from .services.contracts import contracts_vigilance_reminders as run
+
+    return run()

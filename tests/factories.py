@@ -275,22 +275,23 @@ class EvidenceDocumentFactory(factory.Factory):
     filename = factory.LazyAttribute(lambda o: f"{o.kind}.pdf")
     issued_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=10))
     valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
+    activities = None
 
     @classmethod
-    def _create(cls, model_class, *, actor, company, kind, content, filename, issued_on, valid_until):
+    def _create(cls, model_class, *, actor, company, kind, content, filename, issued_on, valid_until, activities):
         return evidence_upload(actor=actor, company=company, kind=str(kind), uploaded_file=pdf_file(filename, content),
-                               issued_on=issued_on, valid_until=valid_until)
+                               issued_on=issued_on, valid_until=valid_until, activities=activities)
 
     _build = _create
 
 
 def evidence_direct(*, company: Company, kind: str, issued_on: dt.date, valid_until: dt.date | None,
-                    content: bytes = TINY_PDF, uploaded_by=None) -> EvidenceDocument:
+                    content: bytes = TINY_PDF, uploaded_by=None, activities=()) -> EvidenceDocument:
     """A document created without the service (e.g. one already expired, which issued_on rules allow anyway)."""
     document = EvidenceDocument(
         company=company, kind=kind, filename=f"{kind}.pdf", content_type="application/pdf", size=len(content),
         sha256=hashlib.sha256(content).hexdigest(), issued_on=issued_on, valid_until=valid_until,
-        uploaded_by=uploaded_by,
+        uploaded_by=uploaded_by, activities=list(activities),
     )
     document.file.save(f"{kind}.pdf", ContentFile(content), save=False)
     document.save()
@@ -556,3 +557,76 @@ def _tiny_png() -> bytes:
 
 
 TINY_PNG = _tiny_png()
+
+
+# --- award ---------------------------------------------------------------------------------------------
+
+WINNER_KINDS = [EvidenceKind.KBIS, EvidenceKind.URSSAF_VIGILANCE, EvidenceKind.TAX_CERTIFICATE,
+                EvidenceKind.LIABILITY_INSURANCE, EvidenceKind.DECENNIAL_INSURANCE]
+
+
+def complete_winner_evidence(company: Company, *, trade: str = Trade.EXTERNAL_WALL_INSULATION, skip=()) -> None:
+    """Every document the winner's checklist asks for, valid (issued 10 days ago, valid a year), the insurances
+    covering ``trade``; the kinds in ``skip`` are left out. Earlier documents of those kinds are removed."""
+    EvidenceDocument.objects.filter(company=company, kind__in=WINNER_KINDS).delete()
+    for kind in WINNER_KINDS:
+        if kind in skip:
+            continue
+        insurance = kind in (EvidenceKind.LIABILITY_INSURANCE, EvidenceKind.DECENNIAL_INSURANCE)
+        EvidenceDocumentFactory(company=company, kind=kind, activities=[trade] if insurance else None)
+
+
+CONSENSUS_RATIONALES = {"tech": "Méthodologie détaillée, planning réaliste.",
+                        "env": "Isolant biosourcé, gestion des déchets tracée."}
+
+
+def ranked_tender(prices=("150000.00", "160000.00", "200000.00"), *, consensus=None, **overrides):
+    """An opened tender whose bids are all admissible, scored by a panel of one evaluator, with a consensus score
+    on every criterion (``consensus``: [{"tech": "7", "env": "7"}, …] per bid, 7 everywhere by default).
+    With the default prices and scores the ranking follows the order of the prices: 85, 81.88, 72.5.
+    Returns the namespace of ``opened_tender`` plus ``evaluator``."""
+    from tenders.services.evaluation import consensus_record, score_put, scores_submit
+
+    ot = opened_tender(prices, **overrides)
+    classify_all(ot.tender, buyer=ot.buyer)
+    evaluator = StaffFactory(roles=["evaluator"])
+    seat_evaluators(ot.tender, [evaluator])
+    for bid in ot.bids:
+        for code in ("tech", "env"):
+            score_put(actor=evaluator, bid=bid, criterion=code, score="7")
+    scores_submit(actor=evaluator, tender=ot.tender)
+    consensus = consensus or [{"tech": "7", "env": "7"} for _ in ot.bids]
+    for bid, marks in zip(ot.bids, consensus, strict=True):
+        for code, value in marks.items():
+            consensus_record(actor=ot.buyer, bid=bid, criterion=code, score=value,
+                             rationale=f"{CONSENSUS_RATIONALES[code]} ({bid.company.name})")
+    for bid in ot.bids:
+        bid.refresh_from_db()
+    ot.evaluator = evaluator
+    return ot
+
+
+def proposed_tender(prices=("150000.00", "160000.00", "200000.00"), *, evidence: bool = True, **overrides):
+    """A ranked tender whose first-ranked bid is proposed by its buyer; with ``evidence`` the winner's
+    checklist is complete. Adds ``approver`` (approver role only) to the namespace."""
+    from tenders.services.award import award_propose
+
+    ot = ranked_tender(prices, **overrides)
+    if evidence:
+        complete_winner_evidence(ot.bids[0].company, trade=ot.tender.category.trade)
+    award_propose(actor=ot.buyer, tender=ot.tender, bid=ot.bids[0], reason="Offre économiquement la plus avantageuse")
+    ot.tender.refresh_from_db()
+    ot.approver = StaffFactory(roles=["approver"])
+    return ot
+
+
+def awarded_tender(prices=("150000.00", "160000.00", "200000.00"), **overrides):
+    """A proposed tender approved by another person (approver): adds ``contract``."""
+    from tenders.services.award import award_approve
+
+    ot = proposed_tender(prices, **overrides)
+    ot.contract = award_approve(actor=ot.approver, tender=ot.tender)
+    ot.tender.refresh_from_db()
+    for bid in ot.bids:
+        bid.refresh_from_db()
+    return ot

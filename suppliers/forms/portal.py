@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procurement.models import EvidenceKind
+from procurement.models import EvidenceKind, Trade
 
 from ..evidence_files import human_size
 from ..models import EXCLUSION_GROUNDS, MembershipRole
@@ -238,6 +238,12 @@ class EvidenceUploadForm(forms.Form):
         _("Valide jusqu'au"), required=False,
         help_text=_("Laissez vide si le document n'a pas de date d'expiration. "
                     "L'attestation URSSAF est valable 6 mois après sa délivrance."),
+    )
+    activities = forms.MultipleChoiceField(
+        label=_("Activités couvertes (attestations d'assurance)"), required=False, choices=Trade.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Pour une assurance responsabilité civile ou décennale : cochez les activités que "
+                    "l'attestation couvre. Elles doivent comprendre le corps d'état du marché attribué."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -217,7 +217,7 @@ def documents(request, company_id):
             try:
                 document = services.evidence_upload(
                     actor=request.user, company=company, kind=data["kind"], uploaded_file=data["file"],
-                    issued_on=data["issued_on"], valid_until=data["valid_until"])
+                    issued_on=data["issued_on"], valid_until=data["valid_until"], activities=data["activities"])
             except ValidationFailed as exc:
                 add_service_errors(form, exc)
             except DomainError as exc:

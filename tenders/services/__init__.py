@@ -9,9 +9,25 @@
   lock, a bid at or after the deadline is kept as ``late`` and never evaluated (R2151-5);
 - ``opening``: the deadline, the recorded opening, the end of a tender;
 - ``evaluation``: classification, regularisation and justification requests, the panel, scores,
-  consensus and the ranking.
+  consensus and the ranking;
+- ``award``: the proposal of the first-ranked bid, the winner's evidence, the four-eyes approval, the
+  letters, the withdrawal (R2144-7) and the debriefing (R2181-4);
+- ``contracts``: the contract created at the award, its signatures after the standstill, its notification
+  and the URSSAF vigilance asked again during the works.
 """
 
+from .award import (  # noqa: F401
+    award_approve,
+    award_propose,
+    award_withdraw,
+    debrief_answer,
+    debrief_request_create,
+    expected_works_start,
+    live_proposal,
+    proposable_bid_id,
+    winner_checklist,
+    winner_evidence_request,
+)
 from .bids import (  # noqa: F401
     LateBid,
     bid_content,
@@ -26,6 +42,11 @@ from .bids import (  # noqa: F401
     priced_schedule,
     receipt,
     submission_problems,
+)
+from .contracts import (  # noqa: F401
+    contract_notify,
+    contract_sign,
+    contracts_vigilance_reminders,
 )
 from .drafting import (  # noqa: F401
     tender_as_data,

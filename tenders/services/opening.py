@@ -15,12 +15,14 @@ from procurement.workflow import allowed_actions, apply_transition
 
 from .. import documents as generated_documents
 from .. import sealing
+from ..letters import LETTER_STATES
 from ..models import (
     Bid,
     BidStatus,
     Tender,
     TenderStatus,
 )
+from .award import ended_tender_letters
 from .bids import bid_content
 from .inputs import when
 from .publication import _invitee_recipients
@@ -86,11 +88,14 @@ def _end(*, actor, tender: Tender, method: str, reason: str) -> Tender:
         tender = Tender.objects.select_for_update().get(pk=tender.pk)
         apply_transition(tender, method, actor=actor, object_type="tender", reason=reason.strip(),
                          note=reason.strip())
+        # Every bidder gets its letter; every other invited supplier is told.
+        ended_tender_letters(tender)
+        bidders = Bid.objects.filter(tender=tender, status__in=LETTER_STATES).values("company_id")
         notify_many(
             (f"tender-{method}:{tender.id}:{email}", email, "tender_ended",
              {"tender": tender, "company_name": name, "reason": reason.strip(),
               "unsuccessful": method == "declare_unsuccessful"})
-            for email, name in _invitee_recipients(tender)
+            for email, name in _invitee_recipients(tender).exclude(company_id__in=bidders)
         )
         transaction.on_commit(lambda: generated_documents.after_ending(tender.id))
     return tender

@@ -241,3 +241,23 @@ def test_end_of_day_is_the_last_instant_of_the_paris_day(day, utc):
 def test_local_date_is_the_paris_date():
     assert calendar.local_date(dt.datetime(2026, 6, 30, 22, 30, tzinfo=UTC)) == D(2026, 7, 1)
     assert calendar.local_date(dt.datetime(2026, 6, 30, 21, 59, tzinfo=UTC)) == D(2026, 6, 30)
+
+
+@pytest.mark.parametrize("day, months, expected", [
+    (dt.date(2027, 1, 31), 1, dt.date(2027, 2, 28)),
+    (dt.date(2028, 8, 31), 6, dt.date(2029, 2, 28)),
+    (dt.date(2027, 8, 31), 6, dt.date(2028, 2, 29)),
+    (dt.date(2027, 5, 20), -3, dt.date(2027, 2, 20)),
+    (dt.date(2027, 5, 31), -3, dt.date(2027, 2, 28)),
+    (dt.date(2027, 12, 15), 1, dt.date(2028, 1, 15)),
+])
+def test_add_months_clamps_to_the_month_end(day, months, expected):
+    assert calendar.add_months(day, months) == expected
+
+
+def test_months_elapsed_counts_whole_months():
+    start = dt.date(2027, 1, 31)
+    assert calendar.months_elapsed(start, dt.date(2027, 2, 27)) == 0
+    assert calendar.months_elapsed(start, dt.date(2027, 2, 28)) == 1
+    assert calendar.months_elapsed(start, dt.date(2027, 7, 31)) == 6
+    assert calendar.add_days(dt.date(2027, 2, 20), 11) == dt.date(2027, 3, 3)

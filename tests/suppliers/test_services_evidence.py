@@ -158,3 +158,27 @@ def test_only_members_may_upload():
     with pytest.raises(NotAllowed):
         evidence_upload(actor=UserFactory(), company=company, kind="kbis",
                         uploaded_file=ContentFile(TINY_PDF, name="k.pdf"), issued_on=timezone.localdate())
+
+
+# --- the activities an insurance covers -------------------------------------------------------------------
+
+
+def test_an_insurance_states_the_trades_it_covers_from_a_list_or_a_comma_separated_text():
+    from procurement.models import Trade
+
+    company = CompanyFactory()
+    document = upload(company, TINY_PDF, kind=EvidenceKind.DECENNIAL_INSURANCE,
+                      activities=["windows, external_wall_insulation", "windows"])
+    # Each once, in the order of the trades.
+    assert document.activities == [Trade.EXTERNAL_WALL_INSULATION, Trade.WINDOWS]
+    assert document.activity_labels == ["Isolation thermique par l'extérieur", "Menuiseries extérieures"]
+
+
+def test_unknown_trades_and_activities_on_another_kind_are_refused():
+    company = CompanyFactory()
+    with pytest.raises(ValidationFailed) as refused:
+        upload(company, TINY_PDF, kind=EvidenceKind.LIABILITY_INSURANCE, activities="masonry")
+    assert "masonry" in refused.value.errors["activities"][0]
+    with pytest.raises(ValidationFailed) as refused:
+        upload(company, TINY_PDF, kind=EvidenceKind.KBIS, activities=["windows"])
+    assert "activities" in refused.value.errors
