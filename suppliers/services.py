@@ -9,10 +9,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement import audit, calendar
+from procurement import audit, calendar, clock
 from procurement.errors import Conflict, NotAllowed, ValidationFailed
 from procurement.models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind
 from procurement.notifications import notify
@@ -93,7 +92,7 @@ def _clean_turnovers(turnovers, errors) -> list[dict]:
         try:
             year = int(item["year"])
             amount = Decimal(str(item["amount"])).quantize(Decimal("0.01"))
-            if not 1990 <= year <= timezone.localdate().year or amount < 0:
+            if not 1990 <= year <= clock.today().year or amount < 0:
                 raise ValueError
         except (KeyError, TypeError, ValueError, InvalidOperation):
             errors.setdefault(f"turnovers[{index}]", []).append(_("Année ou montant de chiffre d'affaires invalide."))
@@ -252,7 +251,7 @@ def invitation_accept(*, actor, invitation_id) -> Membership:
     membership, created = Membership.objects.get_or_create(
         user=actor, company=invitation.company, defaults={"role": invitation.role}
     )
-    invitation.accepted_at = timezone.now()
+    invitation.accepted_at = clock.now()
     invitation.save(update_fields=["accepted_at"])
     _record_membership(actor=actor, membership=membership, action="accept-invitation",
                        invitation=str(invitation.id), invited_by=str(invitation.invited_by_id or ""),
@@ -317,7 +316,7 @@ def declaration_submit(*, actor, company: Company, exclusion_grounds: dict, capa
     last = company.declarations.order_by("-version").values_list("version", flat=True).first() or 0
     declaration = Declaration.objects.create(
         company=company, version=last + 1, exclusion_grounds=grounds, capacities=cleaned, sworn=True,
-        signatory=signatory.strip(), declared_at=timezone.now(), declared_by=actor,
+        signatory=signatory.strip(), declared_at=clock.now(), declared_by=actor,
     )
     if cleaned["turnovers"]:
         company.turnovers = cleaned["turnovers"]
@@ -347,7 +346,7 @@ def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued
     errors: dict[str, list[str]] = {}
     if kind not in EvidenceKind.values:
         errors["kind"] = [_("Type de justificatif inconnu : %(kind)s.") % {"kind": kind}]
-    today = timezone.localdate()
+    today = clock.today()
     if issued_on is None:
         errors["issued_on"] = [_("La date de délivrance est obligatoire.")]
     elif issued_on > today:
@@ -409,7 +408,7 @@ def missing_items(*, company: Company, categories, on: dt.date | None = None) ->
     Keys: ``declaration`` and ``category:<code>:<evidence kind>``, each with one message; empty when
     the application can be submitted. ``missing_by_category`` groups them for a page.
     """
-    on = on or timezone.localdate()
+    on = on or clock.today()
     out: dict[str, list[str]] = {}
     declaration = _latest_declaration(company)
     if declaration is None or not declaration.sworn:
@@ -519,7 +518,7 @@ def application_submit(*, actor, application: Application) -> Application:
     missing = missing_items(company=application.company, categories=categories)
     if missing:
         raise ValidationFailed(missing, detail=_("La candidature est incomplète."))
-    received_at = timezone.now()
+    received_at = clock.now()
     apply_transition(application, "submit", actor=actor, object_type="application",
                      received_at=received_at, decision_due=decision_due_for(application.dps, received_at))
     _notify_company(application.company, key=f"application-received:{application.id}:{received_at.isoformat()}",
@@ -675,7 +674,7 @@ def declaration_renewals_request(*, actor, dps: DynamicPurchasingSystem, company
         if found != wanted:
             raise ValidationFailed({"companies": [_("Certaines entreprises ne sont pas admises dans ce SAD.")]})
     pending = set(DeclarationRenewal.objects.filter(dps=dps, status=RenewalStatus.PENDING).values_list("company_id", flat=True))
-    now = timezone.now()
+    now = clock.now()
     due_on = calendar.add_working_days(calendar.local_date(now), RENEWAL_DAYS)
     created = []
     for company in companies.exclude(id__in=pending):
@@ -690,7 +689,7 @@ def declaration_renewals_request(*, actor, dps: DynamicPurchasingSystem, company
 
 def declaration_renewals_suspend_overdue() -> int:
     """Scheduled: an unanswered renewal request past its due date suspends the company's admissions."""
-    today = timezone.localdate()
+    today = clock.today()
     count = 0
     for pk in DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING, due_on__lt=today).values_list("pk", flat=True):
         with transaction.atomic():
@@ -711,7 +710,7 @@ def declaration_renewals_suspend_overdue() -> int:
 
 def evidence_expiry_reminders() -> int:
     """Scheduled: mail companies 30 and 7 days before a document expires (each reminder once)."""
-    today = timezone.localdate()
+    today = clock.today()
     sent = 0
     for days, field in ((30, "reminded_30_at"), (7, "reminded_7_at")):
         horizon = today + dt.timedelta(days=days)
@@ -722,11 +721,11 @@ def evidence_expiry_reminders() -> int:
             # A newer document of the same kind that stays valid longer (or has no end) makes the reminder pointless.
             if EvidenceDocument.objects.filter(Q(valid_until__gt=horizon) | Q(valid_until__isnull=True),
                                                company_id=doc.company_id, kind=doc.kind).exists():
-                EvidenceDocument.objects.filter(pk=doc.pk).update(**{field: timezone.now()})
+                EvidenceDocument.objects.filter(pk=doc.pk).update(**{field: clock.now()})
                 continue
             with transaction.atomic():
                 claimed = EvidenceDocument.objects.filter(pk=doc.pk, **{f"{field}__isnull": True}).update(
-                    **{field: timezone.now()})
+                    **{field: clock.now()})
                 if not claimed:
                     continue
                 _notify_company(doc.company, key=f"evidence-expiry:{doc.id}:{days}", template="evidence_expiring",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
+from procurement import clock
 from procurement.models import Category, DynamicPurchasingSystem
 
 MIN_BID_DAYS = 10  # R2162-50: bid deadline at least 10 days after the invitation, unless agreed by all
@@ -142,29 +143,29 @@ class Tender(FSMModelMixin, models.Model):
     @transition(field=status, source=TenderStatus.PUBLISHED, target=TenderStatus.CLOSED,
                 conditions=[lambda self: self.deadline_passed()])
     def close(self):
-        self.closed_at = timezone.now()
+        self.closed_at = clock.now()
 
     @transition(field=status, source=TenderStatus.CLOSED, target=TenderStatus.OPENED)
     def open(self, *, by):
-        self.opened_at = timezone.now()
+        self.opened_at = clock.now()
         self.opened_by = by
 
     @transition(field=status, source=[TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED,
                                       TenderStatus.OPENED, TenderStatus.AWARD_PROPOSED], target=TenderStatus.CANCELLED)
     def cancel(self, *, note):
-        self.ended_at = timezone.now()
+        self.ended_at = clock.now()
         self.end_reason = note
 
     @transition(field=status, source=[TenderStatus.CLOSED, TenderStatus.OPENED], target=TenderStatus.UNSUCCESSFUL)
     def declare_unsuccessful(self, *, note):
-        self.ended_at = timezone.now()
+        self.ended_at = clock.now()
         self.end_reason = note
 
     def deadline_passed(self, at=None) -> bool:
-        return (at or timezone.now()) >= self.bid_deadline
+        return (at or clock.now()) >= self.bid_deadline
 
     def questions_open(self, at=None) -> bool:
-        return self.status == TenderStatus.PUBLISHED and (at or timezone.now()) < self.questions_deadline
+        return self.status == TenderStatus.PUBLISHED and (at or clock.now()) < self.questions_deadline
 
     def accepts_bids(self, at=None) -> bool:
         return self.status == TenderStatus.PUBLISHED and not self.deadline_passed(at)
@@ -402,7 +403,7 @@ class Bid(FSMModelMixin, models.Model):
         if self.status not in (BidStatus.JUSTIFICATION_REQUESTED, BidStatus.REGULARISATION_REQUESTED):
             return False
         request = self._pending_request()
-        return request is not None and (at or timezone.now()) >= request.due_at
+        return request is not None and (at or clock.now()) >= request.due_at
 
     def classifiable(self) -> bool:
         return self.status != BidStatus.JUSTIFICATION_REQUESTED or self.waiting_request_overdue()
@@ -415,7 +416,7 @@ class Bid(FSMModelMixin, models.Model):
         if not asked:
             return False
         latest = max(asked, key=lambda r: r.requested_at)
-        return latest.responded_at is not None or (at or timezone.now()) >= latest.due_at
+        return latest.responded_at is not None or (at or clock.now()) >= latest.due_at
 
     def may_be_classified_abnormally_low(self) -> bool:
         """The rule both the service and ``allowed_actions`` read: never before a justification was asked

@@ -7,26 +7,18 @@ the platform's time zone with their offset, to the second, as the receipt rules 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 
+from procurement.inputs import parse_decimal
+
 NBSP = "\u00a0"
-
-
-def _decimal(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 def amount(value, suffix: str = "HT") -> str:
     """``125000`` → ``125 000,00 € HT`` (``suffix=""`` for no tax mention)."""
-    number = _decimal(value)
+    number = parse_decimal(value)
     if number is None:
         return "—"
     with translation.override("fr"):

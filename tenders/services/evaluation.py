@@ -22,18 +22,16 @@ Action names (audit and API) are the API's: ``classify``, ``request-regularisati
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from procurement import audit, calendar
+from procurement import audit, inputs
 from procurement.accounts.models import User
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.notifications import notify, notify_many
@@ -106,37 +104,9 @@ def clean_evaluation_settings(data: dict, errors: dict[str, list[str]], *, crite
 # --- shared checks -------------------------------------------------------------------------------------------
 
 
-def _text(value, field: str, *, required: bool = True, message: str | None = None) -> str:
-    if value is not None and not isinstance(value, str):
-        raise ValidationFailed({field: [_("Texte attendu.")]})
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailed({field: [message or _("Ce champ est obligatoire.")]})
-    if len(text) > MAX_TEXT:
-        raise ValidationFailed({field: [_("%(max)s caractères au plus.") % {"max": MAX_TEXT}]})
-    return text
-
-
-def _due_at(value, *, field: str = "due_at") -> dt.datetime:
-    """A due date in the future: an ISO 8601 moment, or a date (due at the end of that day, in Paris)."""
-    moment = value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            moment = parse_datetime(text)
-            if moment is None and parse_date(text) is not None:
-                moment = calendar.end_of_day(parse_date(text))
-        except ValueError:
-            moment = None
-    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        moment = calendar.end_of_day(value)
-    if not isinstance(moment, dt.datetime):
-        raise ValidationFailed({field: [_("Date (AAAA-MM-JJ) ou date et heure ISO 8601 attendue.")]})
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    if moment <= timezone.now():
-        raise ValidationFailed({field: [_("L'échéance doit être dans le futur.")]})
-    return moment
+# Input shapes are cleaned by procurement.inputs (texts up to MAX_TEXT; due dates still ahead).
+_text = partial(inputs.text, max_length=MAX_TEXT)
+_due_at = inputs.due_moment
 
 
 def is_frozen(tender: Tender) -> bool:
@@ -493,7 +463,7 @@ def score_put(*, actor, bid: Bid, criterion: str, score, comment: str = "") -> S
     tender = Tender.objects.get(pk=bid.tender_id)
     _declared_member(actor, tender)
     criterion_obj = _scored_criterion(tender, criterion)
-    value = _panel_score(score, "score")
+    value = inputs.checked("score", panel_rules.clean_evaluator_score(score))
     comment = _text(comment, "comment", required=False)
     with transaction.atomic():
         member = _declared_member(actor, tender, lock=True)
@@ -509,13 +479,6 @@ def score_put(*, actor, bid: Bid, criterion: str, score, comment: str = "") -> S
             bid=bid, criterion=criterion_obj, evaluator=actor,
             defaults={"score": value, "comment": comment, "updated_at": timezone.now()})
     return row
-
-
-def _panel_score(value, field: str) -> Decimal:
-    number, problems = panel_rules.clean_evaluator_score(value)
-    if problems:
-        raise ValidationFailed({field: [str(m) for m in problems]})
-    return number
 
 
 def sheet_lines(member: PanelMember) -> list:
@@ -567,9 +530,7 @@ def consensus_record(*, actor, bid: Bid, criterion: str, score, rationale: str) 
     Recording it again changes it; every change is audited with its rationale."""
     require_role(actor, BUYER)
     rationale = _text(rationale, "rationale", message=_("Justifiez la note de consensus."))
-    value, problems = panel_rules.clean_consensus_score(score)
-    if problems:
-        raise ValidationFailed({"score": [str(m) for m in problems]})
+    value = inputs.checked("score", panel_rules.clean_consensus_score(score))
     with transaction.atomic():
         bid = _lock_bid(bid)
         tender = bid.tender

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement import audit
+from procurement import audit, clock
 from procurement.errors import Conflict, InvalidTransition, ValidationFailed
 from procurement.notifications import notify, notify_many
 from procurement.permissions import BUYER, require_role
@@ -80,7 +79,7 @@ def question_answer(*, actor, question: Question, text: str) -> Question:
                                     state=tender.status, allowed_transitions=allowed_actions(tender))
         question.answer = text
         question.answered_by = actor
-        question.answered_at = timezone.now()
+        question.answered_at = clock.now()
         question.save(update_fields=["answer", "answered_by", "answered_at"])
         # The question and its answer by fingerprint; never the asking company, which stays anonymous.
         audit.record(obj=tender, object_type="tender", action="answer-question", actor=actor,
