@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Count, Prefetch, QuerySet
 
 from .models import Category, DynamicPurchasingSystem
@@ -27,3 +29,12 @@ def categories_visible(user) -> QuerySet[Category]:
     """The categories of the DPS ``user`` may see, with their DPS, by DPS reference then code."""
     return (Category.objects.filter(dps__in=DynamicPurchasingSystem.objects.visible_to(user))
             .select_related("dps").order_by("dps__reference", "code"))
+
+
+def category_find(user, category_id) -> Category | None:
+    """A category ``user`` may see, from an id typed or sent (None for an unknown or malformed id)."""
+    try:
+        uuid.UUID(str(category_id))
+    except ValueError:
+        return None
+    return categories_visible(user).filter(pk=category_id).first()

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from . import audit, calendar
-from .errors import Conflict, DomainError, InvalidTransition, NotAllowed, ValidationFailed
+from .errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .permissions import BUYER, ROLE_LABELS, has_role, is_staff_member
 
 # --- lookups ----------------------------------------------------------------------------------------------
@@ -99,7 +99,9 @@ def form_errors_as_messages(request, form: forms.Form) -> None:
 
 
 def refused(request, exc: DomainError) -> None:
-    """One message per problem reported by a service."""
+    """One message per problem reported by a service (a ``NotFound`` is the "not found" page)."""
+    if isinstance(exc, NotFound):
+        raise Http404(exc.detail)
     if isinstance(exc, ValidationFailed) and exc.errors:
         for text in exc.messages:
             messages.error(request, text)
@@ -135,6 +137,23 @@ def call_service(request, func, *, form=None, aliases=None, states: Mapping | No
     except NotAllowed as exc:
         messages.error(request, exc.detail)
         return REFUSED, exc
+    except NotFound as exc:
+        raise Http404(exc.detail)
+
+
+class NotFoundMiddleware:
+    """A service's ``NotFound`` that no view caught is the site's 404 page, as ``Http404`` is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            raise Http404(exception.detail)
+        return None
 
 
 # --- lists and files ------------------------------------------------------------------------------------------

@@ -462,6 +462,14 @@ class DeclarationRenewal(FSMModelMixin, models.Model):
     def __str__(self):
         return f"{self.company_id} — {self.due_on} ({self.status})"
 
+    def is_overdue_on(self, day: dt.date | None = None) -> bool:
+        """This request as ``DeclarationRenewalQuerySet.overdue`` sees it."""
+        return self.status == RenewalStatus.PENDING and self.due_on < (day or clock.today())
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_on()
+
     @transition(field=status, source=RenewalStatus.PENDING, target=RenewalStatus.ANSWERED)
     def answer(self, *, declaration):
         self.declaration = declaration

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django_fsm import can_proceed
 
 from procurement import calendar, clock
 from procurement.permissions import is_staff_member
@@ -95,6 +96,15 @@ def applications_for_user(user, *, status: str | None = None, dps_id=None, overd
     if overdue:
         qs = qs.overdue()
     return qs.order_by("-created_at")
+
+
+def application_in_progress(user, *, dps, company) -> Application | None:
+    """The company's application to this DPS that can still be withdrawn (draft, submitted, completing),
+    if any: a company applies once at a time."""
+    for application in applications_for_user(user, dps_id=dps.id, company_id=company.id):
+        if can_proceed(application.withdraw):
+            return application
+    return None
 
 
 def application_get(*, user, application_id) -> Application:

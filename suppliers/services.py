@@ -23,6 +23,7 @@ from . import evidence_files, identifiers
 from .models import (
     DEFAULT_VALIDITY_MONTHS,
     EXCLUSION_GROUNDS,
+    EXPIRY_WARNING_DAYS,
     EXTENDED_DECISION_DAYS,
     RENEWAL_DAYS,
     Admission,
@@ -39,6 +40,7 @@ from .models import (
     Membership,
     MembershipRole,
     RenewalStatus,
+    expiry_window,
 )
 
 # Qualifications accepted "or equivalent" (DOMAIN.md): another proof may stand in for them.
@@ -328,17 +330,6 @@ def declaration_submit(*, actor, company: Company, exclusion_grounds: dict, capa
 
 # --- evidence -------------------------------------------------------------------------------------
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last_day in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last_day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 @transaction.atomic
 def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued_on: dt.date | None,
                     valid_until: dt.date | None = None) -> EvidenceDocument:
@@ -352,7 +343,7 @@ def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued
     elif issued_on > today:
         errors["issued_on"] = [_("La date de délivrance ne peut pas être dans le futur.")]
     if valid_until is None and issued_on and kind in DEFAULT_VALIDITY_MONTHS:
-        valid_until = _add_months(issued_on, DEFAULT_VALIDITY_MONTHS[kind])
+        valid_until = calendar.add_months(issued_on, DEFAULT_VALIDITY_MONTHS[kind])
     if valid_until and issued_on and valid_until < issued_on:
         errors["valid_until"] = [_("La date d'expiration précède la date de délivrance.")]
     try:
@@ -691,7 +682,7 @@ def declaration_renewals_suspend_overdue() -> int:
     """Scheduled: an unanswered renewal request past its due date suspends the company's admissions."""
     today = clock.today()
     count = 0
-    for pk in DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING, due_on__lt=today).values_list("pk", flat=True):
+    for pk in DeclarationRenewal.objects.overdue(at=today).values_list("pk", flat=True):
         with transaction.atomic():
             renewal = DeclarationRenewal.objects.select_for_update().get(pk=pk)
             if renewal.status != RenewalStatus.PENDING:
@@ -708,15 +699,18 @@ def declaration_renewals_suspend_overdue() -> int:
 
 # --- evidence reminders ---------------------------------------------------------------------------
 
+LAST_REMINDER_DAYS = 7  # the second reminder, a week before the expiry date
+
+
 def evidence_expiry_reminders() -> int:
     """Scheduled: mail companies 30 and 7 days before a document expires (each reminder once)."""
     today = clock.today()
     sent = 0
-    for days, field in ((30, "reminded_30_at"), (7, "reminded_7_at")):
-        horizon = today + dt.timedelta(days=days)
-        due = EvidenceDocument.objects.filter(valid_until__gte=today, valid_until__lte=horizon, **{f"{field}__isnull": True})
-        if days == 30:  # within the last 7 days only the 7-day reminder goes: never two mails at once
-            due = due.filter(valid_until__gt=today + dt.timedelta(days=7))
+    for days, field in ((EXPIRY_WARNING_DAYS, "reminded_30_at"), (LAST_REMINDER_DAYS, "reminded_7_at")):
+        _today, horizon = expiry_window(on=today, within=days)
+        due = EvidenceDocument.objects.expiring(on=today, within=days).filter(**{f"{field}__isnull": True})
+        if days == EXPIRY_WARNING_DAYS:  # within the last 7 days only the 7-day reminder goes: never two mails at once
+            due = due.exclude(pk__in=EvidenceDocument.objects.expiring(on=today, within=LAST_REMINDER_DAYS).values("pk"))
         for doc in due.select_related("company"):
             # A newer document of the same kind that stays valid longer (or has no end) makes the reminder pointless.
             if EvidenceDocument.objects.filter(Q(valid_until__gt=horizon) | Q(valid_until__isnull=True),

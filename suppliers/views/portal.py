@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_fsm import can_proceed
 
 from procurement import audit
 from procurement import selectors as dps_selectors
@@ -44,9 +45,6 @@ from ..models import (
     MembershipRole,
     RenewalStatus,
 )
-
-ACTIVE_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED)
-EDITABLE_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.INFO_REQUESTED)
 
 
 def _is_admin(user, company) -> bool:
@@ -269,8 +267,7 @@ def apply(request, dps_id):
             return redirect("portal:company_create")
         return render(request, "portal/apply_choose_company.html", {"dps": dps, "memberships": memberships})
     categories = list(dps.categories.all())
-    current = (selectors.applications_for_user(request.user, dps_id=dps.id, company_id=company.id)
-               .filter(status__in=ACTIVE_APPLICATION).first())
+    current = selectors.application_in_progress(request.user, dps=dps, company=company)
     if current is not None and current.status == ApplicationStatus.SUBMITTED:
         messages.info(request, _("Votre candidature à ce SAD a été déposée : elle est en cours d'examen."))
         return redirect("portal:application", application_id=current.id)
@@ -324,15 +321,16 @@ def application_detail(request, application_id):
     application = selectors.application_get(user=request.user, application_id=application_id)
     lines = list(application.lines.all())
     missing = {}
-    if application.status in EDITABLE_APPLICATION:
+    editable = can_proceed(application.submit)
+    if editable:
         missing = services.missing_items(company=application.company, categories=[line.category for line in lines])
     by_category = services.missing_by_category(missing)
     rows = [{"line": line, "missing": by_category.get(line.category.code, [])} for line in lines]
     return render(request, "portal/application.html", {
         "application": application, "company": application.company, "rows": rows,
         "declaration_missing": missing.get("declaration", []), "has_missing": bool(missing),
-        "editable": application.status in EDITABLE_APPLICATION,
-        "can_withdraw": application.status in ACTIVE_APPLICATION,
+        "editable": editable,
+        "can_withdraw": can_proceed(application.withdraw),
         "history": _timeline(application),
         "withdraw_form": WithdrawForm(),
     })

@@ -26,7 +26,6 @@ from ..models import (
     Tender,
     TenderDocument,
     TenderDocumentKind,
-    TenderStatus,
 )
 from .inputs import MAX_TEXT, money
 from .publication import _invitee_recipients
@@ -179,7 +178,7 @@ def tender_update(*, actor, tender: Tender, data: dict) -> Tender:
     require_role(actor, BUYER)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("dps", "category").get(pk=tender.pk)
-        if tender.status != TenderStatus.DRAFT:
+        if not tender.is_editable():
             raise InvalidTransition(
                 _("Un marché publié ne se modifie plus : publiez un document modificatif."),
                 state=tender.status, allowed_transitions=allowed_actions(tender))
@@ -246,11 +245,11 @@ def tender_document_upload(*, actor, tender: Tender, kind: str, uploaded_file, t
         raise ValidationFailed(errors)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender.pk)
-        if tender.status not in (TenderStatus.DRAFT, TenderStatus.PUBLISHED) or tender.deadline_passed():
+        if not tender.accepts_documents():
             raise InvalidTransition(
                 _("Les documents de la consultation ne peuvent plus être modifiés après la date limite."),
                 state=tender.status, allowed_transitions=allowed_actions(tender))
-        addendum = tender.status == TenderStatus.PUBLISHED
+        addendum = tender.documents_are_addenda()
         document = TenderDocument(
             tender=tender, kind=kind, title=(title or "").strip()[:255], filename=checked.filename,
             content_type=checked.content_type, size=checked.size, sha256=checked.sha256, is_addendum=addendum,
