@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from procurement import calendar, clock
@@ -21,10 +22,12 @@ from .models import (
     ApplicationCategory,
     ApplicationStatus,
     Company,
+    CompanyInvitation,
     Declaration,
     DeclarationRenewal,
     EvidenceDocument,
     Membership,
+    MembershipRole,
     RenewalStatus,
 )
 
@@ -40,6 +43,42 @@ def company_get(*, user, company_id) -> Company:
 
 def memberships_for_user(user) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("company").order_by("company__name")
+
+
+def dashboard_memberships(user) -> QuerySet[Membership]:
+    """The person's companies with what the portal dashboard shows of each (declarations, documents,
+    applications, admissions, pending renewals), in one query per relation whatever the number of companies."""
+    return memberships_for_user(user).prefetch_related(
+        Prefetch("company__declarations", queryset=Declaration.objects.order_by("-version"), to_attr="versions"),
+        Prefetch("company__documents", queryset=EvidenceDocument.objects.order_by("kind", "-issued_on"),
+                 to_attr="docs"),
+        Prefetch("company__applications", queryset=Application.objects.select_related("dps").order_by("-created_at"),
+                 to_attr="apps"),
+        Prefetch("company__admissions", queryset=Admission.objects.select_related("category", "category__dps")
+                 .order_by("category__code", "-admitted_at"), to_attr="admission_rows"),
+        Prefetch("company__renewals", queryset=DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING)
+                 .order_by("due_on"), to_attr="pending_renewals"),
+    )
+
+
+def is_company_admin(user, company: Company) -> bool:
+    return company.memberships.filter(user=user, role=MembershipRole.ADMIN).exists()
+
+
+def pending_invitations(company: Company) -> QuerySet[CompanyInvitation]:
+    return company.invitations.filter(accepted_at=None).order_by("email")
+
+
+def company_invitation_get(invitation_id) -> CompanyInvitation:
+    """An invitation to join a company, found by its unguessable id (the person it was sent to accepts it)."""
+    return get_or_404(CompanyInvitation.objects.select_related("company", "invited_by"), id=invitation_id,
+                      message=_("Invitation introuvable"))
+
+
+def live_admission_category_ids(company: Company) -> set:
+    """The categories the company is admitted to or suspended from (it cannot apply to them again)."""
+    return set(company.admissions.filter(status__in=[AdmissionStatus.ADMITTED, AdmissionStatus.SUSPENDED])
+               .values_list("category_id", flat=True))
 
 
 def company_members(company: Company) -> QuerySet[Membership]:

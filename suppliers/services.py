@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from procurement import audit, calendar, clock
+from procurement import audit, calendar, clock, inputs
 from procurement.errors import Conflict, NotAllowed, ValidationFailed
 from procurement.models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind
 from procurement.notifications import notify
@@ -93,7 +93,10 @@ def _clean_turnovers(turnovers, errors) -> list[dict]:
     for index, item in enumerate(turnovers or []):
         try:
             year = int(item["year"])
-            amount = Decimal(str(item["amount"])).quantize(Decimal("0.01"))
+            amount = inputs.parse_decimal(item["amount"])
+            if amount is None:
+                raise ValueError
+            amount = amount.quantize(Decimal("0.01"))
             if not 1990 <= year <= clock.today().year or amount < 0:
                 raise ValueError
         except (KeyError, TypeError, ValueError, InvalidOperation):

@@ -81,7 +81,19 @@ def tender_figures(tender: Tender) -> dict[str, int]:
 
 def tender_document_get(*, user, document_id) -> TenderDocument:
     """A consultation document of a tender ``user`` may see."""
-    return get_or_404(TenderDocument.objects.filter(tender__in=Tender.objects.visible_to(user)), pk=document_id)
+    return get_or_404(TenderDocument.objects.filter(tender__in=Tender.objects.visible_to(user)).select_related("tender"),
+                      pk=document_id)
+
+
+def own_invitations(user, tender: Tender) -> QuerySet[Invitation]:
+    """The invitations of ``user``'s companies to this tender, with the company, by company name."""
+    return (Invitation.objects.filter(tender=tender, company_id__in=_user_company_ids(user))
+            .select_related("company").order_by("company__name"))
+
+
+def own_bids(user, tender: Tender) -> QuerySet[Bid]:
+    """``user``'s companies' bids on this tender, oldest first."""
+    return bids_of_user(user).filter(tender=tender).order_by("created_at")
 
 
 def invitations_for_tender(tender: Tender) -> QuerySet[Invitation]:

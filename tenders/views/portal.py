@@ -6,7 +6,7 @@ page; a tender the person was not invited to, and a bid of another company, are 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from procurement import inputs
 from procurement.errors import DomainError, ValidationFailed
 from procurement.web import (
     add_service_errors,
@@ -32,7 +33,7 @@ from suppliers.models import Company
 
 from .. import selectors, services
 from ..forms.portal import BidDocumentForm, BidForm, BidWithdrawForm, QuestionForm
-from ..models import Bid, BidDocument, BidStatus, Invitation, TenderDocument, TenderStatus
+from ..models import Bid, BidDocument, BidStatus, TenderStatus
 
 
 def _own_bid(user, bid_id) -> Bid:
@@ -64,9 +65,8 @@ def tender_page(request, tender_id):
     questions = list(selectors.questions_for_user(user=request.user, tender=tender))
     for question in questions:
         question.mine = question.company_id in own
-    bids = list(selectors.bids_of_user(request.user).filter(tender=tender).order_by("created_at"))
-    invited = list(Invitation.objects.filter(tender=tender, company_id__in=own).select_related("company")
-                   .order_by("company__name"))
+    bids = list(selectors.own_bids(request.user, tender))
+    invited = list(selectors.own_invitations(request.user, tender))
     companies = []
     for invitation in invited:
         company_bids = [b for b in bids if b.company_id == invitation.company_id]
@@ -144,11 +144,8 @@ def bid_start(request, tender_id):
 
 @login_required
 def tender_document(request, doc_id):
-    document = get_or_404(TenderDocument.objects.select_related("tender"), pk=doc_id)
-    selectors.tender_get(user=request.user, tender_id=document.tender_id)  # staff or invited, 404 otherwise
-    if document.tender.status == TenderStatus.DRAFT and not request.user.is_procurement_staff:
-        raise Http404
-    return file_response(document)
+    # Staff, or a supplier invited (so the tender is published): 404 otherwise.
+    return file_response(selectors.tender_document_get(user=request.user, document_id=doc_id))
 
 
 # --- the bid ---------------------------------------------------------------------------------------------
@@ -233,11 +230,8 @@ def bid_page(request, bid_id):
 def _typed(form: BidForm) -> dict:
     """The figures typed in a refused form, kept only where they read as numbers (for the computed amounts)."""
     def number(value):
-        try:
-            number = Decimal(str(value).replace(" ", "").replace(",", "."))
-        except (InvalidOperation, ValueError):
-            return None
-        return str(number) if number.is_finite() and number >= 0 else None
+        number = inputs.parse_decimal(value)
+        return str(number) if number is not None and number >= 0 else None
 
     data = {key: form.data.get(key, "") for key in form.fields}
     return {
