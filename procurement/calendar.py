@@ -24,6 +24,8 @@ import holidays
 from django.conf import settings
 from django.utils import timezone
 
+from . import clock
+
 OUVRABLES = "ouvrables"
 OUVRES = "ouvres"
 
@@ -87,7 +89,24 @@ def add_calendar_days(moment: dt.datetime, days: int) -> dt.datetime:
 
 def local_date(moment: dt.datetime | None = None) -> dt.date:
     """The calendar date in Paris of ``moment`` (now by default): the day a receipt belongs to."""
-    return timezone.localdate(moment or timezone.now())
+    return timezone.localdate(moment or clock.now())
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in Paris."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
+
+
+def day_range(first: dt.date | None, last: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The instants ``[start, end)`` covering the days ``first`` to ``last`` inclusive, in Paris (a filter
+    "from … to …" on dates, applied to moments); a missing bound stays None."""
+    return (start_of_day(first) if first else None,
+            start_of_day(last + dt.timedelta(days=1)) if last else None)
+
+
+def day_window(first: dt.date, days: int) -> tuple[dt.date, dt.date]:
+    """The days from ``first`` to ``first`` + ``days`` calendar days, both included (for ``__range``)."""
+    return first, first + dt.timedelta(days=days)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:

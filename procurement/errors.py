@@ -52,6 +52,14 @@ class Conflict(DomainError):
         self.allowed_transitions = allowed_transitions or []
 
 
+class NotFound(DomainError):
+    """The object does not exist for this caller (another company's, or not invited): 404 in the API, the
+    "not found" page on the site (``procurement.web``)."""
+
+    status = 404
+    title = _("Introuvable")
+
+
 class NotAllowed(DomainError):
     status = 403
     title = _("Action non autorisée")

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from . import calendar
+from . import calendar, clock
+from .permissions import is_staff_member
 
 FIRST_WINDOW_DAYS = 30  # R2162-44: no invitation before 30 days after the DPS notice
 
@@ -49,6 +50,14 @@ class EvidenceKind(models.TextChoices):
 DEPARTEMENTS_HDF = {"02": "Aisne", "59": "Nord", "60": "Oise", "62": "Pas-de-Calais", "80": "Somme"}
 
 
+class DPSQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DPSQuerySet":
+        """A draft DPS is "not found" for everyone but staff."""
+        if is_staff_member(user):
+            return self
+        return self.exclude(status=DPSStatus.DRAFT)
+
+
 class DynamicPurchasingSystem(FSMModelMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(_("référence"), max_length=50, unique=True)
@@ -68,6 +77,8 @@ class DynamicPurchasingSystem(FSMModelMixin, models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = DPSQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("système d'acquisition dynamique")
         verbose_name_plural = _("systèmes d'acquisition dynamiques")
@@ -78,24 +89,28 @@ class DynamicPurchasingSystem(FSMModelMixin, models.Model):
 
     @transition(field=status, source=DPSStatus.DRAFT, target=DPSStatus.OPEN)
     def publish(self):
-        now = timezone.now()
+        now = clock.now()
         self.published_at = now
         self.first_window_ends_at = calendar.add_calendar_days(now, FIRST_WINDOW_DAYS)
 
     @transition(field=status, source=DPSStatus.OPEN, target=DPSStatus.CLOSED)
     def close(self):
-        self.closed_at = timezone.now()
+        self.closed_at = clock.now()
 
     @transition(field=status, source=[DPSStatus.DRAFT, DPSStatus.OPEN], target=DPSStatus.TERMINATED)
     def terminate(self):
-        self.closed_at = timezone.now()
+        self.closed_at = clock.now()
 
     @property
     def is_open(self) -> bool:
         return self.status == DPSStatus.OPEN
 
+    def accepts_categories(self) -> bool:
+        """Categories are added while the DPS is in draft or open, never once it is closed or terminated."""
+        return self.status in (DPSStatus.DRAFT, DPSStatus.OPEN)
+
     def first_window_over(self, at=None) -> bool:
-        return bool(self.first_window_ends_at and (at or timezone.now()) >= self.first_window_ends_at)
+        return bool(self.first_window_ends_at and (at or clock.now()) >= self.first_window_ends_at)
 
 
 class Category(models.Model):

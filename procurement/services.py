@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, calendar
+from . import audit, calendar, clock, inputs
 from .errors import Conflict, ValidationFailed
 from .models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind, Trade
 from .permissions import BUYER, require_role
@@ -18,22 +17,8 @@ from .workflow import apply_transition
 
 _DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
 MAX_TURNOVER_RATIO = Decimal("1.5")  # R2142-7
-
-
-def _decimal(value, field: str, errors: dict, *, required=False):
-    if value in (None, ""):
-        if required:
-            errors.setdefault(field, []).append(_("Ce champ est obligatoire."))
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        errors.setdefault(field, []).append(_("Montant invalide : un nombre décimal en euros HT est attendu."))
-        return None
-    if number < 0 or not number.is_finite():
-        errors.setdefault(field, []).append(_("Le montant doit être positif."))
-        return None
-    return number.quantize(Decimal("0.01"))
+# A longer decision period announced in the DPS documents before its first invitation (R2162-45).
+INITIAL_DECISION_DAYS_MIN, INITIAL_DECISION_DAYS_MAX = 10, 60
 
 
 @transaction.atomic
@@ -45,15 +30,19 @@ def dps_create(*, actor, reference: str, title: str, valid_until: dt.date, descr
         errors["reference"] = [_("La référence est obligatoire.")]
     if not (title or "").strip():
         errors["title"] = [_("L'intitulé est obligatoire.")]
-    if valid_until is None or valid_until <= timezone.localdate():
+    if valid_until is None or valid_until <= clock.today():
         errors["valid_until"] = [_("La date de fin de validité doit être postérieure à aujourd'hui.")]
     bad_cpv = [c for c in cpv_codes or [] if not re.fullmatch(r"\d{8}(-\d)?", str(c))]
     if bad_cpv:
         errors["cpv_codes"] = [_("Code CPV invalide : %(code)s (8 chiffres, éventuellement suivis de -clé).")
                                % {"code": c} for c in bad_cpv]
-    if initial_decision_days is not None and not 10 <= int(initial_decision_days) <= 60:
+    initial_decision_days = inputs.integer(initial_decision_days, "initial_decision_days", errors, required=False,
+                                           minimum=0, maximum=32_767)
+    if initial_decision_days is not None and not (
+            INITIAL_DECISION_DAYS_MIN <= initial_decision_days <= INITIAL_DECISION_DAYS_MAX):
         errors["initial_decision_days"] = [
-            _("Le délai initial d'examen doit être compris entre 10 et 60 jours ouvrables.")]
+            _("Le délai initial d'examen doit être compris entre %(min)s et %(max)s jours ouvrables.")
+            % {"min": INITIAL_DECISION_DAYS_MIN, "max": INITIAL_DECISION_DAYS_MAX}]
     if errors:
         raise ValidationFailed(errors)
     if DynamicPurchasingSystem.objects.filter(reference=reference.strip()).exists():
@@ -73,7 +62,7 @@ def category_create(*, actor, dps: DynamicPurchasingSystem, code: str, name: str
     require_role(actor, BUYER)
     dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=dps.pk)
     errors: dict[str, list[str]] = {}
-    if dps.status not in (DPSStatus.DRAFT, DPSStatus.OPEN):
+    if not dps.accepts_categories():
         raise Conflict(_("Le SAD est clos : on ne peut plus y ajouter de catégorie."), state=dps.status)
     if not (code or "").strip():
         errors["code"] = [_("Le code est obligatoire.")]
@@ -91,8 +80,8 @@ def category_create(*, actor, dps: DynamicPurchasingSystem, code: str, name: str
     unknown = [k for k in kinds if k not in set(EvidenceKind.values)]
     if unknown:
         errors["required_evidence"] = [_("Type de justificatif inconnu : %(kind)s.") % {"kind": k} for k in unknown]
-    max_value = _decimal(max_contract_value, "max_contract_value", errors)
-    turnover = _decimal(min_turnover, "min_turnover", errors) or Decimal("0")
+    max_value = inputs.decimal(max_contract_value, "max_contract_value", errors, required=False)
+    turnover = inputs.decimal(min_turnover, "min_turnover", errors, required=False) or Decimal("0")
     if max_value and turnover > max_value * MAX_TURNOVER_RATIO and not (min_turnover_justification or "").strip():
         errors["min_turnover"] = [
             _("Le chiffre d'affaires minimal dépasse 1,5 fois le montant maximal du marché : "
@@ -122,7 +111,7 @@ def dps_publish(*, actor, dps: DynamicPurchasingSystem) -> DynamicPurchasingSyst
         errors = {}
         if not dps.categories.exists():
             errors["categories"] = [_("Le SAD doit comporter au moins une catégorie avant sa publication.")]
-        if dps.valid_until <= timezone.localdate():
+        if dps.valid_until <= clock.today():
             errors["valid_until"] = [_("La période de validité du SAD est déjà terminée.")]
         if errors:
             raise ValidationFailed(errors)
@@ -143,7 +132,7 @@ def dps_terminate(*, actor, dps: DynamicPurchasingSystem, reason: str) -> Dynami
 def dps_close_expired() -> int:
     """Close every open DPS whose validity is over (scheduled task). Returns how many were closed."""
     closed = 0
-    today = timezone.localdate()
+    today = clock.today()
     for pk in DynamicPurchasingSystem.objects.filter(status=DPSStatus.OPEN, valid_until__lt=today).values_list(
         "pk", flat=True
     ):

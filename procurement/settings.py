@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A service's NotFound (procurement.errors) is a 404 page.
+    "procurement.web.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "procurement.urls"

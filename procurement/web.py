@@ -25,13 +25,12 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from . import audit, calendar
-from .errors import Conflict, DomainError, InvalidTransition, NotAllowed, ValidationFailed
+from . import audit, calendar, clock
+from .errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .permissions import BUYER, ROLE_LABELS, has_role, is_staff_member
 
 # --- lookups ----------------------------------------------------------------------------------------------
@@ -99,7 +98,9 @@ def form_errors_as_messages(request, form: forms.Form) -> None:
 
 
 def refused(request, exc: DomainError) -> None:
-    """One message per problem reported by a service."""
+    """One message per problem reported by a service (a ``NotFound`` is the "not found" page)."""
+    if isinstance(exc, NotFound):
+        raise Http404(exc.detail)
     if isinstance(exc, ValidationFailed) and exc.errors:
         for text in exc.messages:
             messages.error(request, text)
@@ -135,6 +136,23 @@ def call_service(request, func, *, form=None, aliases=None, states: Mapping | No
     except NotAllowed as exc:
         messages.error(request, exc.detail)
         return REFUSED, exc
+    except NotFound as exc:
+        raise Http404(exc.detail)
+
+
+class NotFoundMiddleware:
+    """A service's ``NotFound`` that no view caught is the site's 404 page, as ``Http404`` is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            raise Http404(exception.detail)
+        return None
 
 
 # --- lists and files ------------------------------------------------------------------------------------------
@@ -191,7 +209,7 @@ def days_left(due: dt.date | None, today: dt.date | None = None) -> int | None:
     """Working days (jours ouvrables) until ``due``; negative once it is past."""
     if due is None:
         return None
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if due >= today:
         return calendar.working_days_between(today, due)
     return -calendar.working_days_between(due, today)

@@ -21,10 +21,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
-from procurement import calendar
+from procurement import calendar, clock
 from procurement.models import EvidenceKind, Trade
 
 from .models import INSURANCE_KINDS, Company, EvidenceDocument
@@ -81,7 +81,7 @@ def _problem(document: EvidenceDocument, kind: str, *, trade: str, today: dt.dat
 def winner_evidence(company: Company, *, trade: str, today: dt.date | None = None,
                     works_start: dt.date | None = None, documents=None) -> list[EvidenceCheck]:
     """One check per kind of ``WINNER_KINDS``, in that order. ``documents`` may be given already loaded."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     works_start = max(works_start or today, today)
     documents = list(company.documents.all() if documents is None else documents)
     checks = []

@@ -7,9 +7,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from procurement import calendar, clock
 from procurement.models import Category, DynamicPurchasingSystem, EvidenceKind, Trade
+from procurement.permissions import is_staff_member
 
-EXPIRY_WARNING_DAYS = 30
+EXPIRY_WARNING_DAYS = 30  # a document is "expiring" from 30 days before its expiry date
+
+
+class CompanyQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CompanyQuerySet":
+        """Who may see a company: staff every one; a supplier the companies it is a member of."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        if is_staff_member(user):
+            return self
+        return self.filter(memberships__user=user)
 
 
 class Company(models.Model):
@@ -31,6 +43,8 @@ class Company(models.Model):
     # [{"year": 2025, "amount": "1250000.00"}, …], most recent first.
     turnovers = models.JSONField(_("chiffres d'affaires"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("entreprise")
@@ -161,6 +175,37 @@ class EvidenceStatus(models.TextChoices):
     EXPIRED = "expired", _("Expiré")
 
 
+def expiry_window(*, on: dt.date | None = None, within: int = EXPIRY_WARNING_DAYS) -> tuple[dt.date, dt.date]:
+    """The rule "expiring within N days": an expiry date from ``on`` (today) to ``on`` + N days, both
+    included. The day after, the document is expired."""
+    return calendar.day_window(on or clock.today(), within)
+
+
+def evidence_status(valid_until: dt.date | None, *, on: dt.date | None = None) -> str:
+    """Valid, expiring (within ``EXPIRY_WARNING_DAYS``) or expired on ``on``, for an expiry date (None: no
+    expiry printed, valid)."""
+    first, last = expiry_window(on=on)
+    if valid_until is None or valid_until > last:
+        return EvidenceStatus.VALID
+    if valid_until < first:
+        return EvidenceStatus.EXPIRED
+    return EvidenceStatus.EXPIRING
+
+
+class EvidenceDocumentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "EvidenceDocumentQuerySet":
+        """Staff see every company's evidence; a supplier its own companies' only."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        if is_staff_member(user):
+            return self
+        return self.filter(company__memberships__user=user)
+
+    def expiring(self, *, on: dt.date | None = None, within: int = EXPIRY_WARNING_DAYS) -> "EvidenceDocumentQuerySet":
+        """Documents whose expiry date falls within ``within`` days of ``on`` (``expiry_window``)."""
+        return self.filter(valid_until__range=expiry_window(on=on, within=within))
+
+
 def evidence_upload_to(instance, filename):
     # Unguessable, meaningless storage name; the original name is kept in a column.
     return f"evidence/{instance.company_id}/{uuid.uuid4().hex}"
@@ -185,6 +230,8 @@ class EvidenceDocument(models.Model):
     reminded_30_at = models.DateTimeField(null=True, blank=True)
     reminded_7_at = models.DateTimeField(null=True, blank=True)
 
+    objects = EvidenceDocumentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("justificatif")
         verbose_name_plural = _("justificatifs")
@@ -200,14 +247,7 @@ class EvidenceDocument(models.Model):
         return f"{self.get_kind_display()} — {self.filename}"
 
     def status_on(self, day: dt.date | None = None) -> str:
-        day = day or timezone.localdate()
-        if self.valid_until is None:
-            return EvidenceStatus.VALID
-        if self.valid_until < day:
-            return EvidenceStatus.EXPIRED
-        if self.valid_until <= day + dt.timedelta(days=EXPIRY_WARNING_DAYS):
-            return EvidenceStatus.EXPIRING
-        return EvidenceStatus.VALID
+        return evidence_status(self.valid_until, on=day)
 
     @property
     def status(self) -> str:
@@ -232,6 +272,22 @@ class ApplicationStatus(models.TextChoices):
 EXTENDED_DECISION_DAYS = 15
 
 
+class ApplicationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ApplicationQuerySet":
+        """Who may see an application: a supplier its own companies' (drafts included); staff every
+        application once submitted: a draft is the supplier's business until it is deposited."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        if is_staff_member(user):
+            return self.exclude(status=ApplicationStatus.DRAFT)
+        return self.filter(company__memberships__user=user)
+
+    def overdue(self, *, at: dt.date | None = None) -> "ApplicationQuerySet":
+        """Submitted and still undecided after its decision date (``at``: today); the due date itself is on
+        time. ``Application.is_overdue_on`` says the same of one row."""
+        return self.filter(status=ApplicationStatus.SUBMITTED, decision_due__lt=at or clock.today())
+
+
 class Application(FSMModelMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dps = models.ForeignKey(DynamicPurchasingSystem, on_delete=models.PROTECT, related_name="applications")
@@ -250,6 +306,8 @@ class Application(FSMModelMixin, models.Model):
     info_requested_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    objects = ApplicationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("candidature")
@@ -272,7 +330,7 @@ class Application(FSMModelMixin, models.Model):
     @transition(field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.INFO_REQUESTED)
     def request_info(self, *, message):
         self.info_request_message = message
-        self.info_requested_at = timezone.now()
+        self.info_requested_at = clock.now()
 
     @transition(field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.SUBMITTED,
                 conditions=[lambda self: not self.extended])
@@ -283,7 +341,7 @@ class Application(FSMModelMixin, models.Model):
 
     @transition(field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.DECIDED)
     def decide(self, *, by):
-        self.decided_at = timezone.now()
+        self.decided_at = clock.now()
         self.decided_by = by
 
     @transition(field=status, source=[ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED,
@@ -291,13 +349,14 @@ class Application(FSMModelMixin, models.Model):
     def withdraw(self):
         pass
 
+    def is_overdue_on(self, day: dt.date | None = None) -> bool:
+        """This application as ``ApplicationQuerySet.overdue`` sees it (tested to agree at the boundary)."""
+        return (self.status == ApplicationStatus.SUBMITTED and self.decision_due is not None
+                and self.decision_due < (day or clock.today()))
+
     @property
     def is_overdue(self) -> bool:
-        return (
-            self.status == ApplicationStatus.SUBMITTED
-            and self.decision_due is not None
-            and self.decision_due < timezone.localdate()
-        )
+        return self.is_overdue_on()
 
 
 class CategoryDecision(models.TextChoices):
@@ -355,7 +414,7 @@ class Admission(FSMModelMixin, models.Model):
 
     def _changed(self, reason):
         self.status_reason = reason
-        self.status_changed_at = timezone.now()
+        self.status_changed_at = clock.now()
 
     @transition(field=status, source=AdmissionStatus.ADMITTED, target=AdmissionStatus.SUSPENDED)
     def suspend(self, *, note):
@@ -380,6 +439,12 @@ class RenewalStatus(models.TextChoices):
 RENEWAL_DAYS = 5  # R2162-47: renewed declaration due within 5 working days
 
 
+class DeclarationRenewalQuerySet(models.QuerySet):
+    def overdue(self, *, at: dt.date | None = None) -> "DeclarationRenewalQuerySet":
+        """Still unanswered after its due date (``at``: today); the due date itself is on time."""
+        return self.filter(status=RenewalStatus.PENDING, due_on__lt=at or clock.today())
+
+
 class DeclarationRenewal(FSMModelMixin, models.Model):
     """A request to an admitted company for an updated declaration on honour."""
 
@@ -393,6 +458,8 @@ class DeclarationRenewal(FSMModelMixin, models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     declaration = models.ForeignKey(Declaration, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
+    objects = DeclarationRenewalQuerySet.as_manager()
+
     class Meta:
         ordering = ["-requested_at"]
         constraints = [
@@ -405,10 +472,18 @@ class DeclarationRenewal(FSMModelMixin, models.Model):
     def __str__(self):
         return f"{self.company_id} — {self.due_on} ({self.status})"
 
+    def is_overdue_on(self, day: dt.date | None = None) -> bool:
+        """This request as ``DeclarationRenewalQuerySet.overdue`` sees it."""
+        return self.status == RenewalStatus.PENDING and self.due_on < (day or clock.today())
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_on()
+
     @transition(field=status, source=RenewalStatus.PENDING, target=RenewalStatus.ANSWERED)
     def answer(self, *, declaration):
         self.declaration = declaration
-        self.answered_at = timezone.now()
+        self.answered_at = clock.now()
 
     @transition(field=status, source=RenewalStatus.PENDING, target=RenewalStatus.LAPSED)
     def lapse(self):

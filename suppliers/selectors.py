@@ -6,38 +6,35 @@ List selectors return querysets with their relations loaded, so a list costs a f
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
+from procurement import calendar, clock
 from procurement.permissions import is_staff_member
 from procurement.web import get_or_404
 
 from .models import (
-    EXPIRY_WARNING_DAYS,
     Admission,
     AdmissionStatus,
     Application,
     ApplicationCategory,
     ApplicationStatus,
     Company,
+    CompanyInvitation,
     Declaration,
     DeclarationRenewal,
     EvidenceDocument,
     Membership,
+    MembershipRole,
     RenewalStatus,
 )
 
 # --- companies ------------------------------------------------------------------------------------
 
 def companies_for_user(user) -> QuerySet[Company]:
-    if not user.is_authenticated:
-        return Company.objects.none()
-    if is_staff_member(user):
-        return Company.objects.all()
-    return Company.objects.filter(memberships__user=user)
+    return Company.objects.visible_to(user)
 
 
 def company_get(*, user, company_id) -> Company:
@@ -46,6 +43,42 @@ def company_get(*, user, company_id) -> Company:
 
 def memberships_for_user(user) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("company").order_by("company__name")
+
+
+def dashboard_memberships(user) -> QuerySet[Membership]:
+    """The person's companies with what the portal dashboard shows of each (declarations, documents,
+    applications, admissions, pending renewals), in one query per relation whatever the number of companies."""
+    return memberships_for_user(user).prefetch_related(
+        Prefetch("company__declarations", queryset=Declaration.objects.order_by("-version"), to_attr="versions"),
+        Prefetch("company__documents", queryset=EvidenceDocument.objects.order_by("kind", "-issued_on"),
+                 to_attr="docs"),
+        Prefetch("company__applications", queryset=Application.objects.select_related("dps").order_by("-created_at"),
+                 to_attr="apps"),
+        Prefetch("company__admissions", queryset=Admission.objects.select_related("category", "category__dps")
+                 .order_by("category__code", "-admitted_at"), to_attr="admission_rows"),
+        Prefetch("company__renewals", queryset=DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING)
+                 .order_by("due_on"), to_attr="pending_renewals"),
+    )
+
+
+def is_company_admin(user, company: Company) -> bool:
+    return company.memberships.filter(user=user, role=MembershipRole.ADMIN).exists()
+
+
+def pending_invitations(company: Company) -> QuerySet[CompanyInvitation]:
+    return company.invitations.filter(accepted_at=None).order_by("email")
+
+
+def company_invitation_get(invitation_id) -> CompanyInvitation:
+    """An invitation to join a company, found by its unguessable id (the person it was sent to accepts it)."""
+    return get_or_404(CompanyInvitation.objects.select_related("company", "invited_by"), id=invitation_id,
+                      message=_("Invitation introuvable"))
+
+
+def live_admission_category_ids(company: Company) -> set:
+    """The categories the company is admitted to or suspended from (it cannot apply to them again)."""
+    return set(company.admissions.filter(status__in=[AdmissionStatus.ADMITTED, AdmissionStatus.SUSPENDED])
+               .values_list("category_id", flat=True))
 
 
 def company_members(company: Company) -> QuerySet[Membership]:
@@ -71,6 +104,13 @@ def renewals_pending_for_company(company: Company) -> QuerySet[DeclarationRenewa
     return company.renewals.filter(status=RenewalStatus.PENDING).select_related("dps").order_by("due_on")
 
 
+def renewals_for_dps(user, dps) -> QuerySet[DeclarationRenewal]:
+    """The renewal requests of a DPS, latest first (staff: the DPS page; anyone else: none)."""
+    if not is_staff_member(user):
+        return DeclarationRenewal.objects.none()
+    return DeclarationRenewal.objects.filter(dps=dps).select_related("company").order_by("-requested_at")
+
+
 # --- evidence -------------------------------------------------------------------------------------
 
 def documents_for_company(company: Company) -> QuerySet[EvidenceDocument]:
@@ -78,10 +118,7 @@ def documents_for_company(company: Company) -> QuerySet[EvidenceDocument]:
 
 
 def document_get(*, user, document_id) -> EvidenceDocument:
-    docs = EvidenceDocument.objects.select_related("company")
-    if not is_staff_member(user):
-        docs = docs.filter(company__memberships__user=user) if user.is_authenticated else docs.none()
-    return get_or_404(docs, id=document_id)
+    return get_or_404(EvidenceDocument.objects.visible_to(user).select_related("company"), id=document_id)
 
 
 # --- applications -----------------------------------------------------------------------------------
@@ -94,9 +131,7 @@ def _application_qs() -> QuerySet[Application]:
 
 def applications_for_user(user, *, status: str | None = None, dps_id=None, overdue: bool = False,
                           company_id=None) -> QuerySet[Application]:
-    qs = _application_qs()
-    if not is_staff_member(user):
-        qs = qs.filter(company__memberships__user=user)
+    qs = _application_qs().visible_to(user)
     if status:
         qs = qs.filter(status=status)
     if dps_id:
@@ -104,39 +139,57 @@ def applications_for_user(user, *, status: str | None = None, dps_id=None, overd
     if company_id:
         qs = qs.filter(company_id=company_id)
     if overdue:
-        qs = qs.filter(status=ApplicationStatus.SUBMITTED, decision_due__lt=timezone.localdate())
+        qs = qs.overdue()
     return qs.order_by("-created_at")
+
+
+def application_in_progress(user, *, dps, company) -> Application | None:
+    """The company's application to this DPS that can still be withdrawn (draft, submitted, completing),
+    if any: a company applies once at a time."""
+    for application in applications_for_user(user, dps_id=dps.id, company_id=company.id):
+        if can_proceed(application.withdraw):
+            return application
+    return None
 
 
 def application_get(*, user, application_id) -> Application:
     return get_or_404(applications_for_user(user), id=application_id)
 
 
-def review_queue() -> QuerySet[Application]:
+def review_queue(user) -> QuerySet[Application]:
     """Applications awaiting a decision (or information), soonest due first: the buyer's dashboard."""
     return (
-        _application_qs()
+        _application_qs().visible_to(user)
         .filter(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED])
         .order_by("decision_due", "submitted_at")
     )
 
 
-def dashboard_counts() -> dict:
-    today = timezone.localdate()
-    counts = Application.objects.aggregate(
+DUE_SOON_DAYS = 3  # the dashboard's "due within 3 days"
+
+
+def dashboard_counts(user) -> dict:
+    """The console dashboard's figures, over what ``user`` may see."""
+    today = clock.today()
+    applications = Application.objects.visible_to(user)
+    counts = applications.aggregate(
         submitted=Count("id", filter=Q(status=ApplicationStatus.SUBMITTED)),
         info_requested=Count("id", filter=Q(status=ApplicationStatus.INFO_REQUESTED)),
-        overdue=Count("id", filter=Q(status=ApplicationStatus.SUBMITTED, decision_due__lt=today)),
-        due_soon=Count("id", filter=Q(status=ApplicationStatus.SUBMITTED, decision_due__gte=today,
-                                      decision_due__lte=today + dt.timedelta(days=3))),
+        overdue=Count("id", filter=Q(pk__in=applications.overdue(at=today).values("pk"))),
+        due_soon=Count("id", filter=Q(status=ApplicationStatus.SUBMITTED,
+                                      decision_due__range=calendar.day_window(today, DUE_SOON_DAYS))),
     )
     counts["admitted_companies"] = (
         Admission.objects.filter(status=AdmissionStatus.ADMITTED).values("company").distinct().count()
     )
-    counts["expiring_documents"] = EvidenceDocument.objects.filter(
-        valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
-    ).count()
+    counts["expiring_documents"] = EvidenceDocument.objects.visible_to(user).expiring(on=today).count()
     return counts
+
+
+def applications_by_status(user) -> dict[str, int]:
+    """How many applications ``user`` may see in each state (the dashboard's chart)."""
+    rows = Application.objects.visible_to(user).order_by().values_list("status").annotate(n=Count("id"))
+    return dict(rows.values_list("status", "n"))
 
 
 # --- admissions and directory -----------------------------------------------------------------------
@@ -160,7 +213,6 @@ def supplier_directory(*, category_id=None, territory: str | None = None, admiss
     Fixed query count whatever the number of rows: one for the page, one for the count, one prefetch,
     and one for ``with_document_stats`` on the displayed page.
     """
-    today = timezone.localdate()
     qs = Company.objects.all()
     admissions = Admission.objects.all()
     if category_id:
@@ -172,8 +224,8 @@ def supplier_directory(*, category_id=None, territory: str | None = None, admiss
     if category_id or territory or admission_status:
         qs = qs.filter(Exists(admissions.filter(company=OuterRef("pk"))))
     if expiring_within_days is not None:
-        qs = qs.filter(Exists(EvidenceDocument.objects.filter(
-            company=OuterRef("pk"), valid_until__lte=today + dt.timedelta(days=expiring_within_days))))
+        qs = qs.filter(Exists(EvidenceDocument.objects.expiring(within=expiring_within_days)
+                              .filter(company=OuterRef("pk"))))
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(siret__startswith=search.replace(" ", "")) | Q(city__icontains=search))
     return qs.prefetch_related(

@@ -9,10 +9,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement import audit, calendar
+from procurement import audit, calendar, clock, inputs
 from procurement.errors import Conflict, NotAllowed, ValidationFailed
 from procurement.models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind, Trade
 from procurement.notifications import notify
@@ -24,6 +23,7 @@ from . import evidence_files, identifiers
 from .models import (
     DEFAULT_VALIDITY_MONTHS,
     EXCLUSION_GROUNDS,
+    EXPIRY_WARNING_DAYS,
     EXTENDED_DECISION_DAYS,
     INSURANCE_KINDS,
     RENEWAL_DAYS,
@@ -41,6 +41,7 @@ from .models import (
     Membership,
     MembershipRole,
     RenewalStatus,
+    expiry_window,
 )
 
 # Qualifications accepted "or equivalent" (DOMAIN.md): another proof may stand in for them.
@@ -93,8 +94,11 @@ def _clean_turnovers(turnovers, errors) -> list[dict]:
     for index, item in enumerate(turnovers or []):
         try:
             year = int(item["year"])
-            amount = Decimal(str(item["amount"])).quantize(Decimal("0.01"))
-            if not 1990 <= year <= timezone.localdate().year or amount < 0:
+            amount = inputs.parse_decimal(item["amount"])
+            if amount is None:
+                raise ValueError
+            amount = amount.quantize(Decimal("0.01"))
+            if not 1990 <= year <= clock.today().year or amount < 0:
                 raise ValueError
         except (KeyError, TypeError, ValueError, InvalidOperation):
             errors.setdefault(f"turnovers[{index}]", []).append(_("Année ou montant de chiffre d'affaires invalide."))
@@ -253,7 +257,7 @@ def invitation_accept(*, actor, invitation_id) -> Membership:
     membership, created = Membership.objects.get_or_create(
         user=actor, company=invitation.company, defaults={"role": invitation.role}
     )
-    invitation.accepted_at = timezone.now()
+    invitation.accepted_at = clock.now()
     invitation.save(update_fields=["accepted_at"])
     _record_membership(actor=actor, membership=membership, action="accept-invitation",
                        invitation=str(invitation.id), invited_by=str(invitation.invited_by_id or ""),
@@ -318,7 +322,7 @@ def declaration_submit(*, actor, company: Company, exclusion_grounds: dict, capa
     last = company.declarations.order_by("-version").values_list("version", flat=True).first() or 0
     declaration = Declaration.objects.create(
         company=company, version=last + 1, exclusion_grounds=grounds, capacities=cleaned, sworn=True,
-        signatory=signatory.strip(), declared_at=timezone.now(), declared_by=actor,
+        signatory=signatory.strip(), declared_at=clock.now(), declared_by=actor,
     )
     if cleaned["turnovers"]:
         company.turnovers = cleaned["turnovers"]
@@ -330,10 +334,6 @@ def declaration_submit(*, actor, company: Company, exclusion_grounds: dict, capa
 
 # --- evidence -------------------------------------------------------------------------------------
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    return calendar.add_months(day, months)
-
-
 @transaction.atomic
 def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued_on: dt.date | None,
                     valid_until: dt.date | None = None, activities=None) -> EvidenceDocument:
@@ -344,13 +344,13 @@ def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued
     if kind not in EvidenceKind.values:
         errors["kind"] = [_("Type de justificatif inconnu : %(kind)s.") % {"kind": kind}]
     activities = _clean_activities(activities, kind, errors)
-    today = timezone.localdate()
+    today = clock.today()
     if issued_on is None:
         errors["issued_on"] = [_("La date de délivrance est obligatoire.")]
     elif issued_on > today:
         errors["issued_on"] = [_("La date de délivrance ne peut pas être dans le futur.")]
     if valid_until is None and issued_on and kind in DEFAULT_VALIDITY_MONTHS:
-        valid_until = _add_months(issued_on, DEFAULT_VALIDITY_MONTHS[kind])
+        valid_until = calendar.add_months(issued_on, DEFAULT_VALIDITY_MONTHS[kind])
     if valid_until and issued_on and valid_until < issued_on:
         errors["valid_until"] = [_("La date d'expiration précède la date de délivrance.")]
     try:
@@ -430,7 +430,7 @@ def missing_items(*, company: Company, categories, on: dt.date | None = None) ->
     Keys: ``declaration`` and ``category:<code>:<evidence kind>``, each with one message; empty when
     the application can be submitted. ``missing_by_category`` groups them for a page.
     """
-    on = on or timezone.localdate()
+    on = on or clock.today()
     out: dict[str, list[str]] = {}
     declaration = _latest_declaration(company)
     if declaration is None or not declaration.sworn:
@@ -540,7 +540,7 @@ def application_submit(*, actor, application: Application) -> Application:
     missing = missing_items(company=application.company, categories=categories)
     if missing:
         raise ValidationFailed(missing, detail=_("La candidature est incomplète."))
-    received_at = timezone.now()
+    received_at = clock.now()
     apply_transition(application, "submit", actor=actor, object_type="application",
                      received_at=received_at, decision_due=decision_due_for(application.dps, received_at))
     _notify_company(application.company, key=f"application-received:{application.id}:{received_at.isoformat()}",
@@ -696,7 +696,7 @@ def declaration_renewals_request(*, actor, dps: DynamicPurchasingSystem, company
         if found != wanted:
             raise ValidationFailed({"companies": [_("Certaines entreprises ne sont pas admises dans ce SAD.")]})
     pending = set(DeclarationRenewal.objects.filter(dps=dps, status=RenewalStatus.PENDING).values_list("company_id", flat=True))
-    now = timezone.now()
+    now = clock.now()
     due_on = calendar.add_working_days(calendar.local_date(now), RENEWAL_DAYS)
     created = []
     for company in companies.exclude(id__in=pending):
@@ -711,9 +711,9 @@ def declaration_renewals_request(*, actor, dps: DynamicPurchasingSystem, company
 
 def declaration_renewals_suspend_overdue() -> int:
     """Scheduled: an unanswered renewal request past its due date suspends the company's admissions."""
-    today = timezone.localdate()
+    today = clock.today()
     count = 0
-    for pk in DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING, due_on__lt=today).values_list("pk", flat=True):
+    for pk in DeclarationRenewal.objects.overdue(at=today).values_list("pk", flat=True):
         with transaction.atomic():
             renewal = DeclarationRenewal.objects.select_for_update().get(pk=pk)
             if renewal.status != RenewalStatus.PENDING:
@@ -730,24 +730,27 @@ def declaration_renewals_suspend_overdue() -> int:
 
 # --- evidence reminders ---------------------------------------------------------------------------
 
+LAST_REMINDER_DAYS = 7  # the second reminder, a week before the expiry date
+
+
 def evidence_expiry_reminders() -> int:
     """Scheduled: mail companies 30 and 7 days before a document expires (each reminder once)."""
-    today = timezone.localdate()
+    today = clock.today()
     sent = 0
-    for days, field in ((30, "reminded_30_at"), (7, "reminded_7_at")):
-        horizon = today + dt.timedelta(days=days)
-        due = EvidenceDocument.objects.filter(valid_until__gte=today, valid_until__lte=horizon, **{f"{field}__isnull": True})
-        if days == 30:  # within the last 7 days only the 7-day reminder goes: never two mails at once
-            due = due.filter(valid_until__gt=today + dt.timedelta(days=7))
+    for days, field in ((EXPIRY_WARNING_DAYS, "reminded_30_at"), (LAST_REMINDER_DAYS, "reminded_7_at")):
+        _today, horizon = expiry_window(on=today, within=days)
+        due = EvidenceDocument.objects.expiring(on=today, within=days).filter(**{f"{field}__isnull": True})
+        if days == EXPIRY_WARNING_DAYS:  # within the last 7 days only the 7-day reminder goes: never two mails at once
+            due = due.exclude(pk__in=EvidenceDocument.objects.expiring(on=today, within=LAST_REMINDER_DAYS).values("pk"))
         for doc in due.select_related("company"):
             # A newer document of the same kind that stays valid longer (or has no end) makes the reminder pointless.
             if EvidenceDocument.objects.filter(Q(valid_until__gt=horizon) | Q(valid_until__isnull=True),
                                                company_id=doc.company_id, kind=doc.kind).exists():
-                EvidenceDocument.objects.filter(pk=doc.pk).update(**{field: timezone.now()})
+                EvidenceDocument.objects.filter(pk=doc.pk).update(**{field: clock.now()})
                 continue
             with transaction.atomic():
                 claimed = EvidenceDocument.objects.filter(pk=doc.pk, **{f"{field}__isnull": True}).update(
-                    **{field: timezone.now()})
+                    **{field: clock.now()})
                 if not claimed:
                     continue
                 _notify_company(doc.company, key=f"evidence-expiry:{doc.id}:{days}", template="evidence_expiring",

@@ -11,14 +11,11 @@ the opened bids with their content after it.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import uuid
 from abc import ABCMeta, abstractmethod
 
 from django.http import FileResponse, Http404
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -27,6 +24,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from procurement import calendar, inputs
 from procurement import selectors as dps_selectors
 from procurement.api_support import (
     ID_PARAM,
@@ -46,7 +44,7 @@ from suppliers.serializers import OptionalReasonSerializer, ReasonSerializer
 
 from . import selectors, services
 from . import serializers as s
-from .models import TenderDocument, TenderStatus
+from .models import TenderStatus
 
 TENDERS, BIDS = ["tenders"], ["bids"]
 
@@ -83,16 +81,11 @@ def _moment_param(params, name: str):
     value = (params.get(name) or "").strip()
     if not value:
         return None
-    try:
-        moment = parse_datetime(value)
-        if moment is None:
-            day = parse_date(value)
-            moment = dt.datetime.combine(day, dt.time()) if day else None
-    except ValueError:
-        moment = None
+    day = inputs.parse_date(value)
+    moment = inputs.parse_moment(value) or (calendar.start_of_day(day) if day else None)
     if moment is None:
         raise ValidationFailed({name: [_("Date (AAAA-MM-JJ) ou date et heure ISO 8601 attendue.")]})
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    return moment
 
 
 # --- tenders ------------------------------------------------------------------------------------------------
@@ -199,8 +192,7 @@ class TenderDocumentDownloadView(APIView):
                        OpenApiTypes.BINARY, description="The file, with its original name and type")}, 401, 404),
                    tags=TENDERS, summary="Download a consultation document (staff and invited suppliers)")
     def get(self, request, id):
-        visible = TenderDocument.objects.filter(tender__in=selectors.tenders_for_user(request.user))
-        return file_response(get_or_404(visible, id=id))
+        return file_response(selectors.tender_document_get(user=request.user, document_id=id))
 
 
 class _TenderAction(APIView, metaclass=ABCMeta):

@@ -12,9 +12,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, can_proceed, transition
 
+from procurement import clock
 from procurement.models import Category, DynamicPurchasingSystem
+from procurement.permissions import is_staff_member
+from suppliers.models import Membership
 
 MIN_BID_DAYS = 10  # R2162-50: bid deadline at least 10 days after the invitation, unless agreed by all
 
@@ -67,6 +70,27 @@ class EnergyLabel(models.TextChoices):
     E = "E", "E"
     F = "F", "F"
     G = "G", "G"
+
+
+def _company_ids_of(user):
+    return Membership.objects.filter(user=user).values("company_id")
+
+
+class TenderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TenderQuerySet":
+        """Staff see every tender; a supplier the tenders one of its companies was invited to."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        if is_staff_member(user):
+            return self
+        return self.filter(models.Exists(Invitation.objects.filter(
+            tender=models.OuterRef("pk"), company_id__in=_company_ids_of(user))))
+
+    def to_open(self, *, at=None) -> "TenderQuerySet":
+        """Tenders whose bids wait for the opening: closed, or published with the deadline passed
+        (``Tender.can_be_opened``)."""
+        return self.filter(models.Q(status=TenderStatus.CLOSED)
+                           | models.Q(status=TenderStatus.PUBLISHED, bid_deadline__lte=at or clock.now()))
 
 
 class Tender(FSMModelMixin, models.Model):
@@ -132,6 +156,8 @@ class Tender(FSMModelMixin, models.Model):
     # The tender's data key, wrapped by the master key (tenders.sealing); never stored in the clear.
     wrapped_key = models.BinaryField(editable=False)
 
+    objects = TenderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("marché spécifique")
         verbose_name_plural = _("marchés spécifiques")
@@ -149,22 +175,22 @@ class Tender(FSMModelMixin, models.Model):
     @transition(field=status, source=TenderStatus.PUBLISHED, target=TenderStatus.CLOSED,
                 conditions=[lambda self: self.deadline_passed()])
     def close(self):
-        self.closed_at = timezone.now()
+        self.closed_at = clock.now()
 
     @transition(field=status, source=TenderStatus.CLOSED, target=TenderStatus.OPENED)
     def open(self, *, by):
-        self.opened_at = timezone.now()
+        self.opened_at = clock.now()
         self.opened_by = by
 
     @transition(field=status, source=[TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED,
                                       TenderStatus.OPENED, TenderStatus.AWARD_PROPOSED], target=TenderStatus.CANCELLED)
     def cancel(self, *, note):
-        self.ended_at = timezone.now()
+        self.ended_at = clock.now()
         self.end_reason = note
 
     @transition(field=status, source=[TenderStatus.CLOSED, TenderStatus.OPENED], target=TenderStatus.UNSUCCESSFUL)
     def declare_unsuccessful(self, *, note):
-        self.ended_at = timezone.now()
+        self.ended_at = clock.now()
         self.end_reason = note
 
     # --- award ---------------------------------------------------------------------------------------------
@@ -185,10 +211,34 @@ class Tender(FSMModelMixin, models.Model):
         self.standstill_ends_at = standstill_ends_at
 
     def deadline_passed(self, at=None) -> bool:
-        return (at or timezone.now()) >= self.bid_deadline
+        return (at or clock.now()) >= self.bid_deadline
+
+    def is_editable(self) -> bool:
+        """A draft is changed freely; once published only addenda remain."""
+        return self.status == TenderStatus.DRAFT
+
+    def can_be_opened(self) -> bool:
+        """The opening closes a published tender whose deadline passed, then opens it."""
+        return can_proceed(self.open) or can_proceed(self.close)
+
+    def accepts_documents(self, at=None) -> bool:
+        """Consultation documents are added until the bid deadline (after publication, as addenda)."""
+        return self.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED) and not self.deadline_passed(at)
+
+    def documents_are_addenda(self) -> bool:
+        """A document added once the tender is published is an addendum, announced to every invitee."""
+        return self.status == TenderStatus.PUBLISHED
+
+    def accepts_answers(self) -> bool:
+        """Questions are answered while the tender is published (until the bid deadline closes it)."""
+        return self.status == TenderStatus.PUBLISHED
+
+    def shows_deadlines(self) -> bool:
+        """The deadlines belong on the timeline unless the procedure ended without an award."""
+        return self.status not in (TenderStatus.CANCELLED, TenderStatus.UNSUCCESSFUL)
 
     def questions_open(self, at=None) -> bool:
-        return self.status == TenderStatus.PUBLISHED and (at or timezone.now()) < self.questions_deadline
+        return self.status == TenderStatus.PUBLISHED and (at or clock.now()) < self.questions_deadline
 
     def accepts_bids(self, at=None) -> bool:
         return self.status == TenderStatus.PUBLISHED and not self.deadline_passed(at)
@@ -348,6 +398,35 @@ EVALUATED_STATES = [s for s in BidStatus.values if s not in (BidStatus.DRAFT, Bi
                                                               BidStatus.WITHDRAWN, BidStatus.LATE)]
 
 
+# A bid that is not standing: never deposited, deposited late, or withdrawn. Its content is never read.
+NOT_STANDING_STATES = [BidStatus.DRAFT, BidStatus.LATE, BidStatus.WITHDRAWN]
+
+
+def content_readable_q() -> models.Q:
+    """The rule "bids whose content staff may read": standing bids (not a draft, late or withdrawn) of a
+    tender whose opening is recorded. Who among staff may read them is
+    ``tenders.selectors.bid_contents_readable``."""
+    return models.Q(tender__opened_at__isnull=False) & ~models.Q(status__in=NOT_STANDING_STATES)
+
+
+class BidQuerySet(models.QuerySet):
+    def standing(self) -> "BidQuerySet":
+        """Deposited in time and not withdrawn."""
+        return self.exclude(status__in=NOT_STANDING_STATES)
+
+    def content_readable(self) -> "BidQuerySet":
+        """Bids whose content staff may read (``content_readable_q``; ``Bid.content_readable_by_staff``
+        says the same of one bid)."""
+        return self.filter(content_readable_q())
+
+    def visible_to(self, user) -> "BidQuerySet":
+        """Its own companies' bids for a supplier; for staff also the bids whose content is readable."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        own = models.Q(company_id__in=_company_ids_of(user))
+        return self.filter(own | content_readable_q()) if is_staff_member(user) else self.filter(own)
+
+
 class Bid(FSMModelMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids")
@@ -377,6 +456,8 @@ class Bid(FSMModelMixin, models.Model):
     classified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="+")
     classified_at = models.DateTimeField(_("classée le"), null=True, blank=True)
+
+    objects = BidQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("offre")
@@ -412,6 +493,10 @@ class Bid(FSMModelMixin, models.Model):
         self.lines = content["lines"]
         self.notes = content["notes"]
 
+    def content_readable_by_staff(self) -> bool:
+        """This bid as ``BidQuerySet.content_readable`` sees it."""
+        return self.tender.opened_at is not None and self.status not in NOT_STANDING_STATES
+
     # --- evaluation ---------------------------------------------------------------------------------------
     # A bid waiting on a justification may be classified only once its due date passed (unanswered: the
     # buyer decides on what it has); an answer brings it back to "opened" anyway.
@@ -428,7 +513,7 @@ class Bid(FSMModelMixin, models.Model):
         if self.status not in (BidStatus.JUSTIFICATION_REQUESTED, BidStatus.REGULARISATION_REQUESTED):
             return False
         request = self._pending_request()
-        return request is not None and (at or timezone.now()) >= request.due_at
+        return request is not None and (at or clock.now()) >= request.due_at
 
     def classifiable(self) -> bool:
         return self.status != BidStatus.JUSTIFICATION_REQUESTED or self.waiting_request_overdue()
@@ -441,7 +526,7 @@ class Bid(FSMModelMixin, models.Model):
         if not asked:
             return False
         latest = max(asked, key=lambda r: r.requested_at)
-        return latest.responded_at is not None or (at or timezone.now()) >= latest.due_at
+        return latest.responded_at is not None or (at or clock.now()) >= latest.due_at
 
     def may_be_classified_abnormally_low(self) -> bool:
         """The rule both the service and ``allowed_actions`` read: never before a justification was asked

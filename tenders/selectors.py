@@ -12,8 +12,8 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 
+from procurement import clock
 from procurement.permissions import is_staff_member
 from procurement.web import get_or_404
 from suppliers.models import Membership
@@ -27,6 +27,7 @@ from .models import (
     Invitation,
     Question,
     Tender,
+    TenderDocument,
     TenderStatus,
 )
 
@@ -41,14 +42,7 @@ def _user_company_ids(user):
 
 
 def tenders_for_user(user) -> QuerySet[Tender]:
-    if not user.is_authenticated:
-        return Tender.objects.none()
-    qs = Tender.objects.select_related("dps", "category")
-    if is_staff_member(user):
-        return qs
-    return qs.filter(
-        Exists(Invitation.objects.filter(tender=OuterRef("pk"), company_id__in=_user_company_ids(user)))
-    )
+    return Tender.objects.visible_to(user).select_related("dps", "category")
 
 
 def tender_get(*, user, tender_id) -> Tender:
@@ -81,6 +75,30 @@ def tender_detail(tender: Tender) -> Tender:
     )
 
 
+def tender_figures(tender: Tender) -> dict[str, int]:
+    """The tender page's counts: invitations, questions (and those unanswered), deposits."""
+    questions = tender.questions.aggregate(total=Count("id"), open=Count("id", filter=Q(answered_at__isnull=True)))
+    return {"invited": tender.invitations.count(), "questions": questions["total"],
+            "open_questions": questions["open"], "deposits": tender.bids.exclude(status=BidStatus.DRAFT).count()}
+
+
+def tender_document_get(*, user, document_id) -> TenderDocument:
+    """A consultation document of a tender ``user`` may see."""
+    return get_or_404(TenderDocument.objects.filter(tender__in=Tender.objects.visible_to(user)).select_related("tender"),
+                      pk=document_id)
+
+
+def own_invitations(user, tender: Tender) -> QuerySet[Invitation]:
+    """The invitations of ``user``'s companies to this tender, with the company, by company name."""
+    return (Invitation.objects.filter(tender=tender, company_id__in=_user_company_ids(user))
+            .select_related("company").order_by("company__name"))
+
+
+def own_bids(user, tender: Tender) -> QuerySet[Bid]:
+    """``user``'s companies' bids on this tender, oldest first."""
+    return bids_of_user(user).filter(tender=tender).order_by("created_at")
+
+
 def invitations_for_tender(tender: Tender) -> QuerySet[Invitation]:
     return tender.invitations.select_related("company").order_by("company__name", "id")
 
@@ -101,8 +119,8 @@ def invitations_for_user(user) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(company_id__in=_user_company_ids(user))
         .select_related("tender", "tender__category", "company")
-        .annotate(has_deposit=Exists(Bid.objects.filter(tender=OuterRef("tender"), company=OuterRef("company"))
-                                     .exclude(status__in=[BidStatus.DRAFT, BidStatus.WITHDRAWN, BidStatus.LATE])))
+        .annotate(has_deposit=Exists(Bid.objects.standing().filter(tender=OuterRef("tender"),
+                                                                    company=OuterRef("company"))))
         .order_by("-tender__bid_deadline", "id")
     ) if user.is_authenticated else Invitation.objects.none()
 
@@ -111,7 +129,7 @@ def open_invitation_count(company_ref) -> Coalesce:
     """How many of a company's invitations to tender are still open (published, deadline ahead), as an
     expression that annotates rows naming the company (``company_ref``: ``OuterRef("company_id")``)."""
     count = (Invitation.objects.filter(company=company_ref, tender__status=TenderStatus.PUBLISHED,
-                                       tender__bid_deadline__gt=timezone.now())
+                                       tender__bid_deadline__gt=clock.now())
              .values("company").annotate(n=Count("id")).values("n"))
     return Coalesce(Subquery(count), 0)
 
@@ -157,20 +175,9 @@ def bids_of_user(user) -> QuerySet[Bid]:
     return _bids(user).filter(company_id__in=_user_company_ids(user)).order_by("-created_at")
 
 
-def _visible_bids(user) -> QuerySet[Bid]:
-    """Its own company's bids for a supplier; for staff also the bids opened at a recorded opening."""
-    own = Q(company_id__in=_user_company_ids(user))
-    if is_staff_member(user):
-        return Bid.objects.filter(own | Q(tender__opened_at__isnull=False) & ~Q(
-            status__in=[BidStatus.DRAFT, BidStatus.LATE, BidStatus.WITHDRAWN]))
-    return Bid.objects.filter(own)
-
-
 def bid_get(*, user, bid_id) -> Bid:
     """A bid its reader may see: its own company's, or (staff) an opened one. Anything else is 404."""
-    if not user.is_authenticated:
-        raise Http404
-    qs = _visible_bids(user).select_related("tender", "tender__category", "company", "submitted_by")
+    qs = Bid.objects.visible_to(user).select_related("tender", "tender__category", "company", "submitted_by")
     return get_or_404(qs.prefetch_related(Prefetch("documents", queryset=BidDocument.objects.order_by("uploaded_at"))),
                        id=bid_id)
 
@@ -178,21 +185,14 @@ def bid_get(*, user, bid_id) -> Bid:
 def bid_for_action(*, user, bid_id) -> Bid:
     """The bid an action is about, with the visibility of ``bid_get`` but nothing loaded: the services lock
     and load what they need (this is on the path of every deposit at a deadline)."""
-    if not user.is_authenticated:
-        raise Http404
-    return get_or_404(_visible_bids(user).only("id", "tender_id", "company_id", "status"), id=bid_id)
+    return get_or_404(Bid.objects.visible_to(user).only("id", "tender_id", "company_id", "status"), id=bid_id)
 
 
 def content_readable(user, bid: Bid) -> bool:
     """May this person read the bid's prices and documents now?"""
     if bid.company_id in own_company_ids(user):
         return True
-    return (
-        is_staff_member(user)
-        and bid.tender.opened_at is not None
-        and bid.status not in (BidStatus.DRAFT, BidStatus.LATE, BidStatus.WITHDRAWN)
-        and bid_contents_readable(user, bid.tender)
-    )
+    return bid.content_readable_by_staff() and bid_contents_readable(user, bid.tender)
 
 
 def deposit_register(tender: Tender) -> QuerySet[Bid]:
@@ -209,7 +209,7 @@ def opened_bids(tender: Tender) -> QuerySet[Bid]:
     if tender.opened_at is None:
         return Bid.objects.none()
     return (
-        tender.bids.exclude(status__in=[BidStatus.DRAFT, BidStatus.LATE, BidStatus.WITHDRAWN])
+        tender.bids.content_readable()
         .select_related("company", "tender", "submitted_by")
         .prefetch_related("documents")
         .order_by("total_price", "submitted_at")
@@ -226,22 +226,21 @@ def bid_document_get(*, user, document_id) -> BidDocument:
 # --- the console dashboard -------------------------------------------------------------------------------
 
 
-def tender_counts() -> dict[str, int]:
-    rows = Tender.objects.values("status").annotate(n=Count("id"))
+def tender_counts(user) -> dict[str, int]:
+    rows = Tender.objects.visible_to(user).values("status").annotate(n=Count("id"))
     counts = {status: 0 for status in TenderStatus.values}
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
 
 
-def tenders_to_open() -> QuerySet[Tender]:
+def tenders_to_open(user) -> QuerySet[Tender]:
     """Tenders whose deadline has passed and whose bids wait for the opening."""
-    return Tender.objects.filter(
-        Q(status=TenderStatus.CLOSED) | Q(status=TenderStatus.PUBLISHED, bid_deadline__lte=timezone.now())
-    ).select_related("category").order_by("bid_deadline")
+    return Tender.objects.visible_to(user).to_open().select_related("category").order_by("bid_deadline")
 
 
-def questions_waiting() -> QuerySet[Question]:
-    return Question.objects.filter(answered_at__isnull=True, tender__status=TenderStatus.PUBLISHED).select_related(
+def questions_waiting(user) -> QuerySet[Question]:
+    return Question.objects.filter(answered_at__isnull=True, tender__status=TenderStatus.PUBLISHED,
+                                   tender__in=Tender.objects.visible_to(user)).select_related(
         "tender", "company").order_by("asked_at")
 
 
@@ -666,7 +665,7 @@ def pending_request(bid: Bid, requests):
 
     if "respond" not in allowed_actions(bid):
         return None
-    now = timezone.now()
+    now = clock.now()
     waiting = [r for r in requests if r.responded_at is None and r.expired_at is None and r.due_at > now]
     return max(waiting, key=lambda r: r.requested_at) if waiting else None
 
@@ -676,7 +675,7 @@ def my_bids(user) -> QuerySet[Bid]:
     from .models import BidRequest
 
     due = (BidRequest.objects.filter(bid=OuterRef("pk"), responded_at__isnull=True, expired_at__isnull=True,
-                                     due_at__gt=timezone.now(),
+                                     due_at__gt=clock.now(),
                                      bid__status__in=[BidStatus.REGULARISATION_REQUESTED,
                                                       BidStatus.JUSTIFICATION_REQUESTED])
            .order_by("-requested_at").values("due_at")[:1])

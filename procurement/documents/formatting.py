@@ -7,26 +7,17 @@ the platform's time zone with their offset, to the second, as the receipt rules 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.utils import formats, timezone, translation
-from django.utils.dateparse import parse_date, parse_datetime
+
+from procurement.inputs import parse_date, parse_decimal, parse_moment
 
 NBSP = "\u00a0"
 
 
-def _decimal(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def amount(value, suffix: str = "HT") -> str:
     """``125000`` → ``125 000,00 € HT`` (``suffix=""`` for no tax mention)."""
-    number = _decimal(value)
+    number = parse_decimal(value)
     if number is None:
         return "—"
     with translation.override("fr"):
@@ -35,13 +26,8 @@ def amount(value, suffix: str = "HT") -> str:
 
 
 def _moment(value) -> dt.datetime | None:
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if not isinstance(value, dt.datetime):
-        return None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return timezone.localtime(value)
+    parsed = parse_moment(value)
+    return None if parsed is None else timezone.localtime(parsed)
 
 
 def _offset(moment: dt.datetime) -> str:
@@ -71,7 +57,7 @@ def short_moment(value) -> str:
 def date(value) -> str:
     """``2 décembre 2026``."""
     if isinstance(value, str):
-        value = parse_datetime(value) or parse_date(value)
+        value = parse_moment(value) or parse_date(value)
     if isinstance(value, dt.datetime):
         value = _moment(value)
     if not isinstance(value, dt.date):

@@ -9,6 +9,8 @@ from ..models import DEPARTEMENTS_HDF, EvidenceKind, Trade
 
 
 class DPSForm(forms.Form):
+    """Parses the DPS fields; ``dps_create`` says what is allowed (its errors come back under the fields)."""
+
     reference = forms.CharField(label=_("Référence"), max_length=50)
     title = forms.CharField(label=_("Intitulé"), max_length=255)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
@@ -17,7 +19,7 @@ class DPSForm(forms.Form):
     cpv_codes = forms.CharField(label=_("Codes CPV"), required=False,
                                 help_text=_("Séparés par des virgules, par exemple 45321000, 45421000-4."))
     initial_decision_days = forms.IntegerField(
-        label=_("Délai initial d'examen (jours ouvrables)"), required=False, min_value=1, max_value=365,
+        label=_("Délai initial d'examen (jours ouvrables)"), required=False,
         help_text=_("Facultatif : délai plus long annoncé dans les documents du SAD, avant la première invitation."),
     )
 

@@ -11,13 +11,12 @@ over by the project wiring (``procurement/site/urls.py``), so that this module i
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_fsm import can_proceed
 
-from .. import selectors, services
+from .. import clock, selectors, services
 from ..forms.console import CategoryForm, DPSForm, ReasonForm
 from ..models import DPSStatus, EvidenceKind
 from ..web import INVALID, OK, buyer_or_message, call_service, can_act, staff_required, timeline
@@ -28,7 +27,7 @@ STATE_LABELS = dict(DPSStatus.choices)
 @require_GET
 @staff_required
 def dps_list(request):
-    systems = selectors.dps_visible(request.user).annotate(category_count=Count("categories"))
+    systems = selectors.dps_list(request.user)
     return render(request, "console/dps_list.html", {"systems": systems, "can_act": can_act(request.user)})
 
 
@@ -64,10 +63,10 @@ def _dps_context(request, dps, sections=(), *, category_form=None, terminate_for
         "terminate_form": terminate_form or ReasonForm(),
         "history": timeline("dps", dps.id, states=STATE_LABELS),
         "can_act": can_act(request.user),
-        "can_publish": dps.status == DPSStatus.DRAFT,
-        "can_terminate": dps.status in (DPSStatus.DRAFT, DPSStatus.OPEN),
-        "can_add_category": dps.status in (DPSStatus.DRAFT, DPSStatus.OPEN),
-        "today": timezone.localdate(),
+        "can_publish": can_proceed(dps.publish),
+        "can_terminate": can_proceed(dps.terminate),
+        "can_add_category": dps.accepts_categories(),
+        "today": clock.today(),
     }
     for section in sections:
         context.update(section(request, dps))

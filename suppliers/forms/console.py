@@ -23,7 +23,8 @@ ADMIT, REJECT = "admit", "reject"
 
 
 class DecisionForm(forms.Form):
-    """One admit/reject choice and a reason per category applied for; a rejection must be motivated."""
+    """One admit/reject choice and a reason per category applied for (the service says which rejection lacks
+    its reason: ``add_service_errors`` puts it under that category's field)."""
 
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,15 +38,6 @@ class DecisionForm(forms.Form):
             )
             self.fields[f"reason_{key}"] = forms.CharField(
                 label=_("Motif"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def clean(self):
-        cleaned = super().clean()
-        for line in self.lines:
-            key = str(line.category_id)
-            if cleaned.get(f"decision_{key}") == REJECT and not (cleaned.get(f"reason_{key}") or "").strip():
-                self.add_error(f"reason_{key}", _("Le rejet pour la catégorie %(code)s doit être motivé.")
-                               % {"code": line.category.code})
-        return cleaned
 
     def rows(self):
         """(line, decision field, reason field) for the template."""

@@ -6,13 +6,14 @@ the matching fields with ``procurement.web.add_service_errors``.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procurement.inputs import parse_decimal
 from procurement.models import EvidenceKind, Trade
 
 from ..evidence_files import human_size
@@ -43,9 +44,8 @@ def _date_field(label, required=True, help_text=""):
 
 def _plain_amount(value):
     """2500000.00 → 2500000 for display; other values unchanged."""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
+    amount = parse_decimal(value)
+    if amount is None:
         return value
     return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -14,11 +13,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_fsm import can_proceed
 
+from procurement import clock
 from procurement import selectors as dps_selectors
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.forms.console import ReasonForm
-from procurement.models import Category, DPSStatus
+from procurement.models import DPSStatus
 from procurement.web import (
     INVALID,
     OK,
@@ -48,12 +49,10 @@ from ..forms.console import (
 from ..models import (
     EXCLUSION_GROUNDS,
     AdmissionStatus,
-    Application,
     ApplicationStatus,
     CategoryDecision,
-    DeclarationRenewal,
-    EvidenceStatus,
     RenewalStatus,
+    evidence_status,
 )
 
 # The states these pages name (a refusal's current state, the audit history), with their French labels.
@@ -73,10 +72,8 @@ ADMISSIONS_PAGE_SIZE = 50
 
 # --- the dashboard (its supplier part) ---------------------------------------------------------------------
 
-def _applications_by_status() -> list[dict]:
-    counts = dict(
-        Application.objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
+def _applications_by_status(user) -> list[dict]:
+    counts = selectors.applications_by_status(user)
     biggest = max(counts.values(), default=0) or 1
     return [
         {"status": value, "label": label, "count": counts.get(value, 0),
@@ -87,16 +84,16 @@ def _applications_by_status() -> list[dict]:
 
 def dashboard_context(request) -> dict:
     """The review queue (paginated), the counts and the applications chart of the console dashboard."""
-    page, query = paginate(request, selectors.review_queue(), QUEUE_PAGE_SIZE)
-    today = timezone.localdate()
+    page, query = paginate(request, selectors.review_queue(request.user), QUEUE_PAGE_SIZE)
+    today = clock.today()
     rows = [
         {"application": application, "days_left": days_left(application.decision_due, today),
-         "overdue": application.is_overdue}
+         "overdue": application.is_overdue_on(today)}
         for application in page.object_list
     ]
-    chart = _applications_by_status()
+    chart = _applications_by_status(request.user)
     return {
-        "counts": selectors.dashboard_counts(),
+        "counts": selectors.dashboard_counts(request.user),
         "page": page, "query": query, "rows": rows,
         "chart": chart, "chart_height": 24 * len(chart) + 8,
         "can_act": can_act(request.user),
@@ -115,8 +112,8 @@ def document_preview(request, document_id):
     return file_response(document, inline=document.content_type in ACCEPTED)
 
 
-def _category_choices():
-    categories = Category.objects.select_related("dps").order_by("dps__reference", "code")
+def _category_choices(user):
+    categories = dps_selectors.categories_visible(user)
     return [(str(c.id), f"{c.dps.reference} · {c.code} — {c.name}") for c in categories]
 
 
@@ -132,12 +129,10 @@ def applications(request):
         request.user, status=filters.get("status") or None, dps_id=filters.get("dps") or None,
         overdue=bool(filters.get("overdue")),
     )
-    if not filters.get("status"):
-        qs = qs.exclude(status=ApplicationStatus.DRAFT)  # a draft is the supplier's business until submitted
     page, query = paginate(request, qs, APPLICATIONS_PAGE_SIZE)
-    today = timezone.localdate()
+    today = clock.today()
     rows = [{"application": a, "days_left": days_left(a.decision_due, today) if a.status == ApplicationStatus.SUBMITTED
-             else None, "overdue": a.is_overdue} for a in page.object_list]
+             else None, "overdue": a.is_overdue_on(today)} for a in page.object_list]
     return render(request, "console/applications.html", {"form": form, "page": page, "query": query, "rows": rows,
                                                          "can_act": can_act(request.user)})
 
@@ -166,7 +161,7 @@ def _review_context(request, application, *, decision_form=None, info_form=None,
     if declaration:
         grounds = [{"code": code, "label": label, "applies": bool(declaration.exclusion_grounds.get(code))}
                    for code, label in EXCLUSION_GROUNDS.items()]
-    pending = application.status == ApplicationStatus.SUBMITTED
+    pending = can_proceed(application.decide)
     return {
         "application": application,
         "company": company,
@@ -182,8 +177,8 @@ def _review_context(request, application, *, decision_form=None, info_form=None,
         "days_left": days_left(application.decision_due) if pending else None,
         "can_act": can_act(request.user),
         "can_decide": pending,
-        "can_request_info": pending,
-        "can_extend": pending and not application.extended,
+        "can_request_info": can_proceed(application.request_info),
+        "can_extend": can_proceed(application.extend),
         "decision_form": decision_form or DecisionForm(lines=lines),
         "info_form": info_form or InfoRequestForm(),
         "extend_form": extend_form or ExtendForm(),
@@ -218,7 +213,7 @@ def application_decide(request, application_id):
     back = redirect("console:application_review", application_id=application.id)
     if not buyer_or_message(request):
         return back
-    if application.status != ApplicationStatus.SUBMITTED:
+    if not can_proceed(application.decide):
         _refused_decision_message(request, application.id)
         return back
     form = DecisionForm(request.POST, lines=application.lines.all())
@@ -282,20 +277,10 @@ def application_extend(request, application_id):
 
 # --- directory and company pages ---------------------------------------------------------------------------
 
-def _expiry_badge(day, today):
-    if day is None:
-        return None
-    if day < today:
-        return EvidenceStatus.EXPIRED
-    if (day - today).days <= 30:
-        return EvidenceStatus.EXPIRING
-    return EvidenceStatus.VALID
-
-
 @require_GET
 @staff_required
 def directory(request):
-    form = DirectoryFilterForm(request.GET or None, category_choices=_category_choices())
+    form = DirectoryFilterForm(request.GET or None, category_choices=_category_choices(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.supplier_directory(
         category_id=filters.get("category") or None,
@@ -305,9 +290,10 @@ def directory(request):
         search=(filters.get("q") or "").strip() or None,
     )
     page, query = paginate(request, qs, DIRECTORY_PAGE_SIZE)
-    today = timezone.localdate()
+    today = clock.today()
     companies = selectors.with_document_stats(list(page.object_list))
-    rows = [{"company": c, "expiry_status": _expiry_badge(c.next_expiry, today)} for c in companies]
+    rows = [{"company": c, "expiry_status": evidence_status(c.next_expiry, on=today) if c.next_expiry else None}
+            for c in companies]
     return render(request, "console/directory.html", {"form": form, "page": page, "query": query, "rows": rows,
                                                       "can_act": can_act(request.user)})
 
@@ -340,7 +326,7 @@ def company_detail(request, company_id):
 @require_GET
 @staff_required
 def admissions(request):
-    form = AdmissionFilterForm(request.GET or None, category_choices=_category_choices())
+    form = AdmissionFilterForm(request.GET or None, category_choices=_category_choices(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.admissions_list(category_id=filters.get("category") or None, status=filters.get("status") or None)
     page, query = paginate(request, qs, ADMISSIONS_PAGE_SIZE)
@@ -393,7 +379,7 @@ def dps_renewals(request, dps) -> dict:
     company_choices = [(str(c.id), f"{c.name} ({c.identifier})") for c in companies.values()]
     return {
         "renewal_form": RenewalRequestForm(company_choices=company_choices),
-        "renewals": DeclarationRenewal.objects.filter(dps=dps).select_related("company").order_by("-requested_at"),
+        "renewals": selectors.renewals_for_dps(request.user, dps),
         "admitted_company_count": len(companies),
     }
 

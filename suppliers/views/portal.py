@@ -9,17 +9,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_fsm import can_proceed
 
 from procurement import audit
 from procurement import selectors as dps_selectors
 from procurement.errors import DomainError, ValidationFailed
 from procurement.models import DPSStatus, EvidenceKind
-from procurement.web import add_service_errors, file_response, form_errors_as_messages, get_or_404, refused
+from procurement.web import add_service_errors, file_response, form_errors_as_messages, refused
 
 from .. import selectors, services
 from ..evidence_files import human_size
@@ -33,24 +34,9 @@ from ..forms.portal import (
     WithdrawForm,
 )
 from ..models import (
-    Admission,
-    Application,
     ApplicationStatus,
-    CompanyInvitation,
-    Declaration,
-    DeclarationRenewal,
-    EvidenceDocument,
     Membership,
-    MembershipRole,
-    RenewalStatus,
 )
-
-ACTIVE_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED)
-EDITABLE_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.INFO_REQUESTED)
-
-
-def _is_admin(user, company) -> bool:
-    return company.memberships.filter(user=user, role=MembershipRole.ADMIN).exists()
 
 
 def _company_nav(company, active: str) -> dict:
@@ -62,17 +48,7 @@ def _company_nav(company, active: str) -> dict:
 def dashboard_memberships(user) -> QuerySet[Membership]:
     """The person's companies with what the dashboard shows of each (declarations, documents, applications,
     admissions, pending renewals), in one query per relation whatever the number of companies."""
-    return selectors.memberships_for_user(user).prefetch_related(
-        Prefetch("company__declarations", queryset=Declaration.objects.order_by("-version"), to_attr="versions"),
-        Prefetch("company__documents", queryset=EvidenceDocument.objects.order_by("kind", "-issued_on"),
-                 to_attr="docs"),
-        Prefetch("company__applications", queryset=Application.objects.select_related("dps").order_by("-created_at"),
-                 to_attr="apps"),
-        Prefetch("company__admissions", queryset=Admission.objects.select_related("category", "category__dps")
-                 .order_by("category__code", "-admitted_at"), to_attr="admission_rows"),
-        Prefetch("company__renewals", queryset=DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING)
-                 .order_by("due_on"), to_attr="pending_renewals"),
-    )
+    return selectors.dashboard_memberships(user)
 
 
 def dashboard_context(request, memberships: list[Membership]) -> dict:
@@ -108,8 +84,8 @@ def company_detail(request, company_id):
     return render(request, "portal/company_detail.html", {
         **_company_nav(company, "company"),
         "members": selectors.company_members(company),
-        "pending_invitations": company.invitations.filter(accepted_at=None).order_by("email"),
-        "is_admin": _is_admin(request.user, company),
+        "pending_invitations": selectors.pending_invitations(company),
+        "is_admin": selectors.is_company_admin(request.user, company),
         "invite_form": InviteForm(),
         "declaration": selectors.declaration_current(company),
         "admissions": selectors.admissions_for_company(company),
@@ -156,8 +132,7 @@ def company_invite(request, company_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, invitation_id):
-    invitation = get_or_404(CompanyInvitation.objects.select_related("company", "invited_by"), id=invitation_id,
-                            message=_("Invitation introuvable"))
+    invitation = selectors.company_invitation_get(invitation_id)
     if request.method == "POST":
         try:
             membership = services.invitation_accept(actor=request.user, invitation_id=invitation.id)
@@ -269,8 +244,7 @@ def apply(request, dps_id):
             return redirect("portal:company_create")
         return render(request, "portal/apply_choose_company.html", {"dps": dps, "memberships": memberships})
     categories = list(dps.categories.all())
-    current = (selectors.applications_for_user(request.user, dps_id=dps.id, company_id=company.id)
-               .filter(status__in=ACTIVE_APPLICATION).first())
+    current = selectors.application_in_progress(request.user, dps=dps, company=company)
     if current is not None and current.status == ApplicationStatus.SUBMITTED:
         messages.info(request, _("Votre candidature à ce SAD a été déposée : elle est en cours d'examen."))
         return redirect("portal:application", application_id=current.id)
@@ -291,8 +265,7 @@ def apply(request, dps_id):
             messages.success(request, _("Catégories enregistrées. Vérifiez votre dossier puis déposez la candidature."))
             return redirect("portal:application", application_id=current.id)
     missing = services.missing_items(company=company, categories=categories)
-    admitted = set(company.admissions.filter(status__in=["admitted", "suspended"])
-                   .values_list("category_id", flat=True))
+    admitted = selectors.live_admission_category_ids(company)
     chosen = set(form["categories"].value() or [])
     by_category = services.missing_by_category(missing)
     rows = [{"category": c, "missing": by_category.get(c.code, []), "admitted": c.id in admitted,
@@ -324,15 +297,16 @@ def application_detail(request, application_id):
     application = selectors.application_get(user=request.user, application_id=application_id)
     lines = list(application.lines.all())
     missing = {}
-    if application.status in EDITABLE_APPLICATION:
+    editable = can_proceed(application.submit)
+    if editable:
         missing = services.missing_items(company=application.company, categories=[line.category for line in lines])
     by_category = services.missing_by_category(missing)
     rows = [{"line": line, "missing": by_category.get(line.category.code, [])} for line in lines]
     return render(request, "portal/application.html", {
         "application": application, "company": application.company, "rows": rows,
         "declaration_missing": missing.get("declaration", []), "has_missing": bool(missing),
-        "editable": application.status in EDITABLE_APPLICATION,
-        "can_withdraw": application.status in ACTIVE_APPLICATION,
+        "editable": editable,
+        "can_withdraw": can_proceed(application.withdraw),
         "history": _timeline(application),
         "withdraw_form": WithdrawForm(),
     })

@@ -29,10 +29,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from django.utils.translation import gettext_lazy as _
+
+from procurement.inputs import parse_decimal
 
 from .arithmetic import BidId, Number, sqrt_decimal, to_exact
 
@@ -340,7 +342,7 @@ def validate_detection_setting(value: object, *, has_estimate: bool = True, fiel
     threshold = None
     raw = value.get("threshold")
     if raw is not None:
-        threshold = _decimal(raw)
+        threshold = parse_decimal(raw)
         if method == MEAN_SIGMA:
             errors.setdefault(f"{field}.threshold", []).append(
                 _("La méthode mean_sigma n'a pas de seuil : la référence est la moyenne moins un écart type."))
@@ -354,17 +356,3 @@ def validate_detection_setting(value: object, *, has_estimate: bool = True, fiel
     if threshold is None:
         threshold = DEFAULT_THRESHOLDS[method]
     return DetectionSetting(method=method, threshold=threshold), {}
-
-
-def _decimal(raw: object) -> Decimal | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, float):
-        raw = repr(raw)  # 0.2 → "0.2", not 0.2000000000000000111…
-    if not isinstance(raw, Decimal | int | str):
-        return None
-    try:
-        number = Decimal(raw.strip() if isinstance(raw, str) else raw)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None

@@ -16,9 +16,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+
+from procurement.inputs import parse_decimal
 
 from .arithmetic import BidId
 
@@ -32,24 +34,10 @@ SPREAD_LIMIT = Decimal(3)
 # --- score validation ------------------------------------------------------------------------------------
 
 
-def _decimal(value: object) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)  # 7.5 → "7.5"
-    if not isinstance(value, Decimal | int | str):
-        return None
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def _clean_in_range(value: object) -> tuple[Decimal | None, list[str]]:
     if value is None or value == "":
         return None, [_("Ce champ est obligatoire.")]
-    number = _decimal(value)
+    number = parse_decimal(value)
     if number is None:
         return None, [_("Nombre attendu entre 0 et 10 (par exemple 7.5).")]
     if not SCORE_MIN <= number <= SCORE_MAX:

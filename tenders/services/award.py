@@ -25,10 +25,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement import audit, calendar
+from procurement import audit, calendar, clock
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.notifications import notify_many
 from procurement.permissions import APPROVER, BUYER, require_role
@@ -138,7 +137,7 @@ def award_propose(*, actor, tender: Tender, bid, reason: str) -> AwardProposal:
         if not frozen:
             ranking_freeze(actor=actor, tender=tender)
         proposal = AwardProposal.objects.create(tender=tender, bid=chosen, reason=reason, proposed_by=actor,
-                                                proposed_at=timezone.now())
+                                                proposed_at=clock.now())
         apply_transition(tender, "propose_award", actor=actor, object_type="tender",
                          reason=_("%(company)s : %(reason)s") % {"company": chosen.company.name, "reason": reason})
     return proposal
@@ -154,7 +153,7 @@ def expected_works_start(tender: Tender) -> dt.date:
     if tender.standstill_ends_at is not None:
         return max(today, calendar.local_date(tender.standstill_ends_at))
     if tender.standstill and tender.status != TenderStatus.AWARDED:
-        return calendar.local_date(letter_rules.standstill_end(timezone.now()))
+        return calendar.local_date(letter_rules.standstill_end(clock.now()))
     return today
 
 
@@ -180,7 +179,7 @@ def winner_evidence_request(*, actor, tender: Tender, due_at) -> AwardProposal:
         if not missing:
             raise ValidationFailed({"evidence": [_("Les justificatifs du candidat pressenti sont complets et "
                                                    "valides : rien à demander.")]})
-        now = timezone.now()
+        now = clock.now()
         proposal.evidence_requested_at, proposal.evidence_due_at = now, due
         proposal.save(update_fields=["evidence_requested_at", "evidence_due_at"])
         audit.record(obj=tender, object_type="tender", action="request-winner-evidence", actor=actor,
@@ -217,7 +216,7 @@ def award_approve(*, actor, tender: Tender) -> Contract:
         problems = evidence_checks.evidence_problems(winner_checklist(tender, winner.company))
         if problems:
             raise ValidationFailed(problems)
-        now = timezone.now()
+        now = clock.now()
         ends = letter_rules.standstill_end(now) if tender.standstill else None
         apply_transition(tender, "approve_award", actor=actor, object_type="tender",
                          reason=_("Attribution à %(company)s approuvée.") % {"company": winner.company.name},
@@ -267,7 +266,7 @@ def award_withdraw(*, actor, tender: Tender, reason: str, eliminate: bool = Fals
         tender = Tender.objects.select_for_update().get(pk=tender.pk)
         check_allowed(tender, "withdraw_proposal")
         proposal = live_proposal(tender)
-        now = timezone.now()
+        now = clock.now()
         proposal.withdrawn_at, proposal.withdrawn_by = now, actor
         proposal.withdrawal_reason, proposal.eliminated = reason, eliminate
         proposal.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "eliminated"])
@@ -296,7 +295,7 @@ def debrief_request_create(*, actor, bid: Bid, text: str) -> DebriefRequest:
             raise InvalidTransition(_("Seul un soumissionnaire dont l'offre n'a pas été retenue peut demander les "
                                       "caractéristiques et avantages de l'offre retenue, après l'attribution."),
                                     state=bid.status, allowed_transitions=[])
-        now = timezone.now()
+        now = clock.now()
         until = letter_rules.debrief_deadline(tender.letters_sent_at)
         if now > until:
             raise Conflict(_("Le délai de 15 jours pour cette demande a expiré le %(date)s (R2181-4).")
@@ -327,7 +326,7 @@ def debrief_answer(*, actor, request: DebriefRequest, text: str) -> DebriefReque
         if request.is_answered:
             raise Conflict(_("Cette demande a déjà reçu une réponse le %(at)s.") % {"at": when(request.answered_at)},
                            state="answered", allowed_transitions=[])
-        request.answer, request.answered_by, request.answered_at = text, actor, timezone.now()
+        request.answer, request.answered_by, request.answered_at = text, actor, clock.now()
         request.save(update_fields=["answer", "answered_by", "answered_at"])
         audit.record(obj=bid, object_type="bid", action="debrief-answer", actor=actor, from_state=bid.status,
                      to_state=bid.status, reason=text)

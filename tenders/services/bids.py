@@ -12,11 +12,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from procurement import audit
+from procurement import audit, clock, inputs
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.notifications import notify_many
 from procurement.workflow import allowed_actions, apply_transition, check_allowed
@@ -34,7 +33,7 @@ from ..models import (
     Tender,
     TenderStatus,
 )
-from .inputs import CENT, MAX_TEXT, _decimal, _integer, _text, money, when
+from .inputs import CENT, MAX_TEXT, money, when
 from .questions import invited_company
 
 
@@ -52,13 +51,13 @@ def _clean_bid(data: dict, tender: Tender, current: dict) -> dict:
     errors: dict[str, list[str]] = {}
     content = dict(current)
     if "total_price" in data:
-        total = _decimal(data.get("total_price"), "total_price", errors, required=False)
+        total = inputs.decimal(data.get("total_price"), "total_price", errors, required=False)
         content["total_price"] = str(total) if total is not None else None
     if "duration_weeks" in data:
-        content["duration_weeks"] = _integer(data.get("duration_weeks"), "duration_weeks", errors,
+        content["duration_weeks"] = inputs.integer(data.get("duration_weeks"), "duration_weeks", errors,
                                              required=False, maximum=520)
     if "notes" in data:
-        content["notes"] = _text(data, "notes", errors, required=False, max_length=MAX_TEXT)
+        content["notes"] = inputs.text(data.get("notes"), "notes", errors, required=False, max_length=MAX_TEXT)
     if "lines" in data:
         known = {line.ref for line in tender.price_lines.all()}
         prices = {}
@@ -73,7 +72,7 @@ def _clean_bid(data: dict, tender: Tender, current: dict) -> dict:
                 sub["ref"] = [_("La ligne « %(ref)s » n'existe pas dans le bordereau de ce marché.") % {"ref": ref}]
             elif ref in prices:
                 sub["ref"] = [_("La ligne « %(ref)s » est chiffrée deux fois.") % {"ref": ref}]
-            price = _decimal(item.get("unit_price") if isinstance(item, dict) else None, "unit_price", sub,
+            price = inputs.decimal(item.get("unit_price") if isinstance(item, dict) else None, "unit_price", sub,
                              required=False)
             for key, msgs in sub.items():
                 errors.setdefault(f"lines[{index}].{key}", []).extend(msgs)
@@ -189,7 +188,7 @@ def bid_update(*, actor, bid: Bid, data: dict) -> Bid:
         bid, tender = _lock_draft(actor, bid)
         content = _clean_bid(data, tender, bid_content(bid))
         bid.sealed_content = sealing.seal_json(tender, content, purpose="bid", object_id=bid.id)
-        bid.updated_at = timezone.now()
+        bid.updated_at = clock.now()
         bid.save(update_fields=["sealed_content", "updated_at"])
     return bid
 
@@ -233,7 +232,7 @@ def bid_document_upload(*, actor, bid: Bid, kind: str, uploaded_file) -> BidDocu
             bid, tender = _lock_draft(actor, bid)
             document.bid = bid
             document.save()
-            Bid.objects.filter(pk=bid.pk).update(updated_at=timezone.now())
+            Bid.objects.filter(pk=bid.pk).update(updated_at=clock.now())
             _record_bid_document(bid=bid, document=document, actor=actor, action="add-document")
     except Exception:
         document.file.delete(save=False)
@@ -303,7 +302,7 @@ def bid_submit(*, actor, bid: Bid) -> Bid:
         members = dict(Membership.objects.filter(company_id=bid.company_id).values_list("user_id", "user__email"))
         if not (actor and actor.is_authenticated and actor.pk in members):
             raise NotAllowed(_("Vous n'êtes pas membre de cette entreprise."))
-        received_at = timezone.now()
+        received_at = clock.now()
         check_allowed(bid, "submit", refusal=_("Cette offre a déjà été déposée.")
                       if bid.status == BidStatus.SUBMITTED else None)
         if tender.status in (TenderStatus.DRAFT, TenderStatus.CANCELLED, TenderStatus.UNSUCCESSFUL):
@@ -355,7 +354,7 @@ def bid_withdraw(*, actor, bid: Bid, reason: str = "") -> Bid:
         bid = Bid.objects.select_for_update().select_related("company").get(pk=bid.pk)
         bid.tender = tender
         _require_bidder(actor, bid)
-        now = timezone.now()
+        now = clock.now()
         check_allowed(bid, "withdraw")
         if tender.deadline_passed(now) or tender.status != TenderStatus.PUBLISHED:
             raise InvalidTransition(

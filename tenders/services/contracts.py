@@ -20,10 +20,9 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement import audit, calendar
+from procurement import audit, calendar, clock
 from procurement.errors import Conflict
 from procurement.notifications import notify_many
 from procurement.permissions import BUYER, require_role
@@ -89,7 +88,7 @@ def contract_sign(*, actor, contract: Contract) -> Contract:
     with transaction.atomic():
         contract = _lock(contract)
         party = _party(actor, contract)
-        now = timezone.now()
+        now = clock.now()
         if contract.standstill_ends_at is not None and now < contract.standstill_ends_at:
             raise _refusal(contract, _("Le marché ne peut pas être signé avant la fin du délai de suspension, le "
                                        "%(date)s (R2182-1).") % {"date": when(contract.standstill_ends_at)})
@@ -138,7 +137,7 @@ def contract_notify(*, actor, contract: Contract) -> Contract:
         contract = _lock(contract)
         if contract.status != ContractStatus.SIGNED:
             raise _refusal(contract, _("Seul un marché signé par les deux parties peut être notifié."))
-        now = timezone.now()
+        now = clock.now()
         due = calendar.add_days(calendar.local_date(contract.signed_at), AWARD_NOTICE_DAYS)
         apply_transition(contract, "notify", actor=actor, object_type="contract", by=actor, at=now,
                          award_notice_due=due)

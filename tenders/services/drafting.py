@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from procurement import audit
+from procurement import audit, inputs
 from procurement.errors import InvalidTransition, ValidationFailed
 from procurement.models import Category, DPSStatus, DynamicPurchasingSystem
 from procurement.notifications import notify_many
@@ -26,9 +26,8 @@ from ..models import (
     Tender,
     TenderDocument,
     TenderDocumentKind,
-    TenderStatus,
 )
-from .inputs import MAX_TEXT, _decimal, _integer, _moment, _text, money
+from .inputs import MAX_TEXT, money
 from .publication import _invitee_recipients
 
 
@@ -64,14 +63,14 @@ def _criterion_row(item, sub) -> dict:
     if kind not in CriterionKind.values:
         sub.setdefault("kind", []).append(
             _("Nature inconnue ; valeurs possibles : %(values)s.") % {"values": ", ".join(CriterionKind.values)})
-    return {"code": _text(item, "code", sub, max_length=30), "name": _text(item, "name", sub), "kind": kind,
-            "weight": _integer(item.get("weight"), "weight", sub, minimum=1, maximum=100)}
+    return {"code": inputs.text(item.get("code"), "code", sub, max_length=30), "name": inputs.text(item.get("name"), "name", sub), "kind": kind,
+            "weight": inputs.integer(item.get("weight"), "weight", sub, minimum=1, maximum=100)}
 
 
 def _price_line_row(item, sub) -> dict:
-    return {"ref": _text(item, "ref", sub, max_length=30), "label": _text(item, "label", sub),
-            "unit": _text(item, "unit", sub, max_length=20),
-            "quantity": _decimal(item.get("quantity"), "quantity", sub, positive=True, places=Decimal("0.001"))}
+    return {"ref": inputs.text(item.get("ref"), "ref", sub, max_length=30), "label": inputs.text(item.get("label"), "label", sub),
+            "unit": inputs.text(item.get("unit"), "unit", sub, max_length=20),
+            "quantity": inputs.decimal(item.get("quantity"), "quantity", sub, positive=True, places=Decimal("0.001"))}
 
 
 def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Category | None) -> tuple[dict, list, list]:
@@ -81,21 +80,21 @@ def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Categor
         errors.setdefault("dps", []).append(_("Le SAD doit être ouvert pour y passer un marché spécifique."))
     if category is None or category.dps_id != dps.id:
         errors.setdefault("category", []).append(_("Choisissez une catégorie de ce SAD."))
-    fields["title"] = _text(data, "title", errors)
-    fields["description"] = _text(data, "description", errors, max_length=MAX_TEXT)
+    fields["title"] = inputs.text(data.get("title"), "title", errors)
+    fields["description"] = inputs.text(data.get("description"), "description", errors, max_length=MAX_TEXT)
     operation = data.get("operation") or {}
     if not isinstance(operation, dict):
         errors["operation"] = [_("Décrivez l'opération (résidence, adresse, commune…).")]
         operation = {}
     op_errors: dict[str, list[str]] = {}
-    fields["operation_name"] = _text(operation, "name", op_errors)
-    fields["operation_address"] = _text(operation, "address", op_errors)
-    fields["operation_commune"] = _text(operation, "commune", op_errors, max_length=100)
-    insee = _text(operation, "insee_code", op_errors, max_length=5)
+    fields["operation_name"] = inputs.text(operation.get("name"), "name", op_errors)
+    fields["operation_address"] = inputs.text(operation.get("address"), "address", op_errors)
+    fields["operation_commune"] = inputs.text(operation.get("commune"), "commune", op_errors, max_length=100)
+    insee = inputs.text(operation.get("insee_code"), "insee_code", op_errors, max_length=5)
     if insee and not (len(insee) == 5 and (insee.isdigit() or insee[:2] in ("2A", "2B") and insee[2:].isdigit())):
         op_errors.setdefault("insee_code", []).append(_("Le code INSEE d'une commune a 5 caractères (ex. 60057)."))
     fields["operation_insee_code"] = insee
-    fields["dwellings"] = _integer(operation.get("dwellings"), "dwellings", op_errors, maximum=100_000)
+    fields["dwellings"] = inputs.integer(operation.get("dwellings"), "dwellings", op_errors, maximum=100_000)
     for key in ("energy_label_before", "energy_label_target"):
         label = (operation.get(key) or "").strip().upper()
         if label not in EnergyLabel.values:
@@ -107,18 +106,18 @@ def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Categor
             _("L'étiquette visée doit être meilleure que l'étiquette actuelle."))
     for key, msgs in op_errors.items():
         errors.setdefault(f"operation.{key}", []).extend(msgs)
-    fields["estimated_value"] = _decimal(data.get("estimated_value"), "estimated_value", errors, positive=True)
-    fields["budget_ceiling"] = _decimal(data.get("budget_ceiling"), "budget_ceiling", errors, required=False,
+    fields["estimated_value"] = inputs.decimal(data.get("estimated_value"), "estimated_value", errors, positive=True)
+    fields["budget_ceiling"] = inputs.decimal(data.get("budget_ceiling"), "budget_ceiling", errors, required=False,
                                         positive=True)
     if category is not None and category.max_contract_value and fields["estimated_value"] \
             and fields["estimated_value"] > category.max_contract_value:
         errors.setdefault("estimated_value", []).append(
             _("Le montant estimé dépasse le montant maximal des marchés de cette catégorie (%(max)s).")
             % {"max": money(category.max_contract_value)})
-    fields["works_duration_weeks"] = _integer(data.get("works_duration_weeks"), "works_duration_weeks", errors,
+    fields["works_duration_weeks"] = inputs.integer(data.get("works_duration_weeks"), "works_duration_weeks", errors,
                                               maximum=520)
-    fields["questions_deadline"] = _moment(data.get("questions_deadline"), "questions_deadline", errors)
-    fields["bid_deadline"] = _moment(data.get("bid_deadline"), "bid_deadline", errors)
+    fields["questions_deadline"] = inputs.moment(data.get("questions_deadline"), "questions_deadline", errors)
+    fields["bid_deadline"] = inputs.moment(data.get("bid_deadline"), "bid_deadline", errors)
     if fields["questions_deadline"] and fields["bid_deadline"] and \
             fields["questions_deadline"] >= fields["bid_deadline"]:
         errors.setdefault("questions_deadline", []).append(
@@ -131,7 +130,7 @@ def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Categor
     if not isinstance(standstill, bool):
         errors.setdefault("standstill", []).append(_("Vrai ou faux attendu."))
     fields["standstill"] = bool(standstill)
-    fields["deadline_agreement"] = _text(data, "deadline_agreement", errors, required=False, max_length=MAX_TEXT)
+    fields["deadline_agreement"] = inputs.text(data.get("deadline_agreement"), "deadline_agreement", errors, required=False, max_length=MAX_TEXT)
     criteria = _clean_rows(data.get("criteria"), errors, field="criteria", key="code", clean_row=_criterion_row,
                            required_message=_("Indiquez les critères d'attribution et leur pondération."))
     lines = _clean_rows(data.get("price_schedule"), errors, field="price_schedule", key="ref",
@@ -179,7 +178,7 @@ def tender_update(*, actor, tender: Tender, data: dict) -> Tender:
     require_role(actor, BUYER)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().select_related("dps", "category").get(pk=tender.pk)
-        if tender.status != TenderStatus.DRAFT:
+        if not tender.is_editable():
             raise InvalidTransition(
                 _("Un marché publié ne se modifie plus : publiez un document modificatif."),
                 state=tender.status, allowed_transitions=allowed_actions(tender))
@@ -246,11 +245,11 @@ def tender_document_upload(*, actor, tender: Tender, kind: str, uploaded_file, t
         raise ValidationFailed(errors)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender.pk)
-        if tender.status not in (TenderStatus.DRAFT, TenderStatus.PUBLISHED) or tender.deadline_passed():
+        if not tender.accepts_documents():
             raise InvalidTransition(
                 _("Les documents de la consultation ne peuvent plus être modifiés après la date limite."),
                 state=tender.status, allowed_transitions=allowed_actions(tender))
-        addendum = tender.status == TenderStatus.PUBLISHED
+        addendum = tender.documents_are_addenda()
         document = TenderDocument(
             tender=tender, kind=kind, title=(title or "").strip()[:255], filename=checked.filename,
             content_type=checked.content_type, size=checked.size, sha256=checked.sha256, is_addendum=addendum,

@@ -22,18 +22,15 @@ Action names (audit and API) are the API's: ``classify``, ``request-regularisati
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from procurement import audit, calendar
+from procurement import audit, clock, inputs
 from procurement.accounts.models import User
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.notifications import notify, notify_many
@@ -106,37 +103,9 @@ def clean_evaluation_settings(data: dict, errors: dict[str, list[str]], *, crite
 # --- shared checks -------------------------------------------------------------------------------------------
 
 
-def _text(value, field: str, *, required: bool = True, message: str | None = None) -> str:
-    if value is not None and not isinstance(value, str):
-        raise ValidationFailed({field: [_("Texte attendu.")]})
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailed({field: [message or _("Ce champ est obligatoire.")]})
-    if len(text) > MAX_TEXT:
-        raise ValidationFailed({field: [_("%(max)s caractères au plus.") % {"max": MAX_TEXT}]})
-    return text
-
-
-def _due_at(value, *, field: str = "due_at") -> dt.datetime:
-    """A due date in the future: an ISO 8601 moment, or a date (due at the end of that day, in Paris)."""
-    moment = value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            moment = parse_datetime(text)
-            if moment is None and parse_date(text) is not None:
-                moment = calendar.end_of_day(parse_date(text))
-        except ValueError:
-            moment = None
-    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        moment = calendar.end_of_day(value)
-    if not isinstance(moment, dt.datetime):
-        raise ValidationFailed({field: [_("Date (AAAA-MM-JJ) ou date et heure ISO 8601 attendue.")]})
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    if moment <= timezone.now():
-        raise ValidationFailed({field: [_("L'échéance doit être dans le futur.")]})
-    return moment
+# Input shapes are cleaned by procurement.inputs (texts up to MAX_TEXT; due dates still ahead).
+_text = partial(inputs.text, max_length=MAX_TEXT)
+_due_at = inputs.due_moment
 
 
 def is_frozen(tender: Tender) -> bool:
@@ -210,7 +179,7 @@ def bid_classify(*, actor, bid: Bid, decision: str, reason: str = "") -> Bid:
                 _("Cette offre a changé d'état entre-temps (« %(state)s ») : relisez-la avant de la classer.")
                 % {"state": locked.get_status_display()},
                 state=locked.status, allowed_transitions=allowed_actions(locked))
-        now = timezone.now()
+        now = clock.now()
         if decision == BidStatus.ABNORMALLY_LOW:
             apply_transition(
                 locked, "classify_abnormally_low", actor=actor, object_type="bid", action="classify", reason=reason,
@@ -240,7 +209,7 @@ def regularisation_request(*, actor, tender: Tender, message: str, due_at) -> li
         if not irregular:
             raise ValidationFailed({"bids": [_("Aucune offre n'est classée irrégulière : il n'y a rien à "
                                                "régulariser.")]})
-        now = timezone.now()
+        now = clock.now()
         requests = []
         for bid in irregular:
             bid.tender = tender
@@ -261,7 +230,7 @@ def justification_request(*, actor, bid: Bid, message: str, due_at) -> Bid:
     with transaction.atomic():
         bid = _lock_bid(bid)
         _require_evaluation_open(bid.tender)
-        now = timezone.now()
+        now = clock.now()
         apply_transition(bid, "request_justification", actor=actor, object_type="bid",
                          reason=_("%(message)s (échéance : %(due)s)") % {"message": message, "due": when(due)})
         request = BidRequest.objects.create(bid=bid, kind=BidRequestKind.JUSTIFICATION, message=message,
@@ -315,7 +284,7 @@ def bid_respond(*, actor, bid: Bid, text: str, files=(), data: dict | None = Non
             if request is None or request.pk != pending.pk:
                 raise InvalidTransition(_("Cette demande a déjà reçu une réponse."), state=bid.status,
                                         allowed_transitions=allowed_actions(bid))
-            now = timezone.now()
+            now = clock.now()
             if now >= request.due_at:
                 raise InvalidTransition(
                     _("L'échéance de cette demande (%(due)s) est passée : la réponse n'est plus possible.")
@@ -343,7 +312,7 @@ def bid_respond(*, actor, bid: Bid, text: str, files=(), data: dict | None = Non
 
 def regularisations_expire() -> int:
     """Scheduled: a regularisation not answered by its due date leaves the bid irregular (R2152-2)."""
-    now = timezone.now()
+    now = clock.now()
     ids = list(BidRequest.objects.filter(kind=BidRequestKind.REGULARISATION, responded_at__isnull=True,
                                          expired_at__isnull=True, due_at__lte=now,
                                          bid__status=BidStatus.REGULARISATION_REQUESTED)
@@ -358,7 +327,7 @@ def regularisations_expire() -> int:
             apply_transition(bid, "expire_regularisation", actor=None, object_type="bid",
                              reason=_("Régularisation non reçue à l'échéance du %(due)s : l'offre reste irrégulière.")
                              % {"due": when(request.due_at)})
-            BidRequest.objects.filter(pk=request.pk).update(expired_at=timezone.now())
+            BidRequest.objects.filter(pk=request.pk).update(expired_at=clock.now())
             count += 1
     return count
 
@@ -425,7 +394,7 @@ def panel_set(*, actor, tender: Tender, evaluators: list) -> list[PanelMember]:
             raise ValidationFailed(errors)
         joining = [user for pk, user in wanted.items() if pk not in current]
         PanelMember.objects.filter(pk__in=[m.pk for m in leaving]).delete()
-        now = timezone.now()
+        now = clock.now()
         PanelMember.objects.bulk_create([PanelMember(tender=tender, evaluator=user, added_by=actor, added_at=now)
                                          for user in joining])
         if joining or leaving:
@@ -474,7 +443,7 @@ def impartiality_declare(*, actor, tender: Tender, no_conflict, statement: str =
         if member.declared and no_conflict:
             raise Conflict(_("Vous avez déjà déclaré l'absence de conflit d'intérêts le %(at)s.")
                            % {"at": when(member.declared_at)})
-        now = timezone.now()
+        now = clock.now()
         member.declared_at = now
         member.no_conflict = no_conflict
         member.statement = statement
@@ -498,7 +467,7 @@ def score_put(*, actor, bid: Bid, criterion: str, score, comment: str = "") -> S
     tender = Tender.objects.get(pk=bid.tender_id)
     _declared_member(actor, tender)
     criterion_obj = _scored_criterion(tender, criterion)
-    value = _panel_score(score, "score")
+    value = inputs.checked("score", panel_rules.clean_evaluator_score(score))
     comment = _text(comment, "comment", required=False)
     with transaction.atomic():
         member = _declared_member(actor, tender, lock=True)
@@ -512,15 +481,8 @@ def score_put(*, actor, bid: Bid, criterion: str, score, comment: str = "") -> S
                                     allowed_transitions=allowed_actions(bid))
         row, _created = Score.objects.update_or_create(
             bid=bid, criterion=criterion_obj, evaluator=actor,
-            defaults={"score": value, "comment": comment, "updated_at": timezone.now()})
+            defaults={"score": value, "comment": comment, "updated_at": clock.now()})
     return row
-
-
-def _panel_score(value, field: str) -> Decimal:
-    number, problems = panel_rules.clean_evaluator_score(value)
-    if problems:
-        raise ValidationFailed({field: [str(m) for m in problems]})
-    return number
 
 
 def sheet_lines(member: PanelMember) -> list:
@@ -558,7 +520,7 @@ def scores_submit(*, actor, tender: Tender) -> PanelMember:
                    for bid in bids for c in criteria if (bid.id, c.id) not in done}
         if missing:
             raise ValidationFailed(missing)
-        member.submitted_at = timezone.now()
+        member.submitted_at = clock.now()
         member.sheet_sha256 = sheet_fingerprint(member)
         member.save(update_fields=["submitted_at", "sheet_sha256"])
         audit.record(obj=tender, object_type="tender", action="scores-submit", actor=actor,
@@ -572,9 +534,7 @@ def consensus_record(*, actor, bid: Bid, criterion: str, score, rationale: str) 
     Recording it again changes it; every change is audited with its rationale."""
     require_role(actor, BUYER)
     rationale = _text(rationale, "rationale", message=_("Justifiez la note de consensus."))
-    value, problems = panel_rules.clean_consensus_score(score)
-    if problems:
-        raise ValidationFailed({"score": [str(m) for m in problems]})
+    value = inputs.checked("score", panel_rules.clean_consensus_score(score))
     with transaction.atomic():
         bid = _lock_bid(bid)
         tender = bid.tender
@@ -591,7 +551,7 @@ def consensus_record(*, actor, bid: Bid, criterion: str, score, rationale: str) 
                            % {"done": len(members) - len(waiting), "total": len(members)},
                            state="scoring", allowed_transitions=[])
         existing = Consensus.objects.select_for_update().filter(bid=bid, criterion=criterion_obj).first()
-        now = timezone.now()
+        now = clock.now()
         if existing is None:
             row = Consensus.objects.create(bid=bid, criterion=criterion_obj, score=value, rationale=rationale,
                                            recorded_by=actor, recorded_at=now)
@@ -631,7 +591,7 @@ def ranking_freeze(*, actor, tender: Tender) -> RankingSnapshot:
              .order_by("id"))
         inputs = selectors.ranking_inputs(tender)
         result = selectors.ranking_from_inputs(inputs, price_method=tender.price_method)
-        snapshot = RankingSnapshot.objects.create(tender=tender, frozen_at=timezone.now(), frozen_by=actor,
+        snapshot = RankingSnapshot.objects.create(tender=tender, frozen_at=clock.now(), frozen_by=actor,
                                                   price_method=tender.price_method, rows=result, inputs=inputs)
         audit.record(obj=tender, object_type="tender", action="freeze-ranking", actor=actor,
                      from_state=tender.status, to_state=tender.status,

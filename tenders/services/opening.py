@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from procurement import clock
 from procurement.errors import Conflict, InvalidTransition, ValidationFailed
 from procurement.notifications import notify_many
 from procurement.permissions import BUYER, require_role
@@ -31,7 +31,7 @@ from .publication import _invitee_recipients
 def tenders_close_expired() -> int:
     """Scheduled: close the published tenders whose deadline has passed (bids are refused anyway)."""
     count = 0
-    for tender_id in Tender.objects.filter(status=TenderStatus.PUBLISHED, bid_deadline__lte=timezone.now()) \
+    for tender_id in Tender.objects.filter(status=TenderStatus.PUBLISHED, bid_deadline__lte=clock.now()) \
             .values_list("id", flat=True):
         with transaction.atomic():
             tender = Tender.objects.select_for_update().get(pk=tender_id)
@@ -47,7 +47,7 @@ def tender_open(*, actor, tender: Tender) -> Tender:
     require_role(actor, BUYER)
     with transaction.atomic():
         tender = Tender.objects.select_for_update().get(pk=tender.pk)
-        now = timezone.now()
+        now = clock.now()
         if tender.status == TenderStatus.PUBLISHED:
             if not tender.deadline_passed(now):
                 raise InvalidTransition(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement import calendar
+from procurement import calendar, clock
 from procurement.errors import ValidationFailed
 from procurement.models import Category, DPSStatus, DynamicPurchasingSystem
 from procurement.notifications import notify_many
@@ -32,7 +31,7 @@ def live_admissions(category: Category):
 
 def publication_problems(tender: Tender, *, at: dt.datetime | None = None) -> dict[str, list[str]]:
     """Every rule that stops publication now, one message each (empty when the tender can go out)."""
-    at = at or timezone.now()
+    at = at or clock.now()
     errors: dict[str, list[str]] = {}
     dps = tender.dps
     if dps.status != DPSStatus.OPEN:
@@ -78,7 +77,7 @@ def tender_publish(*, actor, tender: Tender) -> Tender:
         check_allowed(tender, "publish")
         # The admissions are locked so that a suspension racing with publication is either before or after it.
         admissions = list(live_admissions(tender.category).select_for_update().order_by("id"))
-        now = timezone.now()
+        now = clock.now()
         problems = publication_problems(tender, at=now)
         if problems:
             raise ValidationFailed(problems)
@@ -126,13 +125,13 @@ def invitation_mails_queue(*, tender_id) -> int:
             for email, name in _invitee_recipients(tender)
         )
         Tender.objects.filter(pk=tender.pk, invitations_mailed_at__isnull=True).update(
-            invitations_mailed_at=timezone.now())
+            invitations_mailed_at=clock.now())
     return queued
 
 
 def invitation_mails_sweep(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
     """Queue again the invitation mails of tenders published without them (broker down at publication)."""
-    ids = list(Tender.objects.filter(published_at__lt=timezone.now() - older_than,
+    ids = list(Tender.objects.filter(published_at__lt=clock.now() - older_than,
                                      invitations_mailed_at__isnull=True).values_list("id", flat=True))
     for tender_id in ids:
         _queue_invitation_mails(tender_id)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement import audit
-from procurement.errors import Conflict, InvalidTransition, ValidationFailed
+from procurement import audit, clock
+from procurement.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from procurement.notifications import notify, notify_many
 from procurement.permissions import BUYER, require_role
 from procurement.workflow import allowed_actions
@@ -25,15 +24,13 @@ from .publication import _invitee_recipients
 
 
 def invited_company(*, actor, tender: Tender, company: Company | None = None) -> Company:
-    """The caller's company that was invited to this tender (404 when there is none: not invited)."""
-    from django.http import Http404
-
+    """The caller's company that was invited to this tender (``NotFound`` when there is none: not invited)."""
     companies = Company.objects.filter(memberships__user=actor, tender_invitations__tender=tender)
     if company is not None:
         companies = companies.filter(pk=company.pk)
     found = list(companies[:2])
     if not found:
-        raise Http404(_("Marché introuvable"))
+        raise NotFound(_("Marché introuvable"))
     if len(found) > 1:
         raise ValidationFailed({"company": [_("Précisez pour quelle entreprise vous agissez.")]})
     return found[0]
@@ -75,12 +72,12 @@ def question_answer(*, actor, question: Question, text: str) -> Question:
         tender = question.tender
         if question.answered_at is not None:
             raise Conflict(_("Cette question a déjà reçu une réponse."))
-        if tender.status != TenderStatus.PUBLISHED:
+        if not tender.accepts_answers():
             raise InvalidTransition(_("Les réponses ne sont plus possibles : la remise des offres est close."),
                                     state=tender.status, allowed_transitions=allowed_actions(tender))
         question.answer = text
         question.answered_by = actor
-        question.answered_at = timezone.now()
+        question.answered_at = clock.now()
         question.save(update_fields=["answer", "answered_by", "answered_at"])
         # The question and its answer by fingerprint; never the asking company, which stays anonymous.
         audit.record(obj=tender, object_type="tender", action="answer-question", actor=actor,

@@ -10,17 +10,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_fsm import can_proceed
 
-from procurement import audit
-from procurement.models import Category, DynamicPurchasingSystem
+from procurement import audit, calendar, clock
+from procurement import selectors as dps_selectors
 from procurement.web import (
     INVALID,
     OK,
@@ -30,7 +29,6 @@ from procurement.web import (
     call_service,
     can_act,
     file_response,
-    get_or_404,
     paginate,
     staff_required,
 )
@@ -45,7 +43,7 @@ from ..forms.console import (
     TenderReasonForm,
     category_choices,
 )
-from ..models import BidStatus, Tender, TenderDocument, TenderStatus
+from ..models import BidStatus, Tender, TenderStatus
 
 LIST_PAGE_SIZE = 25
 
@@ -60,11 +58,6 @@ TENDER_ACTIONS = {
     "publish-addendum": _lazy("Publication d'un document modificatif"),
     "answer-question": _lazy("Réponse à une question"),
 }
-
-# Tender states in which the buyer may still end the procedure (cancel / declare unsuccessful).
-CANCELLABLE = {TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.OPENED,
-               TenderStatus.AWARD_PROPOSED}
-UNSUCCESSFUL_FROM = {TenderStatus.CLOSED, TenderStatus.OPENED}
 
 # A refusal names the tender's current state with its French label.
 STATE_LABELS = dict(TenderStatus.choices)
@@ -83,17 +76,12 @@ def _back(tender):
 @require_GET
 @staff_required
 def tender_list(request):
-    systems = [(str(d.id), d.reference) for d in DynamicPurchasingSystem.objects.order_by("reference")]
+    systems = [(str(d.id), d.reference) for d in dps_selectors.dps_visible(request.user).order_by("reference")]
     categories = [(str(c.id), f"{c.dps.reference} · {c.code}")
-                  for c in Category.objects.select_related("dps").order_by("dps__reference", "code")]
+                  for c in dps_selectors.categories_visible(request.user)]
     form = TenderFilterForm(request.GET or None, categories=categories, systems=systems)
     filters = form.cleaned_data if form.is_valid() else {}
-    deadline_after = deadline_before = None
-    if filters.get("deadline_from"):
-        deadline_after = timezone.make_aware(dt.datetime.combine(filters["deadline_from"], dt.time.min))
-    if filters.get("deadline_to"):
-        deadline_before = timezone.make_aware(dt.datetime.combine(filters["deadline_to"] + dt.timedelta(days=1),
-                                                                  dt.time.min))
+    deadline_after, deadline_before = calendar.day_range(filters.get("deadline_from"), filters.get("deadline_to"))
     qs = selectors.tender_list(
         user=request.user, status=filters.get("state") or None, category=filters.get("category") or None,
         dps=filters.get("dps") or None, deadline_after=deadline_after, deadline_before=deadline_before,
@@ -113,9 +101,9 @@ DASHBOARD_ROWS = 5
 def dashboard_context(user) -> dict:
     """The "Marchés spécifiques" block of the console dashboard: counts by state, tenders to open, questions
     waiting (three queries whatever the number of tenders)."""
-    counts = selectors.tender_counts()
-    to_open = list(selectors.tenders_to_open()[:DASHBOARD_ROWS + 1])
-    waiting = list(selectors.questions_waiting()[:DASHBOARD_ROWS + 1])
+    counts = selectors.tender_counts(user)
+    to_open = list(selectors.tenders_to_open(user)[:DASHBOARD_ROWS + 1])
+    waiting = list(selectors.questions_waiting(user)[:DASHBOARD_ROWS + 1])
     states = [{"status": value, "label": label, "count": counts.get(value, 0)} for value, label in TenderStatus.choices]
     return {
         "states": states, "to_open": to_open[:DASHBOARD_ROWS], "more_to_open": len(to_open) > DASHBOARD_ROWS,
@@ -129,8 +117,7 @@ def dashboard_context(user) -> dict:
 @staff_required
 def invitee_count(request):
     """How many suppliers publication would invite now for a category (the wizard updates it live)."""
-    value = request.GET.get("category", "")
-    category = Category.objects.filter(pk=value).first() if _is_uuid(value) else None
+    category = dps_selectors.category_find(request.user, request.GET.get("category", ""))
     if category is None:
         return JsonResponse({"category": None, "count": 0}, status=404 if request.GET.get("category") else 200)
     count = services.live_admissions(category).count()
@@ -144,25 +131,11 @@ def _invitee_label(count: int) -> str:
 
 
 def _form_context(request, form, tender=None):
-    category_id = form["category"].value()
-    count = None
-    if category_id:
-        category = Category.objects.filter(pk=category_id).first() if _is_uuid(category_id) else None
-        if category is not None:
-            count = services.live_admissions(category).count()
+    category = dps_selectors.category_find(request.user, form["category"].value())
+    count = services.live_admissions(category).count() if category is not None else None
     return {"form": form, "tender": tender, "invitee_count": count,
             "invitee_label": _invitee_label(count) if count is not None else "",
             "can_act": can_act(request.user)}
-
-
-def _is_uuid(value) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-        return True
-    except ValueError:
-        return False
 
 
 @require_http_methods(["GET", "POST"])
@@ -210,7 +183,7 @@ def _save(request, form, func, **kwargs):
 @staff_required
 def tender_edit(request, tender_id):
     tender = _tender(request, tender_id)
-    if tender.status != TenderStatus.DRAFT:
+    if not tender.is_editable():
         messages.error(request, _("Un marché publié ne se modifie plus : publiez un document modificatif."))
         return _back(tender)
     if not buyer_or_message(request):
@@ -251,8 +224,7 @@ def _timeline(tender: Tender, now: dt.datetime) -> list[dict]:
         events.append({"at": entry.at, "label": TENDER_ACTIONS.get(entry.action, entry.action),
                        "who": actor_name(entry.actor) if entry.actor_id else _("système"),
                        "reason": entry.reason, "kind": "event"})
-    if tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.OPENED,
-                         TenderStatus.AWARD_PROPOSED, TenderStatus.AWARDED):
+    if tender.shows_deadlines():
         for label, moment in ((_("Date limite des questions"), tender.questions_deadline),
                               (_("Date limite de remise des offres"), tender.bid_deadline)):
             events.append({"at": moment, "label": label, "who": "", "reason": "", "kind": "deadline",
@@ -263,15 +235,12 @@ def _timeline(tender: Tender, now: dt.datetime) -> list[dict]:
 
 def _detail_context(request, tender, *, document_form=None, cancel_form=None, unsuccessful_form=None):
     tender = selectors.tender_detail(tender)
-    now = timezone.now()
+    now = clock.now()
     criteria = list(tender.criteria.all())
-    draft = tender.status == TenderStatus.DRAFT
+    draft = tender.is_editable()
     problems = services.publication_problems(tender, at=now) if draft else {}
-    invited = services.live_admissions(tender.category).count() if draft else tender.invitations.count()
-    counts = tender.questions.aggregate(total=Count("id"), open=Count("id", filter=Q(answered_at__isnull=True)))
-    deposits = tender.bids.exclude(status=BidStatus.DRAFT).count()
-    documents_open = tender.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED) and not tender.deadline_passed(now)
-    deadline_passed = tender.deadline_passed(now)
+    figures = selectors.tender_figures(tender)
+    invited = services.live_admissions(tender.category).count() if draft else figures["invited"]
     return {
         "tender": tender,
         "criteria": criteria,
@@ -282,19 +251,19 @@ def _detail_context(request, tender, *, document_form=None, cancel_form=None, un
         "reports": tender_reports(request.user, tender),
         "problems": [message for messages_ in problems.values() for message in messages_],
         "invited_count": invited,
-        "question_count": counts["total"], "open_question_count": counts["open"],
-        "deposit_count": deposits,
+        "question_count": figures["questions"], "open_question_count": figures["open_questions"],
+        "deposit_count": figures["deposits"],
         "timeline": _timeline(tender, now),
         "now": now,
         "can_act": can_act(request.user),
         "can_edit": draft,
-        "can_publish": draft and not problems,
-        "can_upload": documents_open,
-        "addendum": tender.status == TenderStatus.PUBLISHED,
-        "can_open": tender.status in (TenderStatus.PUBLISHED, TenderStatus.CLOSED) and deadline_passed,
-        "waits_for_deadline": tender.status == TenderStatus.PUBLISHED and not deadline_passed,
-        "can_cancel": tender.status in CANCELLABLE,
-        "can_declare_unsuccessful": tender.status in UNSUCCESSFUL_FROM,
+        "can_publish": can_proceed(tender.publish) and not problems,
+        "can_upload": tender.accepts_documents(now),
+        "addendum": tender.documents_are_addenda(),
+        "can_open": tender.can_be_opened(),
+        "waits_for_deadline": tender.accepts_bids(now),
+        "can_cancel": can_proceed(tender.cancel),
+        "can_declare_unsuccessful": can_proceed(tender.declare_unsuccessful),
         "document_form": document_form or TenderDocumentForm(),
         "cancel_form": cancel_form or TenderReasonForm(prefix="cancel"),
         "unsuccessful_form": unsuccessful_form or TenderReasonForm(prefix="unsuccessful"),
@@ -391,7 +360,7 @@ def tender_document_upload(request, tender_id):
 @require_GET
 @staff_required
 def tender_document(request, document_id):
-    return file_response(get_or_404(TenderDocument.objects.all(), pk=document_id))
+    return file_response(selectors.tender_document_get(user=request.user, document_id=document_id))
 
 
 # --- invitations and questions ---------------------------------------------------------------------------
@@ -417,7 +386,7 @@ def _questions_context(request, tender, *, forms_by_id=None):
         "waiting": [q for q in questions if not q.is_answered],
         "answered": [q for q in questions if q.is_answered],
         "can_act": can_act(request.user),
-        "can_answer": tender.status == TenderStatus.PUBLISHED,
+        "can_answer": tender.accepts_answers(),
     }
 
 
@@ -460,11 +429,9 @@ def bids(request, tender_id):
     """Before the opening: the deposit register (who, when, state). After: the opened bids compared."""
     tender = _tender(request, tender_id)
     register = list(selectors.deposit_register(tender))
-    now = timezone.now()
+    now = clock.now()
     context = {"tender": tender, "register": register, "can_act": can_act(request.user),
-               "opened": tender.opened_at is not None, "now": now,
-               "can_open": tender.status in (TenderStatus.PUBLISHED, TenderStatus.CLOSED)
-               and tender.deadline_passed(now)}
+               "opened": tender.opened_at is not None, "now": now, "can_open": tender.can_be_opened()}
     if tender.opened_at is not None:
         opened = list(selectors.opened_bids(tender))
         totals = [b.total_price for b in opened if b.total_price is not None]

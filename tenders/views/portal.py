@@ -6,7 +6,7 @@ page; a tender the person was not invited to, and a bid of another company, are 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,11 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from procurement import clock, inputs
 from procurement.errors import DomainError, ValidationFailed
 from procurement.web import (
     add_service_errors,
@@ -34,7 +34,7 @@ from suppliers.models import Company
 from .. import selectors, services
 from ..documents import generated_for_bid
 from ..forms.portal import BidDocumentForm, BidForm, BidRespondForm, BidWithdrawForm, QuestionForm
-from ..models import Bid, BidDocument, BidRequestDocument, BidStatus, Invitation, TenderDocument, TenderStatus
+from ..models import Bid, BidDocument, BidRequestDocument, BidStatus, TenderStatus
 
 # A bid's state after the opening, in words, for its bidder (deposit, late and withdrawn have their own notices).
 BID_STATE_TEXT = {
@@ -70,7 +70,7 @@ def _own_bid(user, bid_id) -> Bid:
 
 @login_required
 def inbox(request):
-    now = timezone.now()
+    now = clock.now()
     invitations = list(selectors.invitations_for_user(request.user))
     for invitation in invitations:
         invitation.is_open = invitation.tender.accepts_bids(now)
@@ -82,14 +82,13 @@ def inbox(request):
 @login_required
 def tender_page(request, tender_id):
     tender = selectors.tender_detail(selectors.tender_get(user=request.user, tender_id=tender_id))
-    now = timezone.now()
+    now = clock.now()
     own = selectors.own_company_ids(request.user)
     questions = list(selectors.questions_for_user(user=request.user, tender=tender))
     for question in questions:
         question.mine = question.company_id in own
-    bids = list(selectors.bids_of_user(request.user).filter(tender=tender).order_by("created_at"))
-    invited = list(Invitation.objects.filter(tender=tender, company_id__in=own).select_related("company")
-                   .order_by("company__name"))
+    bids = list(selectors.own_bids(request.user, tender))
+    invited = list(selectors.own_invitations(request.user, tender))
     companies = []
     for invitation in invited:
         company_bids = [b for b in bids if b.company_id == invitation.company_id]
@@ -167,11 +166,8 @@ def bid_start(request, tender_id):
 
 @login_required
 def tender_document(request, doc_id):
-    document = get_or_404(TenderDocument.objects.select_related("tender"), pk=doc_id)
-    selectors.tender_get(user=request.user, tender_id=document.tender_id)  # staff or invited, 404 otherwise
-    if document.tender.status == TenderStatus.DRAFT and not request.user.is_procurement_staff:
-        raise Http404
-    return file_response(document)
+    # Staff, or a supplier invited (so the tender is published): 404 otherwise.
+    return file_response(selectors.tender_document_get(user=request.user, document_id=doc_id))
 
 
 # --- the bid ---------------------------------------------------------------------------------------------
@@ -183,7 +179,7 @@ def _bid_documents(bid: Bid) -> list[dict]:
 def _bid_context(request, bid: Bid, content: dict) -> dict:
     tender = bid.tender
     rows, total = services.priced_schedule(tender, content)
-    now = timezone.now()
+    now = clock.now()
     total_price = content.get("total_price")
     return {
         "bid": bid, "tender": tender, "content": content, "rows": rows, "sum": total,
@@ -269,11 +265,8 @@ def bid_page(request, bid_id):
 def _typed(form: BidForm) -> dict:
     """The figures typed in a refused form, kept only where they read as numbers (for the computed amounts)."""
     def number(value):
-        try:
-            number = Decimal(str(value).replace(" ", "").replace(",", "."))
-        except (InvalidOperation, ValueError):
-            return None
-        return str(number) if number.is_finite() and number >= 0 else None
+        number = inputs.parse_decimal(value)
+        return str(number) if number is not None and number >= 0 else None
 
     data = {key: form.data.get(key, "") for key in form.fields}
     return {

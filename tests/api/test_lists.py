@@ -18,7 +18,10 @@ today = timezone.localdate()
 def add_applications(world, n):
     for _ in range(n):
         company = CompanyFactory(owner=world.member)
-        application = Application.objects.create(dps=world.dps, company=company, created_by=world.member)
+        # Submitted: staff do not see drafts, and both personas must see the new rows.
+        application = Application.objects.create(dps=world.dps, company=company, created_by=world.member,
+                                                 status="submitted", submitted_at=timezone.now(),
+                                                 decision_due=timezone.localdate())
         ApplicationCategory.objects.bulk_create([ApplicationCategory(application=application, category=world.category),
                                                  ApplicationCategory(application=application,
                                                                      category=world.admitted_category)])

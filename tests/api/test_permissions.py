@@ -141,7 +141,8 @@ CASES = {
     "applications POST": (_new_application_case, {A: 401, M: 201, O: 400, B: 403, E: 403, P: 403}),
     "applications/{id} GET": (lambda w: ("get", f"/api/v1/applications/{w.application.id}/", None),
                               {A: 401, M: 200, O: 404, B: 200, E: 200, P: 200}),
-    "applications/{id}/submit": (_submit_case, {A: 401, M: 200, O: 404, B: 403, E: 403, P: 403}),
+    # The application is a draft: staff do not see drafts, so it is "not found" for them.
+    "applications/{id}/submit": (_submit_case, {A: 401, M: 200, O: 404, B: 404, E: 404, P: 404}),
     "applications/{id}/withdraw": (_withdraw_case, {A: 401, M: 200, O: 404, B: 403, E: 403, P: 403}),
     "applications/{id}/request-info": (lambda w: ("post", f"/api/v1/applications/{w.application.id}/request-info/",
                                                   {"message": "Joindre l'attestation Qualibat."}),

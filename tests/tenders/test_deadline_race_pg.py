@@ -6,10 +6,10 @@ only if its time of receipt (read under the tender's row lock) is before the dea
 ``late`` otherwise; none is lost and nobody gets a 5xx. And a tender opened while a bid arrives never
 ends with a bid still ``submitted`` in an ``opened`` tender.
 
-The clock is replaced in ``tenders.services`` (its ``timezone`` module; in the opening race, in
-``tenders.models`` too): each call to ``now()``
-takes the next value of a shared counter, so the order in which the submissions read the time is the
-order in which they hold the tender's lock, and the moment they straddle the deadline is known.
+The clock is replaced at its one seam, ``procurement.clock.now`` (which the services and the models'
+transition conditions read): each call takes the next value of a shared counter, so the order in which
+the submissions read the time is the order in which they hold the tender's lock, and the moment they
+straddle the deadline is known.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone as django_timezone
 
+from procurement import clock
 from procurement.models import AuditEntry
 from suppliers.models import Admission, Application, ApplicationCategory, Company, Membership
-from tenders import models as tender_models
 from tenders import services
 from tenders.models import Bid, Tender
 from tests.factories import UserFactory, draft_bid, draft_tender, open_category
@@ -55,21 +55,6 @@ def admit_directly(category, count: int) -> list[tuple[Company, object]]:
         companies.append(company)
         members.append(user)
     return list(zip(companies, members, strict=True))
-
-
-class ControlledClock:
-    """Stands for ``django.utils.timezone`` inside tenders.services: ``now()`` is set per test."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def __getattr__(self, name):
-        return getattr(django_timezone, name)
-
-
-def patch_service_clocks(monkeypatch, clock) -> None:
-    for module in (services.bids, services.opening, services.publication):
-        monkeypatch.setattr(module, "timezone", clock)
 
 
 def api_client(user):
@@ -118,7 +103,7 @@ def test_fifty_submissions_straddling_the_deadline(monkeypatch):
         with counter_lock:
             return deadline - 25 * STEP + next(counter) * STEP
 
-    patch_service_clocks(monkeypatch, ControlledClock(now))
+    monkeypatch.setattr(clock, "now", now)
 
     outcomes: dict = {}
 
@@ -178,9 +163,7 @@ def test_opening_racing_a_bid_at_the_deadline_never_leaves_a_submitted_bid(monke
     # The opener reads the deadline itself, the bidder one millisecond before it (the model's transition
     # conditions read the same clock).
     local = threading.local()
-    clock = ControlledClock(lambda: local.at)
-    patch_service_clocks(monkeypatch, clock)
-    monkeypatch.setattr(tender_models, "timezone", clock)
+    monkeypatch.setattr(clock, "now", lambda: local.at)
 
     # The first two rounds fix the order (the other party starts 0.3 s later): opening first, then the bid
     # first; the others start both at once and let the row lock decide.

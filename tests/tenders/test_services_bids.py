@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from procurement.audit import history
-from procurement.errors import InvalidTransition, NotAllowed, ValidationFailed
+from procurement.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from suppliers.models import Membership
 from tenders import selectors, services
 from tenders.models import Bid, BidStatus, TenderStatus
@@ -51,7 +51,7 @@ def test_only_invited_companies_may_bid(world):
     from tests.factories import CompanyFactory
 
     CompanyFactory(owner=outsider)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):  # a domain error: the pages and the API make it a 404
         draft_bid(tender, outsider)
 
 

@@ -2,9 +2,8 @@
 
 import pytest
 import time_machine
-from django.http import Http404
 
-from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
+from procurement.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from tenders import selectors, services
 from tests.factories import CompanyFactory, StaffFactory, UserFactory, published_tender
 
@@ -38,7 +37,7 @@ def test_an_outsider_cannot_ask(world):
     tender, _ = world
     outsider = UserFactory()
     CompanyFactory(owner=outsider)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):  # a domain error: the pages and the API make it a 404
         services.question_ask(actor=outsider, tender=tender, text="?")
 
 

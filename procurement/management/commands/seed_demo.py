@@ -23,6 +23,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 
+from procurement import calendar
 from procurement import demo_data as data
 from procurement.accounts.models import User
 from procurement.accounts.services import staff_create_or_update
@@ -290,7 +291,7 @@ class Command(BaseCommand):
             f"SIRET : {company.siret} — {company.street}, {company.postal_code} {company.city}",
             f"Date de délivrance : {issued:%d/%m/%Y}",
         ]
-        shown_until = valid_until or (self.s._add_months(issued, 6) if kind == "urssaf_vigilance" else None)
+        shown_until = valid_until or (calendar.add_months(issued, 6) if kind == "urssaf_vigilance" else None)
         if shown_until:
             lines.append(f"Valable jusqu'au : {shown_until:%d/%m/%Y}")
         lines.append("Document de démonstration — sans valeur juridique.")
