@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files (stylesheets, the API docs' assets) served by the application itself, DEBUG or not.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character in a query parameter is a 400 before any view passes it to the database.
+    "procurement.api_support.reject_nul_in_query",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "procurement.locale.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -293,10 +295,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "procurement.api_support.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers with bounds: body size checked before parsing, nesting depth and NUL characters after.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "procurement.api_parsers.JSONParser",
+        "procurement.api_parsers.MultiPartParser",
+        "procurement.api_parsers.FormParser",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

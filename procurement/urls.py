@@ -20,5 +20,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler400 = "procurement.api_support.bad_request"
 handler404 = "procurement.api_support.page_not_found"
 handler500 = "procurement.api_support.server_error"
