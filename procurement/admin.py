@@ -6,13 +6,12 @@ audit log and the mail log are view-only.
 
 Who may do what is view-only too: staff roles (groups) change through ``create_staff`` and
 ``remove_staff_role``, company memberships through invitations, each recorded in the audit chain. API
-tokens are not listed at all: whoever reads one acts as its owner, bids included, without a trace.
+tokens are not listed at all (only their hashes are stored, and no model admin is registered for them).
 """
 
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.models import TokenProxy
 
 from procurement.accounts.models import User
 
@@ -122,6 +121,3 @@ class StaffGroupAdmin(ViewOnlyAdmin):
     list_display = ("name",)
     fields = ("name",)
 
-
-if admin.site.is_registered(TokenProxy):
-    admin.site.unregister(TokenProxy)

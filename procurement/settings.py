@@ -69,7 +69,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm",
@@ -149,6 +148,10 @@ PASSWORD_HASHERS = _env_or_die(
         "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     ],
 )
+# Lifetime of an API token (POST /api/v1/auth/token/), in hours; a new login gives a new one.
+API_TOKEN_LIFETIME_HOURS = _env_or_die(env.int, "API_TOKEN_LIFETIME_HOURS", default=12)
+if API_TOKEN_LIFETIME_HOURS < 1:
+    raise ImproperlyConfigured("API_TOKEN_LIFETIME_HOURS must be at least 1.")
 # Validity of the links in verification and password-reset mails (seconds).
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
@@ -286,7 +289,7 @@ if SIGNING_TSA_URL:
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "procurement.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
