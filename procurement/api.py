@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from . import audit, selectors, services
 from . import serializers as s
 from .accounts import services as account_services
+from .accounts import throttle
 from .accounts.models import ApiToken
 from .api_support import ID_PARAM, responses, validated
 from .errors import NotAllowed, ValidationFailed
@@ -30,10 +31,11 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=s.RegisterSerializer, responses=responses({201: s.UserIdSerializer}, 400),
+    @extend_schema(request=s.RegisterSerializer, responses=responses({201: s.UserIdSerializer}, 400, 429),
                    tags=["accounts"], summary="Create a supplier account; a verification mail is sent")
     def post(self, request):
         data = validated(s.RegisterSerializer, request).validated_data
+        throttle.mail_request(request, "register", data["email"])
         user = account_services.user_register(**data)
         return Response(s.UserIdSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -54,13 +56,17 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=s.TokenRequestSerializer, responses=responses({200: s.TokenSerializer}, 400, 403),
+    @extend_schema(request=s.TokenRequestSerializer, responses=responses({200: s.TokenSerializer}, 400, 403, 429),
                    tags=["accounts"], summary="Exchange email and password for a new API token (expiring; revoked by a password change)")
     def post(self, request):
         data = validated(s.TokenRequestSerializer, request).validated_data
-        user = authenticate(request, username=data["email"].strip(), password=data["password"])
+        email = data["email"].strip()
+        throttle.login_check(request, email)
+        user = authenticate(request, username=email, password=data["password"])
         if user is None:
+            throttle.login_failed(request, email)
             raise ValidationFailed({"non_field_errors": [_("Adresse e-mail ou mot de passe incorrect.")]})
+        throttle.login_succeeded(request, email)
         if not user.is_verified:
             raise NotAllowed(_("Vérifiez d'abord votre adresse e-mail (lien reçu par courriel)."))
         key, token = account_services.api_token_issue(user=user)

@@ -53,6 +53,7 @@ _ERROR_TEXT = {
     403: "Action non autorisée pour cet utilisateur.",
     404: "Objet introuvable (ou invisible pour cet utilisateur).",
     409: "État incompatible (`state`, `allowed_transitions`) ou conflit.",
+    429: "Trop de tentatives : réessayer après `Retry-After` secondes.",
 }
 
 
@@ -160,7 +161,10 @@ def problem_exception_handler(exc, context):
             extra = {"state": exc.state, "allowed_transitions": exc.allowed_transitions}
         return problem(exc.status, exc.title, exc.detail, **extra)
     if isinstance(exc, DomainError):
-        return problem(exc.status, exc.title, exc.detail)
+        response = problem(exc.status, exc.title, exc.detail)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

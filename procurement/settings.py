@@ -152,8 +152,23 @@ PASSWORD_HASHERS = _env_or_die(
 API_TOKEN_LIFETIME_HOURS = _env_or_die(env.int, "API_TOKEN_LIFETIME_HOURS", default=12)
 if API_TOKEN_LIFETIME_HOURS < 1:
     raise ImproperlyConfigured("API_TOKEN_LIFETIME_HOURS must be at least 1.")
+# Anonymous attempts (procurement.accounts.throttle), counted in the cache: after so many failed logins for one
+# address (or from one network address) logging in is refused for LOGIN_LOCKOUT_MINUTES; mails sent on request
+# (registration, verification link, password reset) are limited per address and per network address an hour.
+LOGIN_FAILURES_PER_ADDRESS = _env_or_die(env.int, "LOGIN_FAILURES_PER_ADDRESS", default=10)
+LOGIN_FAILURES_PER_IP = _env_or_die(env.int, "LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_LOCKOUT_MINUTES = _env_or_die(env.int, "LOGIN_LOCKOUT_MINUTES", default=15)
+ACCOUNT_MAILS_PER_ADDRESS = _env_or_die(env.int, "ACCOUNT_MAILS_PER_ADDRESS", default=5)
+ACCOUNT_MAILS_PER_IP = _env_or_die(env.int, "ACCOUNT_MAILS_PER_IP", default=30)
+# Reverse proxies in front of the application: the caller's address is read that many places from the right of
+# X-Forwarded-For (0: REMOTE_ADDR, no proxy).
+TRUSTED_PROXIES = _env_or_die(env.int, "TRUSTED_PROXIES", default=0)
 # Validity of the links in verification and password-reset mails (seconds).
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
+# --- Cache: the counters of procurement.accounts.throttle. Production shares them between workers in Redis
+# (CACHE_URL=redis://host:6379/1); the embedded default keeps them in each process's memory.
+CACHES = {"default": _env_or_die(env.cache_url, "CACHE_URL", default="locmemcache://")}
 
 # --- i18n: French first --------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

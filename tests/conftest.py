@@ -229,6 +229,15 @@ def _french_after_each_test():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with empty counters (login failures, mails asked for: procurement.accounts.throttle)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -3,6 +3,10 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from procurement.errors import TooManyAttempts
+
+from . import throttle
+
 
 class RegisterForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=150)
@@ -23,6 +27,24 @@ class EmailLoginForm(AuthenticationForm):
         "invalid_login": _("Adresse e-mail ou mot de passe incorrect."),
         "inactive": _("Ce compte est désactivé."),
     }
+
+    def clean(self):
+        """Refused while the address is locked out (too many failures); each failure is counted."""
+        email = self.cleaned_data.get("username") or ""
+        if self.request is not None and email:
+            try:
+                throttle.login_check(self.request, email)
+            except TooManyAttempts as exc:
+                raise forms.ValidationError(exc.detail, code="locked")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError as exc:
+            if self.request is not None and email and exc.code == "invalid_login":
+                throttle.login_failed(self.request, email)
+            raise
+        if self.request is not None and email:
+            throttle.login_succeeded(self.request, email)
+        return cleaned
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)

@@ -45,12 +45,15 @@ def _send_verification(user: User, *, attempt: str) -> None:
 
 @transaction.atomic
 def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    """Create an account and mail its verification link.
+
+    The answer is the same whether or not the address already has an account, so that registration cannot
+    tell who is registered: for a known address nothing is created, its owner is mailed instead (with the
+    login and password-reset links), and an unsaved ``User`` with a random id is returned."""
     email = User.objects.normalize_email(email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     if not email:
         errors["email"] = [_("L'adresse e-mail est obligatoire.")]
-    elif User.objects.filter(email__iexact=email).exists():
-        errors["email"] = [_("Un compte existe déjà avec cette adresse e-mail.")]
     candidate = User(email=email, first_name=first_name, last_name=last_name)
     try:
         password_validation.validate_password(password or "", candidate)
@@ -58,6 +61,13 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
         errors["password"] = list(exc.messages)
     if errors:
         raise ValidationFailed(errors)
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        notify(key=f"account-exists:{existing.id}:{timezone.now():%Y%m%d%H%M%S%f}", to=existing.email,
+               template="account_exists", context={
+                   "user": existing, "login_url": settings.SITE_URL + reverse("accounts:login"),
+                   "reset_url": settings.SITE_URL + reverse("accounts:password_reset")})
+        return candidate
     user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
     _send_verification(user, attempt="1")
     return user

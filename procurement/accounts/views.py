@@ -7,9 +7,9 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from procurement.errors import ValidationFailed
+from procurement.errors import TooManyAttempts, ValidationFailed
 
-from . import services
+from . import services, throttle
 from .forms import EmailLoginForm, QueuedPasswordResetForm, RegisterForm, ResendVerificationForm
 from .models import User
 
@@ -19,7 +19,10 @@ def register(request):
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            throttle.mail_request(request, "register", form.cleaned_data["email"])
             user = services.user_register(**form.cleaned_data)
+        except TooManyAttempts as exc:
+            form.add_error(None, exc.detail)
         except ValidationFailed as exc:
             for field, msgs in exc.errors.items():
                 for msg in msgs:
@@ -45,6 +48,11 @@ def resend_verification(request):
     so the page cannot be used to find out who is registered."""
     form = ResendVerificationForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
+        try:
+            throttle.mail_request(request, "resend", form.cleaned_data["email"])
+        except TooManyAttempts as exc:
+            form.add_error(None, exc.detail)
+            return render(request, "accounts/resend_verification.html", {"form": form}, status=429)
         user = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
         if user is not None:
             services.user_resend_verification(user=user)
@@ -60,6 +68,15 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
+
+    def form_valid(self, form):
+        try:
+            throttle.mail_request(self.request, "reset", form.cleaned_data["email"])
+        except TooManyAttempts as exc:
+            form.add_error(None, exc.detail)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
     @property
     def extra_email_context(self):
         # Links are built on SITE_URL, never on the request's Host header (which a client chooses).
