@@ -95,8 +95,7 @@ def _no_constant(name):
 
 def _check_form(result):
     data = result.data if isinstance(result, parsers.DataAndFiles) else result
-    for key, values in data.lists():
-        check_values({key: values})
+    check_values({key: values[0] if len(values) == 1 else values for key, values in data.lists()})
     return result
 
 

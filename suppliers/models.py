@@ -9,6 +9,8 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from procurement.models import Category, DynamicPurchasingSystem, EvidenceKind
 
+from .evidence_files import ACCEPTED
+
 EXPIRY_WARNING_DAYS = 30
 
 
@@ -159,8 +161,9 @@ class EvidenceStatus(models.TextChoices):
 
 
 def evidence_upload_to(instance, filename):
-    # Unguessable, meaningless storage name; the original name is kept in a column.
-    return f"evidence/{instance.company_id}/{uuid.uuid4().hex}"
+    # Unguessable, meaningless storage name with the extension of the type read from the bytes; the original
+    # name is kept in a column.
+    return f"evidence/{instance.company_id}/{uuid.uuid4().hex}{ACCEPTED.get(instance.content_type, '')}"
 
 
 class EvidenceDocument(models.Model):
