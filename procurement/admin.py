@@ -91,9 +91,18 @@ class AuditEntryAdmin(ViewOnlyAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ViewOnlyAdmin):
+    """The body of a mail holding a one-time link (verification, password reset) is never shown: before it is
+    sent the link still works, after it the link is blanked anyway."""
+
     list_display = ("id", "to", "subject", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("to", "subject", "key")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.one_time_link:
+            fields = [f for f in fields if f != "body"]
+        return fields
 
 
 @admin.register(User)

@@ -188,6 +188,9 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The body holds a one-time link (email verification, password reset): its links are blanked once it is
+    # sent, and it is never shown in the back office.
+    one_time_link = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("courriel")

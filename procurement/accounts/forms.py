@@ -1,3 +1,6 @@
+import hashlib
+import re
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
@@ -64,4 +67,24 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
-        queue_mail(key=f"password-reset:{context['uid']}:{context['token']}", to=to_email, subject=subject, body=body)
+        # The key names the request without the token: the outbox never holds a usable reset link.
+        request_id = hashlib.sha256(context["token"].encode()).hexdigest()[:16]
+        queue_mail(key=f"password-reset:{context['uid']}:{request_id}", to=to_email, subject=subject, body=body,
+                   one_time_link=True)
+
+
+class ResetLinkForm(forms.Form):
+    """The link of a password-reset mail. Its secret part follows a "#": browsers never send it to a server,
+    so it reaches no access log; the page's script (or the person, pasting the link) posts it here."""
+
+    link = forms.CharField(label=_("Lien reçu par e-mail"), max_length=500,
+                           help_text=_("Collez ici le lien complet du message de réinitialisation."))
+
+    def clean_link(self):
+        match = RESET_FRAGMENT.search(self.cleaned_data["link"].strip())
+        if match is None:
+            raise forms.ValidationError(_("Ce lien n'est pas celui du message de réinitialisation."))
+        return match.group("uid"), match.group("token")
+
+
+RESET_FRAGMENT = re.compile(r"#(?P<uid>[0-9A-Za-z_\-]+)/(?P<token>[0-9A-Za-z]+-[0-9A-Za-z]+)/?$")

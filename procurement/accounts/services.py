@@ -40,6 +40,7 @@ def _send_verification(user: User, *, attempt: str) -> None:
         to=user.email,
         template="verify_email",
         context={"user": user, "url": verification_url(user)},
+        one_time_link=True,
     )
 
 

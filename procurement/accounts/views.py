@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.tokens import default_token_generator
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -10,7 +11,13 @@ from django.views.decorators.http import require_http_methods
 from procurement.errors import TooManyAttempts, ValidationFailed
 
 from . import services, throttle
-from .forms import EmailLoginForm, QueuedPasswordResetForm, RegisterForm, ResendVerificationForm
+from .forms import (
+    EmailLoginForm,
+    QueuedPasswordResetForm,
+    RegisterForm,
+    ResendVerificationForm,
+    ResetLinkForm,
+)
 from .models import User
 
 
@@ -90,3 +97,21 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_link(request):
+    """Where a password-reset mail leads: ``/accounts/reset/#<uid>/<token>``. The page's script posts the part
+    after "#" (or the person pastes the link); a valid token is kept in the session, as Django's own view does,
+    and the person goes on to choose a password at ``reset/<uid>/set-password/``: the token never appears in a
+    requested address, so no access log ever holds a working link."""
+    form = ResetLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        uidb64, token = form.cleaned_data["link"]
+        confirm = auth_views.PasswordResetConfirmView()
+        user = confirm.get_user(uidb64)
+        if user is not None and default_token_generator.check_token(user, token):
+            request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN] = token
+            return redirect("accounts:password_reset_confirm", uidb64=uidb64, token=confirm.reset_url_token)
+        return render(request, "accounts/password_reset_confirm.html", {"validlink": False}, status=400)
+    return render(request, "accounts/password_reset_link.html", {"form": form})
