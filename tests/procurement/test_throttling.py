@@ -152,3 +152,23 @@ def test_password_reset_is_limited_whether_or_not_the_account_exists(client):
             assert client.post(reverse("accounts:password_reset"), {"email": email}).status_code == 302
         response = client.post(reverse("accounts:password_reset"), {"email": email})
         assert response.status_code == 429 and "Trop de demandes" in response.content.decode()
+
+
+# --- production: counters shared in Redis -----------------------------------------------------------------
+
+
+@pytest.mark.services
+def test_the_counts_live_in_redis_when_configured(require_redis, settings):
+    """With CACHE_URL=redis://…, every worker sees the same counts: a lock set through one connection is seen
+    through a fresh one."""
+    import uuid
+
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": require_redis, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    user = UserFactory()
+    for _ in range(10):
+        api_login(user.email, "faux")
+    caches["default"].close()
+    assert api_login(user.email, DEFAULT_PASSWORD).status_code == 429  # the keys expire by themselves
