@@ -152,3 +152,24 @@ def test_bad_page_size_is_a_400(world, value):
 def test_a_page_size_above_the_maximum_gives_the_maximum(world):
     response = world.client("buyer").get("/api/v1/applications/?page_size=1000")
     assert response.status_code == 200
+
+
+TENDER_TEXTS = ["title", "description", "deadline_agreement", "price_method", "operation.name", "operation.address",
+                "operation.commune", "operation.insee_code", "operation.energy_label_before",
+                "operation.energy_label_target", "criteria[0].code", "criteria[0].name", "criteria[0].kind",
+                "price_schedule[0].ref", "price_schedule[0].label", "price_schedule[0].unit"]
+
+
+@pytest.mark.parametrize("field", TENDER_TEXTS)
+@pytest.mark.parametrize("value", [["G"], {"x": "G"}, 7])
+def test_a_tender_text_field_of_another_type_is_a_400(db, field, value):
+    category = open_category()
+    body = tender_data(category)
+    target, key = body, field
+    if "." in field:
+        head, key = field.split(".")
+        target = body[head[:-3]][0] if head.endswith("[0]") else body[head]
+    target[key] = value
+    response = client_for(category.dps.created_by).post("/api/v1/tenders/", body, format="json")
+    assert problem(response)["errors"]
+    assert not Tender.objects.exists()
