@@ -6,13 +6,12 @@ audit log and the mail log are view-only.
 
 Who may do what is view-only too: staff roles (groups) change through ``create_staff`` and
 ``remove_staff_role``, company memberships through invitations, each recorded in the audit chain. API
-tokens are not listed at all: whoever reads one acts as its owner, bids included, without a trace.
+tokens are not listed at all (only their hashes are stored, and no model admin is registered for them).
 """
 
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.models import TokenProxy
 
 from procurement.accounts.models import User
 
@@ -92,9 +91,18 @@ class AuditEntryAdmin(ViewOnlyAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ViewOnlyAdmin):
+    """The body of a mail holding a one-time link (verification, password reset) is never shown: before it is
+    sent the link still works, after it the link is blanked anyway."""
+
     list_display = ("id", "to", "subject", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("to", "subject", "key")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.one_time_link:
+            fields = [f for f in fields if f != "body"]
+        return fields
 
 
 @admin.register(User)
@@ -122,6 +130,3 @@ class StaffGroupAdmin(ViewOnlyAdmin):
     list_display = ("name",)
     fields = ("name",)
 
-
-if admin.site.is_registered(TokenProxy):
-    admin.site.unregister(TokenProxy)

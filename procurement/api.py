@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +18,8 @@ from rest_framework.views import APIView
 from . import audit, selectors, services
 from . import serializers as s
 from .accounts import services as account_services
+from .accounts import throttle
+from .accounts.models import ApiToken
 from .api_support import ID_PARAM, responses, validated
 from .errors import NotAllowed, ValidationFailed
 from .permissions import require_staff
@@ -30,10 +31,11 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=s.RegisterSerializer, responses=responses({201: s.UserIdSerializer}, 400),
+    @extend_schema(request=s.RegisterSerializer, responses=responses({201: s.UserIdSerializer}, 400, 429),
                    tags=["accounts"], summary="Create a supplier account; a verification mail is sent")
     def post(self, request):
         data = validated(s.RegisterSerializer, request).validated_data
+        throttle.mail_request(request, "register", data["email"])
         user = account_services.user_register(**data)
         return Response(s.UserIdSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -54,17 +56,33 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=s.TokenRequestSerializer, responses=responses({200: s.TokenSerializer}, 400, 403),
-                   tags=["accounts"], summary="Exchange email and password for an API token")
+    @extend_schema(request=s.TokenRequestSerializer, responses=responses({200: s.TokenSerializer}, 400, 403, 429),
+                   tags=["accounts"], summary="Exchange email and password for a new API token (expiring; revoked by a password change)")
     def post(self, request):
         data = validated(s.TokenRequestSerializer, request).validated_data
-        user = authenticate(request, username=data["email"].strip(), password=data["password"])
+        email = data["email"].strip()
+        throttle.login_check(request, email)
+        user = authenticate(request, username=email, password=data["password"])
         if user is None:
+            throttle.login_failed(request, email)
             raise ValidationFailed({"non_field_errors": [_("Adresse e-mail ou mot de passe incorrect.")]})
+        throttle.login_succeeded(request, email)
         if not user.is_verified:
             raise NotAllowed(_("Vérifiez d'abord votre adresse e-mail (lien reçu par courriel)."))
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        key, token = account_services.api_token_issue(user=user)
+        return Response({"token": key, "expires_at": s.TokenSerializer().fields["expires_at"].to_representation(
+            token.expires_at)})
+
+
+class LogoutView(APIView):
+    """Revoke the token of the request (the caller's other tokens, other programs, keep working)."""
+
+    @extend_schema(request=None, responses=responses({204: None}, 401), tags=["accounts"],
+                   summary="Revoke the API token used for this request")
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            account_services.api_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- DPS ----------------------------------------------------------------------------------------------

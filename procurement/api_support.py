@@ -1,11 +1,13 @@
 """What every API endpoint shares: pagination, the problem+json error format, the schema's error responses,
-and the parsing of a request's body and query parameters."""
+and the parsing of a request's body and query parameters (the body parsers themselves are in
+``procurement.api_parsers``, which DRF's settings load before this module can be)."""
 
 from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +19,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from .api_parsers import body_too_large
 from .errors import Conflict, DomainError, InvalidTransition, ValidationFailed
 from .serializers import ProblemSerializer
 
@@ -25,6 +28,21 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        """``page_size`` absent or empty: the default; above the maximum: the maximum; anything but a whole
+        number of at least 1 (``0``, ``-5``, ``null``) is a 400 on ``page_size``, never silently replaced."""
+        raw = request.query_params.get(self.page_size_query_param, "").strip()
+        if not raw:
+            return self.page_size
+        try:
+            size = int(raw)
+            if size < 1:
+                raise ValueError
+        except ValueError:
+            raise ValidationFailed({self.page_size_query_param: [
+                _("Nombre entier entre 1 et %(max)s attendu.") % {"max": self.max_page_size}]})
+        return min(size, self.max_page_size)
 
 
 # --- the schema: errors every endpoint may answer, the id in the path -----------------------------------
@@ -35,6 +53,7 @@ _ERROR_TEXT = {
     403: "Action non autorisée pour cet utilisateur.",
     404: "Objet introuvable (ou invisible pour cet utilisateur).",
     409: "État incompatible (`state`, `allowed_transitions`) ou conflit.",
+    429: "Trop de tentatives : réessayer après `Retry-After` secondes.",
 }
 
 
@@ -50,6 +69,13 @@ ID_PARAM = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, desc
 
 
 # --- the request: its body and its query parameters --------------------------------------------------------
+
+
+def column_range(model, field_name: str) -> tuple[int, int]:
+    """The values an integer column holds on every supported database (SQLite stores more than PostgreSQL
+    accepts: an input field is bounded to the narrower range)."""
+    field = model._meta.get_field(field_name)
+    return BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
 
 
 def validated(serializer_class, request, *, partial: bool = False, **kwargs):
@@ -135,7 +161,10 @@ def problem_exception_handler(exc, context):
             extra = {"state": exc.state, "allowed_transitions": exc.allowed_transitions}
         return problem(exc.status, exc.title, exc.detail, **extra)
     if isinstance(exc, DomainError):
-        return problem(exc.status, exc.title, exc.detail)
+        response = problem(exc.status, exc.title, exc.detail)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -161,14 +190,47 @@ def problem_exception_handler(exc, context):
 # --- Django's own error views: under /api/ they answer problem+json too ----------------------------------
 
 
-def _api_problem(request, status_code: int, title: str, detail: str):
-    body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
+def _api_problem(request, status_code: int, title: str, detail: str, **extra):
+    body = {"type": "about:blank", "title": str(title), "status": status_code, "detail": str(detail), **extra}
     return JsonResponse(body, status=status_code, content_type="application/problem+json",
                         json_dumps_params={"ensure_ascii": False})
 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    """handler400: under /api/, a request Django refuses before any view (a body or a form over the size
+    limit, too many fields, a forged host) answers problem+json too."""
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            error = body_too_large()
+            return _api_problem(request, error.status, error.title, error.detail)
+        return _api_problem(request, 400, _("Requête invalide"), _("La requête ne peut pas être traitée."))
+    return defaults.bad_request(request, exception)
+
+
+def nul_in_query(request) -> dict[str, list[str]]:
+    """The query parameters holding a NUL character (no database text column accepts one)."""
+    return {name: [_("Caractère nul (\\0) interdit dans un paramètre.")]
+            for name, values in request.GET.lists() if "\x00" in name or any("\x00" in v for v in values)}
+
+
+def reject_nul_in_query(get_response):
+    """Middleware: a NUL character in a query parameter is a 400 naming the parameter (problem+json under
+    /api/, the error page elsewhere), before any view hands it to the database."""
+
+    def middleware(request):
+        errors = nul_in_query(request)
+        if errors:
+            if _is_api(request):
+                return _api_problem(request, 400, _("Données invalides"), " ".join(m for v in errors.values()
+                                                                                      for m in v), errors=errors)
+            return defaults.bad_request(request, None)
+        return get_response(request)
+
+    return middleware
 
 
 def page_not_found(request, exception=None):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("auth/register/", api.RegisterView.as_view(), name="auth-register"),
     path("auth/verify-email/", api.VerifyEmailView.as_view(), name="auth-verify-email"),
     path("auth/token/", api.TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", api.LogoutView.as_view(), name="auth-logout"),
     path("me/", suppliers_api.MeView.as_view(), name="me"),
     # companies, declarations, evidence
     path("companies/", suppliers_api.CompanyListView.as_view(), name="company-list"),

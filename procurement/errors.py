@@ -63,3 +63,14 @@ class NotFound(DomainError):
 class NotAllowed(DomainError):
     status = 403
     title = _("Action non autorisée")
+
+
+class TooManyAttempts(DomainError):
+    """Too many attempts from one address or one network address: wait ``retry_after`` seconds (429)."""
+
+    status = 429
+    title = _("Trop de tentatives")
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -206,6 +206,9 @@ class OutboundEmail(models.Model):
     # A generated document sent with the mail (attached when small enough, else linked in the body).
     attachment = models.ForeignKey("GeneratedDocument", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="mails")
+    # The body holds a one-time link (email verification, password reset): its links are blanked once it is
+    # sent, and it is never shown in the back office.
+    one_time_link = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("courriel")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import re
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def notify(*, key: str, to: str, template: str, context: dict, language: str = "fr",
-           attachment=None) -> OutboundEmail | None:
+           attachment=None, one_time_link: bool = False) -> OutboundEmail | None:
     """Store a mail rendered from ``templates/emails/<template>.txt`` and send it after commit.
 
     The first line of the rendered template is the subject. A second call with the same key is a no-op.
@@ -36,7 +37,7 @@ def notify(*, key: str, to: str, template: str, context: dict, language: str = "
     with translation.override(language):
         rendered = render_text(f"emails/{template}.txt", {"site_url": settings.SITE_URL, **context})
     subject, _, body = rendered.strip().partition("\n")
-    return queue_mail(key=key, to=to, subject=subject, body=body, attachment=attachment)
+    return queue_mail(key=key, to=to, subject=subject, body=body, attachment=attachment, one_time_link=one_time_link)
 
 
 def attaches(document) -> bool:
@@ -44,12 +45,17 @@ def attaches(document) -> bool:
     return document is not None and 0 < document.size <= settings.MAIL_ATTACHMENT_MAX_BYTES
 
 
-def queue_mail(*, key: str, to: str, subject: str, body: str, attachment=None) -> OutboundEmail | None:
-    """Store an already written mail under its unique key and send it after commit (once)."""
+def queue_mail(*, key: str, to: str, subject: str, body: str, attachment=None,
+               one_time_link: bool = False) -> OutboundEmail | None:
+    """Store an already written mail under its unique key and send it after commit (once).
+
+    ``one_time_link``: the body holds a link that acts for its reader (verification, password reset); the
+    links are blanked from the stored copy as soon as it is sent (``blank_one_time_links``)."""
     try:
         with transaction.atomic():
             mail = OutboundEmail.objects.create(key=key[:200], to=to, subject=subject.strip()[:255], body=body.strip(),
-                                                attachment=attachment if attaches(attachment) else None)
+                                                attachment=attachment if attaches(attachment) else None,
+                                                one_time_link=one_time_link)
     except IntegrityError:
         return None
     transaction.on_commit(lambda: enqueue(mail.id))
@@ -171,6 +177,7 @@ def deliver(mail_id: int) -> bool:
     OutboundEmail.objects.filter(id=mail_id).update(
         status=EmailStatus.SENT, sent_at=timezone.now(), attempts=mail.attempts + 1
     )
+    blank_one_time_links([mail])
     return True
 
 
@@ -217,4 +224,17 @@ def deliver_batch(mail_ids: list[int]) -> int:
         OutboundEmail.objects.filter(id__in=sent).update(
             status=EmailStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
         )
+        blank_one_time_links([m for m in claimed if m.id in sent])
     return len(sent)
+
+
+_LINK = re.compile(r"https?://\S+")
+BLANKED_LINK = "[lien à usage unique retiré après l'envoi]"
+
+
+def blank_one_time_links(mails) -> None:
+    """Once sent, a mail holding a one-time link keeps no readable link: whoever reads the outbox (a back-office
+    user, a database copy) cannot verify an address or reset a password in the recipient's place."""
+    for mail in mails:
+        if mail.one_time_link:
+            OutboundEmail.objects.filter(id=mail.id).update(body=_LINK.sub(BLANKED_LINK, mail.body))

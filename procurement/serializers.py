@@ -54,7 +54,8 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Shown once: only its hash is kept.")
+    expires_at = serializers.DateTimeField()
 
 
 class MeCompanySerializer(serializers.Serializer):

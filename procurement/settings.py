@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -68,8 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm",
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files (stylesheets, the API docs' assets) served by the application itself, DEBUG or not.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character in a query parameter is a 400 before any view passes it to the database.
+    "procurement.api_support.reject_nul_in_query",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "procurement.locale.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A service's NotFound (procurement.errors) is a 404 page.
     "procurement.web.NotFoundMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "procurement.urls"
@@ -149,8 +153,27 @@ PASSWORD_HASHERS = _env_or_die(
         "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     ],
 )
+# Lifetime of an API token (POST /api/v1/auth/token/), in hours; a new login gives a new one.
+API_TOKEN_LIFETIME_HOURS = _env_or_die(env.int, "API_TOKEN_LIFETIME_HOURS", default=12)
+if API_TOKEN_LIFETIME_HOURS < 1:
+    raise ImproperlyConfigured("API_TOKEN_LIFETIME_HOURS must be at least 1.")
+# Anonymous attempts (procurement.accounts.throttle), counted in the cache: after so many failed logins for one
+# address (or from one network address) logging in is refused for LOGIN_LOCKOUT_MINUTES; mails sent on request
+# (registration, verification link, password reset) are limited per address and per network address an hour.
+LOGIN_FAILURES_PER_ADDRESS = _env_or_die(env.int, "LOGIN_FAILURES_PER_ADDRESS", default=10)
+LOGIN_FAILURES_PER_IP = _env_or_die(env.int, "LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_LOCKOUT_MINUTES = _env_or_die(env.int, "LOGIN_LOCKOUT_MINUTES", default=15)
+ACCOUNT_MAILS_PER_ADDRESS = _env_or_die(env.int, "ACCOUNT_MAILS_PER_ADDRESS", default=5)
+ACCOUNT_MAILS_PER_IP = _env_or_die(env.int, "ACCOUNT_MAILS_PER_IP", default=30)
+# Reverse proxies in front of the application: the caller's address is read that many places from the right of
+# X-Forwarded-For (0: REMOTE_ADDR, no proxy).
+TRUSTED_PROXIES = _env_or_die(env.int, "TRUSTED_PROXIES", default=0)
 # Validity of the links in verification and password-reset mails (seconds).
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
+# --- Cache: the counters of procurement.accounts.throttle. Production shares them between workers in Redis
+# (CACHE_URL=redis://host:6379/1); the embedded default keeps them in each process's memory.
+CACHES = {"default": _env_or_die(env.cache_url, "CACHE_URL", default="locmemcache://")}
 
 # --- i18n: French first --------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -290,7 +313,7 @@ if SIGNING_TSA_URL:
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "procurement.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -299,10 +322,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "procurement.api_support.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers with bounds: body size checked before parsing, nesting depth and NUL characters after.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "procurement.api_parsers.JSONParser",
+        "procurement.api_parsers.MultiPartParser",
+        "procurement.api_parsers.FormParser",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -340,6 +364,24 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Pages may not be framed; the one evidence preview shown in the review page sets SAMEORIGIN itself.
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response: scripts, styles, images and fonts from this site only (page
+# scripts are files under static/js, never inline; no style attribute either), nothing framed but this
+# site's own document previews, forms posted to this site only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
 
 LOGGING = {
     "version": 1,

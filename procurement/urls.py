@@ -1,6 +1,8 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from procurement.site.urls import console_urls, portal_urls
 from procurement.views.public import dps_public, home
@@ -17,8 +19,11 @@ urlpatterns = [
     path("console/", include(console_urls)),
     path("api/v1/", include("procurement.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI's page script is served as a file (split view); its own stylesheet block needs inline styles.
+    path("api/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(
+        url_name="api-schema")), name="api-docs"),
 ]
 
+handler400 = "procurement.api_support.bad_request"
 handler404 = "procurement.api_support.page_not_found"
 handler500 = "procurement.api_support.server_error"

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement import selectors as dps_selectors
+from procurement.api_parsers import FormParser, MultiPartParser
 from procurement.api_support import (
     ID_PARAM,
     query_flag,

@@ -11,6 +11,8 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 ACCEPTED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+# The extensions a file of each type may keep.
+EXTENSIONS = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"}}
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,16 @@ def check_upload(uploaded_file, *, max_bytes: int) -> CheckedFile:
         if b"%%EOF" not in uploaded_file.read():
             raise ValueError(_("Le PDF est incomplet ou endommagé (fin de fichier introuvable)."))
     uploaded_file.seek(0)
-    base = os.path.basename(uploaded_file.name or "document")
-    stem, ext = os.path.splitext(base)
-    filename = (get_valid_filename(stem) or "document")[:200] + (ext.lower() if ext else ACCEPTED[content_type])
-    return CheckedFile(filename=filename, content_type=content_type, size=size, sha256=digest.hexdigest())
+    return CheckedFile(filename=safe_filename(uploaded_file.name, content_type), content_type=content_type, size=size,
+                       sha256=digest.hexdigest())
+
+
+def safe_filename(name: str | None, content_type: str) -> str:
+    """The name a file is kept and served under: the uploaded name, cleaned, with the extension of the type read
+    from its bytes (``poly.html`` holding a PDF is kept as ``poly.pdf``, ``x.svg`` holding a PNG as ``x.png``): a
+    downloaded copy never opens as a page or a program."""
+    stem, ext = os.path.splitext(os.path.basename((name or "").replace("\\", "/")) or "document")
+    if ext.lower() not in EXTENSIONS[content_type]:
+        ext = ACCEPTED[content_type]
+    return (get_valid_filename(stem) or "document")[:200] + ext.lower()
+

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from stdnum import eu, luhn
+from stdnum import luhn
+from stdnum.eu import vat as stdnum_eu_vat
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.fr import siret as stdnum_siret
 from stdnum.fr import tva as stdnum_tva
@@ -45,7 +46,7 @@ def clean_vat(value: str, *, country: str = "FR", siren: str | None = None) -> s
             return compact
         if not compact[:2].isalpha():
             compact = country + compact
-        return eu.vat.validate(compact)
+        return stdnum_eu_vat.validate(compact)
     except ValidationError as exc:
         raise ValueError(_("Ce numéro de TVA n'est pas valide : %(reason)s.") % {"reason": _reason(exc)}) from exc
 

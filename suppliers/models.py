@@ -11,6 +11,8 @@ from procurement import calendar, clock
 from procurement.models import Category, DynamicPurchasingSystem, EvidenceKind, Trade
 from procurement.permissions import is_staff_member
 
+from .evidence_files import ACCEPTED
+
 EXPIRY_WARNING_DAYS = 30  # a document is "expiring" from 30 days before its expiry date
 
 
@@ -207,8 +209,9 @@ class EvidenceDocumentQuerySet(models.QuerySet):
 
 
 def evidence_upload_to(instance, filename):
-    # Unguessable, meaningless storage name; the original name is kept in a column.
-    return f"evidence/{instance.company_id}/{uuid.uuid4().hex}"
+    # Unguessable, meaningless storage name with the extension of the type read from the bytes; the original
+    # name is kept in a column.
+    return f"evidence/{instance.company_id}/{uuid.uuid4().hex}{ACCEPTED.get(instance.content_type, '')}"
 
 
 class EvidenceDocument(models.Model):

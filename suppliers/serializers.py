@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from procurement.api_support import column_range
 from procurement.workflow import allowed_actions
 
 from .models import (
     Admission,
     Application,
     ApplicationCategory,
+    Company,
     CompanyInvitation,
     Declaration,
     DeclarationRenewal,
@@ -74,7 +76,8 @@ class CompanyWriteSerializer(serializers.Serializer):
     address = AddressSerializer(required=False)
     legal_form = serializers.CharField(max_length=100, required=False, allow_blank=True)
     naf_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
-    employees = serializers.IntegerField(required=False, allow_null=True)
+    employees = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                         max_value=column_range(Company, "employees")[1])
     turnovers = TurnoverSerializer(many=True, required=False)
 
     def service_data(self) -> dict:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -107,6 +108,10 @@ def _clean_turnovers(turnovers, errors) -> list[dict]:
     return sorted(cleaned, key=lambda t: -t["year"])
 
 
+# The employees column's range on every supported database (SQLite alone would store any integer).
+_EMPLOYEES_MAX = BaseDatabaseOperations.integer_field_ranges["PositiveIntegerField"][1]
+
+
 def _clean_company_fields(data: dict, errors: dict, *, company: Company | None = None) -> dict:
     out = {}
     country = (data.get("country") or (company.country if company else "FR")).upper()
@@ -152,7 +157,7 @@ def _clean_company_fields(data: dict, errors: dict, *, company: Company | None =
         value = data.get("employees")
         try:
             out["employees"] = None if value in (None, "") else int(value)
-            if out["employees"] is not None and out["employees"] < 0:
+            if out["employees"] is not None and not 0 <= out["employees"] <= _EMPLOYEES_MAX:
                 raise ValueError
         except (TypeError, ValueError):
             errors["employees"] = [_("L'effectif doit être un nombre entier positif.")]

@@ -14,10 +14,10 @@ from abc import ABCMeta, abstractmethod
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from procurement.api_parsers import FormParser, JSONParser, MultiPartParser
 from procurement.api_support import ID_PARAM, responses, validated
 from procurement.errors import ValidationFailed
 from procurement.permissions import require_staff

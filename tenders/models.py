@@ -17,6 +17,7 @@ from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, can_proceed, trans
 from procurement import clock
 from procurement.models import Category, DynamicPurchasingSystem
 from procurement.permissions import is_staff_member
+from suppliers.evidence_files import ACCEPTED
 from suppliers.models import Membership
 
 MIN_BID_DAYS = 10  # R2162-50: bid deadline at least 10 days after the invitation, unless agreed by all
@@ -301,7 +302,8 @@ class TenderDocumentKind(models.TextChoices):
 
 
 def tender_document_upload_to(instance, filename):
-    return f"tenders/{instance.tender_id}/{uuid.uuid4().hex}"
+    # Unguessable storage name, with the extension of the type read from the bytes.
+    return f"tenders/{instance.tender_id}/{uuid.uuid4().hex}{ACCEPTED.get(instance.content_type, '')}"
 
 
 class TenderDocument(models.Model):

@@ -22,6 +22,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from suppliers.evidence_files import ACCEPTED
+
 
 class BidRequestKind(models.TextChoices):
     REGULARISATION = "regularisation", _("Régularisation")
@@ -60,7 +62,7 @@ class BidRequest(models.Model):
 
 def bid_request_document_upload_to(instance, filename):
     # Unguessable, meaningless storage name; the original name is kept in a column (as for evidence).
-    return f"bid-requests/{instance.request.bid_id}/{uuid.uuid4().hex}"
+    return f"bid-requests/{instance.request.bid_id}/{uuid.uuid4().hex}{ACCEPTED.get(instance.content_type, '')}"
 
 
 class BidRequestDocument(models.Model):

@@ -229,6 +229,21 @@ def _french_after_each_test():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test has a cache of its own, in memory, whatever CACHE_URL says: its counters (login failures,
+    mails asked for: procurement.accounts.throttle) start empty and no shared cache is ever cleared."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": f"test-{uuid.uuid4().hex}"}}
+
+
+@pytest.fixture(autouse=True)
+def _long_lived_api_tokens(settings):
+    """Tests travel weeks ahead (deadlines, openings) with the clients they made before: their API tokens last
+    a year. tests/test_tokens.py sets the lifetime it checks."""
+    settings.API_TOKEN_LIFETIME_HOURS = 24 * 366
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -1,7 +1,9 @@
+import hashlib
 import uuid
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 STAFF_ROLES = ("buyer", "evaluator", "approver")
@@ -70,3 +72,29 @@ class User(AbstractUser):
     @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
+
+
+class ApiToken(models.Model):
+    """An API token. Only the SHA-256 of the secret is stored: a copy of the table authenticates no one.
+
+    Each login issues a new one; it expires after ``API_TOKEN_LIFETIME_HOURS``; it is bound to the password
+    in force when it was issued (``password_hash``, a keyed hash of the password's own hash, as Django does for
+    sessions), so that any change or reset of the password revokes every token at once, whatever the path."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    password_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+
+    def __str__(self):
+        return f"{self.user_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,6 +1,9 @@
-"""Registration, email verification and staff accounts."""
+"""Registration, email verification, API tokens and staff accounts."""
 
 from __future__ import annotations
+
+import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -8,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +20,7 @@ from procurement import audit
 from procurement.errors import ValidationFailed
 from procurement.notifications import notify
 
-from .models import STAFF_ROLES, User
+from .models import STAFF_ROLES, ApiToken, User
 
 _VERIFY_SALT = "accounts.verify-email"
 
@@ -36,17 +40,21 @@ def _send_verification(user: User, *, attempt: str) -> None:
         to=user.email,
         template="verify_email",
         context={"user": user, "url": verification_url(user)},
+        one_time_link=True,
     )
 
 
 @transaction.atomic
 def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    """Create an account and mail its verification link.
+
+    The answer is the same whether or not the address already has an account, so that registration cannot
+    tell who is registered: for a known address nothing is created, its owner is mailed instead (with the
+    login and password-reset links), and an unsaved ``User`` with a random id is returned."""
     email = User.objects.normalize_email(email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     if not email:
         errors["email"] = [_("L'adresse e-mail est obligatoire.")]
-    elif User.objects.filter(email__iexact=email).exists():
-        errors["email"] = [_("Un compte existe déjà avec cette adresse e-mail.")]
     candidate = User(email=email, first_name=first_name, last_name=last_name)
     try:
         password_validation.validate_password(password or "", candidate)
@@ -54,6 +62,13 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
         errors["password"] = list(exc.messages)
     if errors:
         raise ValidationFailed(errors)
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        notify(key=f"account-exists:{existing.id}:{timezone.now():%Y%m%d%H%M%S%f}", to=existing.email,
+               template="account_exists", context={
+                   "user": existing, "login_url": settings.SITE_URL + reverse("accounts:login"),
+                   "reset_url": settings.SITE_URL + reverse("accounts:password_reset")})
+        return candidate
     user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
     _send_verification(user, attempt="1")
     return user
@@ -150,3 +165,26 @@ def staff_role_revoke(*, actor=None, user: User, role: str, reason: str = "") ->
     audit.record(obj=user, object_type="user", action="revoke-role", actor=actor, reason=reason,
                  details={"role": role, "email": user.email})
     return True
+
+
+# --- API tokens ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> tuple[str, ApiToken]:
+    """A new API token for ``user`` (one per login): returns the secret, shown once and never stored, and its
+    record. The user's tokens that can no longer authenticate (expired, or issued under an earlier password)
+    are removed on the way."""
+    now = timezone.now()
+    current = user.get_session_auth_hash()
+    ApiToken.objects.filter(Q(user=user) & (Q(expires_at__lte=now) | ~Q(password_hash=current))).delete()
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, digest=ApiToken.digest_of(key), password_hash=current, created_at=now,
+        expires_at=now + dt.timedelta(hours=settings.API_TOKEN_LIFETIME_HOURS))
+    return key, token
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    """Log out one API client: its token stops working at once."""
+    ApiToken.objects.filter(pk=token.pk).delete()

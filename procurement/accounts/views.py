@@ -2,15 +2,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.tokens import default_token_generator
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from procurement.errors import ValidationFailed
+from procurement.errors import TooManyAttempts, ValidationFailed
 
-from . import services
-from .forms import EmailLoginForm, QueuedPasswordResetForm, RegisterForm, ResendVerificationForm
+from . import services, throttle
+from .forms import (
+    EmailLoginForm,
+    QueuedPasswordResetForm,
+    RegisterForm,
+    ResendVerificationForm,
+    ResetLinkForm,
+)
 from .models import User
 
 
@@ -19,7 +26,10 @@ def register(request):
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            throttle.mail_request(request, "register", form.cleaned_data["email"])
             user = services.user_register(**form.cleaned_data)
+        except TooManyAttempts as exc:
+            form.add_error(None, exc.detail)
         except ValidationFailed as exc:
             for field, msgs in exc.errors.items():
                 for msg in msgs:
@@ -45,6 +55,11 @@ def resend_verification(request):
     so the page cannot be used to find out who is registered."""
     form = ResendVerificationForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
+        try:
+            throttle.mail_request(request, "resend", form.cleaned_data["email"])
+        except TooManyAttempts as exc:
+            form.add_error(None, exc.detail)
+            return render(request, "accounts/resend_verification.html", {"form": form}, status=429)
         user = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
         if user is not None:
             services.user_resend_verification(user=user)
@@ -60,6 +75,15 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
+
+    def form_valid(self, form):
+        try:
+            throttle.mail_request(self.request, "reset", form.cleaned_data["email"])
+        except TooManyAttempts as exc:
+            form.add_error(None, exc.detail)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
     @property
     def extra_email_context(self):
         # Links are built on SITE_URL, never on the request's Host header (which a client chooses).
@@ -73,3 +97,21 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_link(request):
+    """Where a password-reset mail leads: ``/accounts/reset/#<uid>/<token>``. The page's script posts the part
+    after "#" (or the person pastes the link); a valid token is kept in the session, as Django's own view does,
+    and the person goes on to choose a password at ``reset/<uid>/set-password/``: the token never appears in a
+    requested address, so no access log ever holds a working link."""
+    form = ResetLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        uidb64, token = form.cleaned_data["link"]
+        confirm = auth_views.PasswordResetConfirmView()
+        user = confirm.get_user(uidb64)
+        if user is not None and default_token_generator.check_token(user, token):
+            request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN] = token
+            return redirect("accounts:password_reset_confirm", uidb64=uidb64, token=confirm.reset_url_token)
+        return render(request, "accounts/password_reset_confirm.html", {"validlink": False}, status=400)
+    return render(request, "accounts/password_reset_link.html", {"form": form})

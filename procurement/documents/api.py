@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 from procurement.api import responses
 from procurement.errors import ValidationFailed
 
+from ..api_parsers import FormParser, MultiPartParser
 from . import services, verification
 
 # A generated document is a few hundred kilobytes; anything far larger is not one of ours.

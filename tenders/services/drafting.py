@@ -96,8 +96,8 @@ def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Categor
     fields["operation_insee_code"] = insee
     fields["dwellings"] = inputs.integer(operation.get("dwellings"), "dwellings", op_errors, maximum=100_000)
     for key in ("energy_label_before", "energy_label_target"):
-        label = (operation.get(key) or "").strip().upper()
-        if label not in EnergyLabel.values:
+        label = (inputs.text(operation.get(key), key, op_errors, required=False, max_length=1) or "").upper()
+        if key not in op_errors and label not in EnergyLabel.values:
             op_errors.setdefault(key, []).append(_("Étiquette énergie attendue : une lettre de A à G."))
         fields[key] = label
     labels_known = {fields["energy_label_before"], fields["energy_label_target"]} <= set(EnergyLabel.values)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from procurement.accounts.models import User
+from procurement.accounts.services import api_token_issue
 from procurement.models import Category, DynamicPurchasingSystem
 from procurement.services import dps_publish
 from suppliers.models import Admission, Application, Company, EvidenceDocument
@@ -29,8 +29,8 @@ def client_for(user: User | None) -> APIClient:
     """An API client sending ``Authorization: Token …`` for ``user`` (anonymous when None)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        key, _token = api_token_issue(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

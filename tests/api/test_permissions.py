@@ -97,6 +97,8 @@ CASES = {
     "auth/token": (lambda w: ("post", "/api/v1/auth/token/", {"email": w.member.email,
                                                               "password": "Test-passw0rd-2026"}),
                    dict.fromkeys(PERSONAS, 200)),
+    "auth/logout": (lambda w: ("post", "/api/v1/auth/logout/", None),
+                    {A: 401, M: 204, O: 204, B: 204, E: 204, P: 204}),
     "me": (lambda w: ("get", "/api/v1/me/", None), {A: 401, M: 200, O: 200, B: 200, E: 200, P: 200}),
     "companies": (lambda w: ("post", "/api/v1/companies/", {
         "siret": next_siret(), "name": "Nouvelle SAS", "address": {"street": "1 rue Neuve", "postal_code": "60000",

@@ -102,7 +102,12 @@ def test_the_audit_log_is_view_only(admin_client, company):
 
 
 def test_api_tokens_are_not_in_the_admin(admin_client, company):
-    from rest_framework.authtoken.models import Token
+    from procurement.accounts.services import api_token_issue
 
-    Token.objects.create(user=company_owner(company))
+    owner = company_owner(company)
+    key, token = api_token_issue(user=owner)
     assert admin_client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert admin_client.get("/admin/accounts/apitoken/").status_code == 404
+    for page in ("/admin/", f"/admin/accounts/user/{owner.pk}/change/", "/admin/accounts/user/"):
+        content = admin_client.get(page).content.decode()
+        assert key not in content and token.digest not in content

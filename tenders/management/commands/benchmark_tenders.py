@@ -474,8 +474,7 @@ class Command(BaseCommand):
     # --- 1. submissions ------------------------------------------------------------------------------
 
     def submissions(self, count: int, n_threads: int, workers: int, *, profile: bool = False) -> tuple[bool, str]:
-        from rest_framework.authtoken.models import Token
-
+        from procurement.accounts.services import api_token_issue
         from tenders.models import Bid
         from tenders.services import bid_create, tender_publish
 
@@ -493,8 +492,8 @@ class Command(BaseCommand):
                            data={"total_price": TOTAL, "duration_weeks": 14, "lines": PRICES,
                                  "notes": "Offre de mesure."}).id
                 for company, user in invited]
-        tokens = Token.objects.bulk_create([Token(user=user, key=Token.generate_key()) for _c, user in invited])
-        work = list(zip(bids, [t.key for t in tokens], strict=True))
+        keys = [api_token_issue(user=user)[0] for _c, user in invited]
+        work = list(zip(bids, keys, strict=True))
         self.stdout.write(f"Dépôts : marché publié, {count} entreprises invitées, {count} brouillons d'offre "
                           f"en {time.monotonic() - started:.1f} s.")
 
