@@ -86,7 +86,9 @@ def _typed(kind: str, value):
             value = timezone.localtime(value)
         return value.replace(tzinfo=None)
     if kind == DATE:
-        return value.date() if isinstance(value, dt.datetime) else value
+        if isinstance(value, dt.datetime):
+            return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+        return value
     if kind == BOOLEAN:
         return bool(value)
     return str(value)

@@ -8,6 +8,7 @@ bid's content (price, lines, notes, document names) is read or decrypted here un
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.db.models import Count, Q
@@ -19,8 +20,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from procurement import audit
+from procurement import audit, spreadsheets
+from procurement.errors import NotAllowed
 from procurement.models import Category, DynamicPurchasingSystem
+from procurement.sorting import Sorting
+from procurement.spreadsheets import DATETIME, DECIMAL, INTEGER, MONEY, Column, Sheet, dated_name
 from procurement.web import (
     INVALID,
     OK,
@@ -80,9 +84,8 @@ def _back(tender):
 
 # --- list ------------------------------------------------------------------------------------------------
 
-@require_GET
-@staff_required
-def tender_list(request):
+def _tender_list_query(request):
+    """The filter form, the filtered and sorted tenders and the sort: the page and its exports share it."""
     systems = [(str(d.id), d.reference) for d in DynamicPurchasingSystem.objects.order_by("reference")]
     categories = [(str(c.id), f"{c.dps.reference} · {c.code}")
                   for c in Category.objects.select_related("dps").order_by("dps__reference", "code")]
@@ -94,15 +97,44 @@ def tender_list(request):
     if filters.get("deadline_to"):
         deadline_before = timezone.make_aware(dt.datetime.combine(filters["deadline_to"] + dt.timedelta(days=1),
                                                                   dt.time.min))
+    sort = Sorting(request, selectors.TENDER_SORTS)
     qs = selectors.tender_list(
         user=request.user, status=filters.get("state") or None, category=filters.get("category") or None,
         dps=filters.get("dps") or None, deadline_after=deadline_after, deadline_before=deadline_before,
-        search=(filters.get("q") or "").strip() or None,
+        search=(filters.get("q") or "").strip() or None, sort=sort.value,
     )
+    return form, qs, sort
+
+
+@require_GET
+@staff_required
+def tender_list(request):
+    form, qs, sort = _tender_list_query(request)
     page, query = paginate(request, qs, LIST_PAGE_SIZE)
     rows = [{"tender": t} for t in page.object_list]
     return render(request, "console/tender_list.html", {
-        "form": form, "page": page, "query": query, "rows": rows, "can_act": can_act(request.user)})
+        "form": form, "page": page, "query": query, "rows": rows, "sorting": sort, "can_act": can_act(request.user)})
+
+
+@require_GET
+@staff_required
+def tender_list_export(request, fmt):
+    _form, qs, _sort = _tender_list_query(request)
+    sheet = Sheet(_("Marchés spécifiques"), [
+        Column(_("Référence"), lambda t: t.reference),
+        Column(_("Intitulé"), lambda t: t.title, width=40),
+        Column(_("Résidence"), lambda t: t.operation_name),
+        Column(_("Commune"), lambda t: t.operation_commune),
+        Column(_("SAD"), lambda t: t.dps.reference),
+        Column(_("Catégorie"), lambda t: t.category.code),
+        Column(_("État"), lambda t: t.get_status_display()),
+        Column(_("Remise des offres"), lambda t: t.bid_deadline, DATETIME),
+        Column(_("Montant estimé (€ HT)"), lambda t: t.estimated_value, MONEY),
+        Column(_("Invités"), lambda t: t.invitation_count, INTEGER),
+        Column(_("Dépôts"), lambda t: t.deposit_count, INTEGER),
+        Column(_("Questions sans réponse"), lambda t: t.open_question_count, INTEGER),
+    ], qs.iterator(chunk_size=500))
+    return spreadsheets.response(sheet, fmt=fmt, filename=dated_name("marches"))
 
 
 # --- the dashboard block -------------------------------------------------------------------------------
@@ -406,6 +438,19 @@ def invitations(request, tender_id):
         "can_act": can_act(request.user)})
 
 
+@require_GET
+@staff_required
+def invitations_export(request, tender_id, fmt):
+    tender = _tender(request, tender_id)
+    sheet = Sheet(_("Invitations"), [
+        Column(_("Entreprise"), lambda i: i.company.name, width=36),
+        Column(_("SIRET"), lambda i: i.company.identifier, width=18),
+        Column(_("Commune"), lambda i: i.company.city),
+        Column(_("Invitée le"), lambda i: i.sent_at, DATETIME),
+    ], selectors.invitations_for_tender(tender))
+    return spreadsheets.response(sheet, fmt=fmt, filename=f"invitations-{tender.reference}")
+
+
 def _questions_context(request, tender, *, forms_by_id=None):
     questions = list(selectors.questions_for_user(user=request.user, tender=tender))
     forms_by_id = forms_by_id or {}
@@ -481,6 +526,55 @@ def bids(request, tender_id):
             "chart_height": 28 * len(opened) + 8,
         })
     return render(request, "console/tender_bids.html", context)
+
+
+@require_GET
+@staff_required
+def register_export(request, tender_id, fmt):
+    """The deposit register: who deposited, when, in which state. Never a bid's content."""
+    tender = _tender(request, tender_id)
+    sheet = Sheet(_("Registre des dépôts"), [
+        Column(_("Entreprise"), lambda b: b.company.name, width=36),
+        Column(_("SIRET"), lambda b: b.company.identifier, width=18),
+        Column(_("Reçue le"), lambda b: b.submitted_at, DATETIME),
+        Column(_("État"), lambda b: b.get_status_display()),
+        Column(_("Remplacée par le dépôt du"), lambda b: b.replaced_by.submitted_at if b.replaced_by_id else None,
+               DATETIME),
+        Column(_("Retirée le"), lambda b: b.withdrawn_at, DATETIME),
+    ], selectors.deposit_register(tender))
+    return spreadsheets.response(sheet, fmt=fmt, filename=f"registre-depots-{tender.reference}")
+
+
+@require_GET
+@staff_required
+def opened_bids_export(request, tender_id, fmt):
+    """The opened bids compared (prices): only for those who may read the tender's bids, once opened."""
+    tender = _tender(request, tender_id)
+    try:
+        selectors.require_bid_contents_readable(request.user, tender)
+    except NotAllowed as exc:
+        return render(request, "console/evaluation_forbidden.html", {"tender": tender, "reason": exc.detail},
+                      status=403)
+    if tender.opened_at is None:
+        raise Http404(_("Les plis ne sont pas ouverts."))
+    opened = list(selectors.opened_bids(tender))
+    lowest = min((b.total_price for b in opened if b.total_price is not None), default=None)
+
+    def gap(bid):
+        if not lowest or bid.total_price is None:
+            return None
+        return ((bid.total_price - lowest) / lowest * 100).quantize(Decimal("0.01"))
+
+    sheet = Sheet(_("Offres ouvertes"), [
+        Column(_("Entreprise"), lambda b: b.company.name, width=36),
+        Column(_("SIRET"), lambda b: b.company.identifier, width=18),
+        Column(_("Reçue le"), lambda b: b.submitted_at, DATETIME),
+        Column(_("Prix total (€ HT)"), lambda b: b.total_price, MONEY),
+        Column(_("Écart au moins-disant (%)"), gap, DECIMAL),
+        Column(_("Durée (semaines)"), lambda b: b.duration_weeks, INTEGER),
+        Column(_("État"), lambda b: b.get_status_display()),
+    ], opened)
+    return spreadsheets.response(sheet, fmt=fmt, filename=f"offres-{tender.reference}")
 
 
 @require_GET
