@@ -37,6 +37,7 @@ FORMATS = ("csv", "xlsx")
 
 # Column kinds.
 TEXT, INTEGER, DECIMAL, MONEY, DATE, DATETIME, BOOLEAN = "text", "integer", "decimal", "money", "date", "datetime", "bool"
+NUMBER = "number"  # a quantity: as many decimals as it has (General format)
 
 NUMBER_FORMATS = {
     INTEGER: "0",
@@ -77,8 +78,11 @@ def _typed(kind: str, value):
     """A value as its column's kind (None stays None)."""
     if value is None or value == "":
         return None
-    if kind in (DECIMAL, MONEY):
-        return value if isinstance(value, Decimal) else Decimal(str(value))
+    if kind in (DECIMAL, MONEY, NUMBER):
+        if isinstance(value, Decimal):
+            return value
+        number = cell_decimal(value)  # "1 200,5" as typed in a form reads; anything else stays text
+        return number if number is not None else str(value)
     if kind == INTEGER:
         return int(value)
     if kind == DATETIME:
@@ -102,8 +106,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _csv_text(kind: str, value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        kind = TEXT
     if kind in (DECIMAL, MONEY):
         return format(value, "f").replace(".", ",")
+    if kind == NUMBER:
+        return format(value.normalize(), "f").replace(".", ",")
     if kind == INTEGER:
         return str(value)
     if kind == DATE:
@@ -150,7 +158,7 @@ def to_xlsx(sheet: Sheet) -> bytes:
         rows.append(values)
         for index, (column, value) in enumerate(zip(sheet.columns, values, strict=True)):
             if column.width is None and value is not None:
-                shown = 12 if column.kind in (DATE, DATETIME, MONEY, DECIMAL) else len(str(value))
+                shown = 12 if column.kind in (DATE, DATETIME, MONEY, DECIMAL, NUMBER) else len(str(value))
                 widths[index] = min(MAX_WIDTH, max(widths[index], shown + 2))
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
@@ -169,9 +177,9 @@ def to_xlsx(sheet: Sheet) -> bytes:
         line = []
         for column, value in zip(sheet.columns, values, strict=True):
             cell = WriteOnlyCell(ws, value=value)
-            if column.kind in NUMBER_FORMATS and value is not None:
+            if column.kind in NUMBER_FORMATS and value is not None and not isinstance(value, str):
                 cell.number_format = NUMBER_FORMATS[column.kind]
-            if column.kind == TEXT and value is not None:
+            if isinstance(value, str):
                 cell.data_type = "s"  # "=…" stays text, never a formula
             line.append(cell)
         ws.append(line)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
@@ -24,7 +25,16 @@ from procurement import audit, spreadsheets
 from procurement.errors import NotAllowed
 from procurement.models import Category, DynamicPurchasingSystem
 from procurement.sorting import Sorting
-from procurement.spreadsheets import DATETIME, DECIMAL, INTEGER, MONEY, Column, Sheet, dated_name
+from procurement.spreadsheets import (
+    DATETIME,
+    DECIMAL,
+    INTEGER,
+    MONEY,
+    Column,
+    Sheet,
+    SpreadsheetError,
+    dated_name,
+)
 from procurement.web import (
     INVALID,
     OK,
@@ -38,11 +48,13 @@ from procurement.web import (
     paginate,
     staff_required,
 )
+from suppliers.evidence_files import human_size
 
-from .. import selectors, services
+from .. import dpgf, selectors, services
 from ..documents import tender_reports
 from ..forms.console import (
     AnswerForm,
+    ScheduleUploadForm,
     TenderDocumentForm,
     TenderFilterForm,
     TenderForm,
@@ -175,7 +187,7 @@ def _invitee_label(count: int) -> str:
                     "%(n)s entreprises seraient invitées aujourd'hui.", count) % {"n": count}
 
 
-def _form_context(request, form, tender=None):
+def _form_context(request, form, tender=None, *, upload_form=None):
     category_id = form["category"].value()
     count = None
     if category_id:
@@ -184,7 +196,40 @@ def _form_context(request, form, tender=None):
             count = services.live_admissions(category).count()
     return {"form": form, "tender": tender, "invitee_count": count,
             "invitee_label": _invitee_label(count) if count is not None else "",
+            "upload_form": upload_form or ScheduleUploadForm(prefix="dpgf"),
+            "dpgf_max_size": human_size(settings.DPGF_MAX_UPLOAD_BYTES),
             "can_act": can_act(request.user)}
+
+
+def _schedule_action(request, categories, tender=None):
+    """The wizard's DPGF buttons. "export": the schedule's rows as they stand, as XLSX. "import": the rows of
+    an uploaded workbook replace the table, every other field as typed; nothing is saved (the service checks
+    the rows on "Enregistrer"). ``None`` for any other post."""
+    action = request.POST.get("dpgf")
+    if action not in ("export", "import"):
+        return None
+    bound = TenderForm(request.POST, categories=categories)
+    if action == "export":
+        sheet = dpgf.schedule_sheet([row["values"] for row in bound.line_rows])
+        name = f"DPGF-{tender.reference}" if tender else "DPGF-nouveau-marche"
+        return spreadsheets.response(sheet, fmt="xlsx", filename=name)
+    upload_form = ScheduleUploadForm(request.POST, request.FILES, prefix="dpgf")
+    lines, status = [row["values"] for row in bound.line_rows], 200
+    try:
+        lines = dpgf.read_schedule(request.FILES.get("dpgf-file"))
+    except SpreadsheetError as exc:
+        upload_form.add_error("file", exc.message)
+        status = 400
+    else:
+        messages.info(request, ngettext("%(n)s ligne importée dans le bordereau : vérifiez-la, puis enregistrez.",
+                                        "%(n)s lignes importées dans le bordereau : vérifiez-les, puis enregistrez.",
+                                        len(lines)) % {"n": len(lines)})
+    # The typed fields come back as they were, unchecked (the person has not asked to save yet).
+    initial = {name: request.POST.get(name) for name in bound.fields if name in request.POST}
+    form = TenderForm(categories=categories, initial=initial, initial_rows={
+        "criteria": [row["values"] for row in bound.criteria_rows], "price_schedule": lines})
+    return render(request, "console/tender_form.html",
+                  _form_context(request, form, tender, upload_form=upload_form), status=status)
 
 
 def _is_uuid(value) -> bool:
@@ -204,6 +249,9 @@ def tender_create(request):
         return redirect("tenders_console:list")
     categories = category_choices()
     if request.method == "POST":
+        schedule = _schedule_action(request, categories)
+        if schedule is not None:
+            return schedule
         form = TenderForm(request.POST, categories=categories)
         if form.is_valid():
             category = form.selected_category()
@@ -249,6 +297,9 @@ def tender_edit(request, tender_id):
         return _back(tender)
     categories = category_choices(dps=tender.dps)
     if request.method == "POST":
+        schedule = _schedule_action(request, categories, tender)
+        if schedule is not None:
+            return schedule
         form = TenderForm(request.POST, categories=categories)
         if form.is_valid():
             data = {**form.to_data(), "category": form.cleaned_data["category"]}
