@@ -200,3 +200,24 @@ def test_admissions_export_and_sorting(client, buyer, evaluator, dps):
 
     client.force_login(company_owner(first.company))
     assert client.get(url).status_code == 403
+
+
+def test_directory_export_query_count_does_not_grow_with_the_rows(client, buyer, dps, django_assert_max_num_queries):
+    owner = UserFactory()
+
+    def add(count):
+        for _ in range(count):
+            company = CompanyFactory(owner=owner)
+            EvidenceDocumentFactory(company=company, actor=owner, kind=EvidenceKind.KBIS,
+                                    valid_until=timezone.localdate() + dt.timedelta(days=10))
+
+    add(2)
+    client.force_login(buyer)
+    url = reverse("console:directory_export", args=["csv"])
+    client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        assert len(csv_rows(client.get(url))) == 3
+    add(6)
+    with django_assert_max_num_queries(12) as more:
+        assert len(csv_rows(client.get(url))) == 9
+    assert len(more.captured_queries) == len(few.captured_queries)
