@@ -1,4 +1,5 @@
-"""The footer's pages (templates/legal/, extending base.html): accessibility statement, legal notice, personal data, terms of use, contact.
+"""The footer's pages (templates/legal/, extending base.html): accessibility statement, legal notice,
+personal data, terms of use, contact.
 
 Public, for everyone (signed in or not). Who publishes the platform comes from settings (``LANDLORD_NAME``,
 ``LANDLORD_ADDRESS``, ``LANDLORD_SIREN``, ``LANDLORD_EMAIL``, …), so another landlord deploys it as is.
