@@ -289,12 +289,21 @@ for _key in SEALING_MASTER_KEYS:
             "SEALING_MASTER_KEYS: each key must be the base64 of exactly 32 random bytes."
         ) from None
 TENDER_MAX_UPLOAD_BYTES = _env_or_die(env.int, "TENDER_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# A price schedule (DPGF) uploaded as XLSX, in the wizard or the bid form: at most this size (bytes).
+DPGF_MAX_UPLOAD_BYTES = _env_or_die(env.int, "DPGF_MAX_UPLOAD_BYTES", default=2 * 1024 * 1024)
 
 # --- Generated documents (procurement.documents) --------------------------------------------
 # The letterhead of every generated PDF.
 LANDLORD_NAME = _env_or_die(env.str, "LANDLORD_NAME", default=BUYER_NAME)
 LANDLORD_ADDRESS = _env_or_die(env.str, "LANDLORD_ADDRESS",
                                default="12 rue Faidherbe\n59000 Lille")
+# The footer's legal pages (procurement/site/legal.py): who publishes the platform and whom to write to.
+LANDLORD_SIREN = _env_or_die(env.str, "LANDLORD_SIREN", default="")
+LANDLORD_EMAIL = _env_or_die(env.str, "LANDLORD_EMAIL", default="achats@example.org")
+LANDLORD_PHONE = _env_or_die(env.str, "LANDLORD_PHONE", default="")
+LANDLORD_PUBLICATION_DIRECTOR = _env_or_die(env.str, "LANDLORD_PUBLICATION_DIRECTOR", default="")
+LANDLORD_DPO_EMAIL = _env_or_die(env.str, "LANDLORD_DPO_EMAIL", default="dpo@example.org")
+LANDLORD_HOST = _env_or_die(env.str, "LANDLORD_HOST", default="")
 LANDLORD_LOGO = Path(_env_or_die(env.str, "LANDLORD_LOGO", default=str(BASE_DIR / "static/documents/logo.svg")))
 # The landlord's sealing certificate and key (PEM), for PAdES signatures. Without them, DEBUG uses a
 # development certificate generated on first use under SIGNING_DEV_DIR; with DEBUG=false the system check

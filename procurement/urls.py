@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from procurement.site import legal
 from procurement.site.urls import console_urls, portal_urls
 from procurement.views.public import dps_public, home
 
 urlpatterns = [
     path("", home, name="home"),
     path("sad/<uuid:dps_id>/", dps_public, name="dps_public"),
+    path("", include((legal.urlpatterns, "legal"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("procurement.accounts.urls")),

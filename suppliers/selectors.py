@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from procurement import calendar, clock
+from procurement import calendar, clock, sorting
 from procurement.permissions import is_staff_member
 from procurement.web import get_or_404
 
@@ -129,8 +129,20 @@ def _application_qs() -> QuerySet[Application]:
     )
 
 
+# The sort keys of the lists (``?tri=key`` or ``-key``; see ``procurement.sorting``).
+APPLICATION_SORTS = {
+    "entreprise": ("company__name",), "siret": ("company__siret",), "sad": ("dps__reference",),
+    "recue": ("submitted_at",), "decision": ("decision_due",), "etat": ("status",),
+}
+DIRECTORY_SORTS = {"entreprise": ("name",), "siret": ("siret",), "commune": ("city",)}
+ADMISSION_SORTS = {
+    "entreprise": ("company__name",), "categorie": ("category__dps__reference", "category__code"),
+    "admise": ("admitted_at",), "etat": ("status",),
+}
+
+
 def applications_for_user(user, *, status: str | None = None, dps_id=None, overdue: bool = False,
-                          company_id=None) -> QuerySet[Application]:
+                          company_id=None, sort: str | None = None) -> QuerySet[Application]:
     qs = _application_qs().visible_to(user)
     if status:
         qs = qs.filter(status=status)
@@ -140,7 +152,7 @@ def applications_for_user(user, *, status: str | None = None, dps_id=None, overd
         qs = qs.filter(company_id=company_id)
     if overdue:
         qs = qs.overdue()
-    return qs.order_by("-created_at")
+    return sorting.apply(qs.order_by("-created_at"), sort, APPLICATION_SORTS)
 
 
 def application_in_progress(user, *, dps, company) -> Application | None:
@@ -194,11 +206,13 @@ def applications_by_status(user) -> dict[str, int]:
 
 # --- admissions and directory -----------------------------------------------------------------------
 
-def admissions_list(*, category_id=None, company_id=None, status: str | None = None, dps_id=None) -> QuerySet[Admission]:
+def admissions_list(*, category_id=None, company_id=None, status: str | None = None, dps_id=None,
+                    sort: str | None = None) -> QuerySet[Admission]:
     lookups = {"category_id": category_id, "company_id": company_id, "status": status, "category__dps_id": dps_id}
-    return (Admission.objects.select_related("company", "category", "category__dps")
-            .filter(**{key: value for key, value in lookups.items() if value})
-            .order_by("company__name", "category__code"))
+    qs = (Admission.objects.select_related("company", "category", "category__dps")
+          .filter(**{key: value for key, value in lookups.items() if value})
+          .order_by("company__name", "category__code"))
+    return sorting.apply(qs, sort, ADMISSION_SORTS)
 
 
 def admissions_for_company(company: Company) -> QuerySet[Admission]:
@@ -207,7 +221,8 @@ def admissions_for_company(company: Company) -> QuerySet[Admission]:
 
 
 def supplier_directory(*, category_id=None, territory: str | None = None, admission_status: str | None = None,
-                       expiring_within_days: int | None = None, search: str | None = None) -> QuerySet[Company]:
+                       expiring_within_days: int | None = None, search: str | None = None,
+                       sort: str | None = None) -> QuerySet[Company]:
     """Companies with their admissions and the soonest expiry among their documents.
 
     Fixed query count whatever the number of rows: one for the page, one for the count, one prefetch,
@@ -228,9 +243,10 @@ def supplier_directory(*, category_id=None, territory: str | None = None, admiss
                               .filter(company=OuterRef("pk"))))
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(siret__startswith=search.replace(" ", "")) | Q(city__icontains=search))
-    return qs.prefetch_related(
+    qs = qs.prefetch_related(
         Prefetch("admissions", queryset=Admission.objects.select_related("category").order_by("category__code"))
     ).order_by("name", "id")
+    return sorting.apply(qs, sort, DIRECTORY_SORTS)
 
 
 def with_document_stats(companies: list[Company]) -> list[Company]:

@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from procurement import clock
+from procurement import clock, sorting
 from procurement.permissions import is_staff_member
 from procurement.web import get_or_404
 from suppliers.models import Membership
@@ -49,8 +49,16 @@ def tender_get(*, user, tender_id) -> Tender:
     return get_or_404(tenders_for_user(user), id=tender_id)
 
 
+# The sort keys of the tender list (``?tri=key`` or ``-key``; see ``procurement.sorting``).
+TENDER_SORTS = {
+    "reference": ("reference",), "intitule": ("title",), "categorie": ("category__code",), "etat": ("status",),
+    "remise": ("bid_deadline",), "invites": ("invitation_count",), "depots": ("deposit_count",),
+    "questions": ("open_question_count",),
+}
+
+
 def tender_list(*, user, status: str | None = None, category=None, dps=None, deadline_before=None,
-                deadline_after=None, search: str | None = None) -> QuerySet[Tender]:
+                deadline_after=None, search: str | None = None, sort: str | None = None) -> QuerySet[Tender]:
     """Tenders for a list page, with their counts (invitations, deposited bids, unanswered questions)."""
     qs = tenders_for_user(user).annotate(
         invitation_count=Count("invitations", distinct=True),
@@ -63,7 +71,7 @@ def tender_list(*, user, status: str | None = None, category=None, dps=None, dea
     if search:
         qs = qs.filter(Q(title__icontains=search) | Q(reference__icontains=search)
                        | Q(operation_name__icontains=search) | Q(operation_commune__icontains=search))
-    return qs.order_by("bid_deadline", "id")
+    return sorting.apply(qs.order_by("bid_deadline", "id"), sort, TENDER_SORTS)
 
 
 def tender_detail(tender: Tender) -> Tender:

@@ -1,6 +1,6 @@
 """The buyer's tender console, under /console/marches/."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from .views import console as views
 from .views import documents, evaluation, panel
@@ -9,6 +9,7 @@ app_name = "tenders_console"
 
 urlpatterns = [
     path("", views.tender_list, name="list"),
+    re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.tender_list_export, name="list_export"),
     path("nouveau/", views.tender_create, name="create"),
     path("invites/", views.invitee_count, name="invitee_count"),
     path("<uuid:tender_id>/", views.tender_detail, name="detail"),
@@ -19,8 +20,14 @@ urlpatterns = [
     path("<uuid:tender_id>/infructueux/", views.tender_unsuccessful, name="unsuccessful"),
     path("<uuid:tender_id>/documents/", views.tender_document_upload, name="document_upload"),
     path("<uuid:tender_id>/invitations/", views.invitations, name="invitations"),
+    re_path(r"^(?P<tender_id>[0-9a-f-]{36})/invitations\.(?P<fmt>csv|xlsx)$", views.invitations_export,
+            name="invitations_export"),
     path("<uuid:tender_id>/questions/", views.questions, name="questions"),
     path("<uuid:tender_id>/offres/", views.bids, name="bids"),
+    re_path(r"^(?P<tender_id>[0-9a-f-]{36})/registre\.(?P<fmt>csv|xlsx)$", views.register_export,
+            name="register_export"),
+    re_path(r"^(?P<tender_id>[0-9a-f-]{36})/offres\.(?P<fmt>csv|xlsx)$", views.opened_bids_export,
+            name="opened_bids_export"),
     path("<uuid:tender_id>/documents-emis/", documents.tender_documents, name="documents"),
     path("<uuid:tender_id>/documents-emis/progression/", documents.tender_documents_progress,
          name="documents_progress"),

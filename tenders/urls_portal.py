@@ -22,6 +22,7 @@ urlpatterns = [
     path("offres/<uuid:bid_id>/repondre/", portal.bid_respond, name="bid_respond"),
     path("offres/<uuid:bid_id>/reponses/<uuid:doc_id>/", portal.request_document_download, name="request_document"),
     path("<uuid:tender_id>/", portal.tender_page, name="tender"),
+    path("<uuid:tender_id>/dpgf.xlsx", portal.dpgf_download, name="dpgf"),
     path("<uuid:tender_id>/questions/", portal.question_ask, name="question_ask"),
     path("<uuid:tender_id>/offre/", portal.bid_start, name="bid_start"),
 ]

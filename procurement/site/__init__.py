@@ -10,5 +10,6 @@ settings, celery and the commands that seed or schedule everything) stays small 
 
 - ``console.py``: the console dashboard (the supplier part, then the tenders block);
 - ``portal.py``: the portal dashboard (companies, open DPS, invitations to tender still open);
-- ``urls.py``: the "console" and "portal" namespaces, composed from each app's routes.
+- ``urls.py``: the "console" and "portal" namespaces, composed from each app's routes;
+- ``legal.py``: the footer's pages (accessibility statement, legal notice, personal data, terms, contact).
 """

@@ -15,11 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import can_proceed
 
-from procurement import clock
+from procurement import clock, spreadsheets
 from procurement import selectors as dps_selectors
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.forms.console import ReasonForm
 from procurement.models import DPSStatus
+from procurement.sorting import Sorting
+from procurement.spreadsheets import BOOLEAN, DATE, DATETIME, INTEGER, Column, Sheet, dated_name
 from procurement.web import (
     INVALID,
     OK,
@@ -119,22 +121,55 @@ def _category_choices(user):
 
 # --- applications ------------------------------------------------------------------------------------------
 
-@require_GET
-@staff_required
-def applications(request):
+def _applications_query(request):
+    """The filter form, the filtered and sorted applications and the sort: the page and its exports share it."""
     dps_choices = [(str(d.id), d.reference) for d in dps_selectors.dps_visible(request.user)]
     form = ApplicationFilterForm(request.GET or None, dps_choices=dps_choices)
     filters = form.cleaned_data if form.is_valid() else {}
+    sort = Sorting(request, selectors.APPLICATION_SORTS)
     qs = selectors.applications_for_user(
         request.user, status=filters.get("status") or None, dps_id=filters.get("dps") or None,
-        overdue=bool(filters.get("overdue")),
+        overdue=bool(filters.get("overdue")), sort=sort.value,
     )
+    return form, qs, sort
+
+
+def _application_days_left(application, today):
+    return days_left(application.decision_due, today) if application.status == ApplicationStatus.SUBMITTED else None
+
+
+@require_GET
+@staff_required
+def applications(request):
+    form, qs, sort = _applications_query(request)
     page, query = paginate(request, qs, APPLICATIONS_PAGE_SIZE)
     today = clock.today()
-    rows = [{"application": a, "days_left": days_left(a.decision_due, today) if a.status == ApplicationStatus.SUBMITTED
-             else None, "overdue": a.is_overdue_on(today)} for a in page.object_list]
+    rows = [{"application": a, "days_left": _application_days_left(a, today), "overdue": a.is_overdue_on(today)}
+            for a in page.object_list]
     return render(request, "console/applications.html", {"form": form, "page": page, "query": query, "rows": rows,
-                                                         "can_act": can_act(request.user)})
+                                                         "sorting": sort, "can_act": can_act(request.user)})
+
+
+@require_GET
+@staff_required
+def applications_export(request, fmt):
+    _form, qs, _sort = _applications_query(request)
+    today = clock.today()
+    decisions = dict(CategoryDecision.choices)
+    sheet = Sheet(_("Candidatures"), [
+        Column(_("Entreprise"), lambda a: a.company.name, width=36),
+        Column(_("SIRET"), lambda a: a.company.identifier, width=18),
+        Column(_("SAD"), lambda a: a.dps.reference),
+        Column(_("Catégories"), lambda a: ", ".join(
+            f"{line.category.code} ({decisions.get(line.decision, line.decision)})" for line in a.lines.all())),
+        Column(_("Reçue le"), lambda a: a.submitted_at, DATETIME),
+        Column(_("Décision attendue le"), lambda a: a.decision_due, DATE),
+        Column(_("Décidée le"), lambda a: a.decided_at, DATETIME),
+        Column(_("Jours restants"), lambda a: _application_days_left(a, today), INTEGER),
+        Column(_("État"), lambda a: a.get_status_display()),
+        Column(_("En retard"), lambda a: a.is_overdue_on(today), BOOLEAN),
+    ], qs)
+    return spreadsheets.response(sheet, fmt=fmt, filename=dated_name("candidatures"))
 
 
 def _turnover_table(company, lines):
@@ -277,25 +312,65 @@ def application_extend(request, application_id):
 
 # --- directory and company pages ---------------------------------------------------------------------------
 
-@require_GET
-@staff_required
-def directory(request):
+def _directory_query(request):
     form = DirectoryFilterForm(request.GET or None, category_choices=_category_choices(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
+    sort = Sorting(request, selectors.DIRECTORY_SORTS)
     qs = selectors.supplier_directory(
         category_id=filters.get("category") or None,
         territory=(filters.get("territory") or "").strip().upper() or None,
         admission_status=filters.get("admission_status") or None,
         expiring_within_days=filters.get("expiring_within"),
         search=(filters.get("q") or "").strip() or None,
+        sort=sort.value,
     )
+    return form, qs, sort
+
+
+@require_GET
+@staff_required
+def directory(request):
+    form, qs, sort = _directory_query(request)
     page, query = paginate(request, qs, DIRECTORY_PAGE_SIZE)
     today = clock.today()
     companies = selectors.with_document_stats(list(page.object_list))
     rows = [{"company": c, "expiry_status": evidence_status(c.next_expiry, on=today) if c.next_expiry else None}
             for c in companies]
     return render(request, "console/directory.html", {"form": form, "page": page, "query": query, "rows": rows,
-                                                      "can_act": can_act(request.user)})
+                                                      "sorting": sort, "can_act": can_act(request.user)})
+
+
+EXPORT_BATCH = 500
+
+
+def _with_stats_in_batches(qs):
+    """The companies with their document figures, a batch at a time (one stats query per batch)."""
+    batch = []
+    for company in qs.iterator(chunk_size=EXPORT_BATCH):
+        batch.append(company)
+        if len(batch) == EXPORT_BATCH:
+            yield from selectors.with_document_stats(batch)
+            batch = []
+    yield from selectors.with_document_stats(batch)
+
+
+@require_GET
+@staff_required
+def directory_export(request, fmt):
+    _form, qs, _sort = _directory_query(request)
+    statuses = dict(AdmissionStatus.choices)
+    sheet = Sheet(_("Annuaire des fournisseurs"), [
+        Column(_("Entreprise"), lambda c: c.name, width=36),
+        Column(_("SIRET"), lambda c: c.identifier, width=18),
+        Column(_("Adresse"), lambda c: c.street),
+        Column(_("Code postal"), lambda c: c.postal_code),
+        Column(_("Commune"), lambda c: c.city),
+        Column(_("Admissions"), lambda c: ", ".join(
+            f"{a.category.code} ({statuses.get(a.status, a.status)})" for a in c.admissions.all())),
+        Column(_("Justificatifs"), lambda c: c.document_count, INTEGER),
+        Column(_("Prochaine expiration"), lambda c: c.next_expiry, DATE),
+    ], _with_stats_in_batches(qs))
+    return spreadsheets.response(sheet, fmt=fmt, filename=dated_name("annuaire-fournisseurs"))
 
 
 def _company_context(request, company):
@@ -323,16 +398,40 @@ def company_detail(request, company_id):
 
 # --- admissions -----------------------------------------------------------------------------------------------
 
+def _admissions_query(request):
+    form = AdmissionFilterForm(request.GET or None, category_choices=_category_choices(request.user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    sort = Sorting(request, selectors.ADMISSION_SORTS)
+    qs = selectors.admissions_list(category_id=filters.get("category") or None, status=filters.get("status") or None,
+                                   sort=sort.value)
+    return form, qs, sort
+
+
 @require_GET
 @staff_required
 def admissions(request):
-    form = AdmissionFilterForm(request.GET or None, category_choices=_category_choices(request.user))
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.admissions_list(category_id=filters.get("category") or None, status=filters.get("status") or None)
+    form, qs, sort = _admissions_query(request)
     page, query = paginate(request, qs, ADMISSIONS_PAGE_SIZE)
     return render(request, "console/admissions.html", {
-        "form": form, "page": page, "query": query, "can_act": can_act(request.user),
+        "form": form, "page": page, "query": query, "sorting": sort, "can_act": can_act(request.user),
     })
+
+
+@require_GET
+@staff_required
+def admissions_export(request, fmt):
+    _form, qs, _sort = _admissions_query(request)
+    sheet = Sheet(_("Admissions"), [
+        Column(_("Entreprise"), lambda a: a.company.name, width=36),
+        Column(_("SIRET"), lambda a: a.company.identifier, width=18),
+        Column(_("SAD"), lambda a: a.category.dps.reference),
+        Column(_("Catégorie"), lambda a: a.category.code),
+        Column(_("Intitulé de la catégorie"), lambda a: a.category.name, width=40),
+        Column(_("Admise le"), lambda a: a.admitted_at, DATE),
+        Column(_("État"), lambda a: a.get_status_display()),
+        Column(_("Motif"), lambda a: a.status_reason, width=40),
+    ], qs.iterator(chunk_size=EXPORT_BATCH))
+    return spreadsheets.response(sheet, fmt=fmt, filename=dated_name("admissions"))
 
 
 ADMISSION_ACTIONS = {

@@ -206,6 +206,17 @@ def _plain(value) -> str:
     return text
 
 
+class ScheduleUploadForm(forms.Form):
+    """A price schedule (DPGF) prepared in a spreadsheet, imported into the wizard's table (``tenders.dpgf``)."""
+
+    file = forms.FileField(label=_("Importer un bordereau (fichier XLSX)"), required=False,
+                           help_text=_("Colonnes « Réf. », « Désignation », « Unité », « Quantité » : les lignes du "
+                                       "fichier remplacent celles du tableau ; rien n'est enregistré avant "
+                                       "« Enregistrer »."),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-"
+                                                                            "officedocument.spreadsheetml.sheet"}))
+
+
 class TenderDocumentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=TenderDocumentKind.choices)
     title = forms.CharField(label=_("Titre"), max_length=255, required=False)

@@ -68,6 +68,16 @@ class BidForm(forms.Form):
         return aliases
 
 
+class PriceScheduleUploadForm(forms.Form):
+    """The DPGF filled in a spreadsheet (its prices are matched by reference; ``tenders.dpgf``)."""
+
+    file = forms.FileField(label=_("DPGF rempli (fichier XLSX)"), required=False,
+                           help_text=_("Le bordereau téléchargé ci-dessus, prix unitaires remplis. Les prix du "
+                                       "fichier remplacent ceux saisis ; les autres champs sont gardés."),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-"
+                                                                            "officedocument.spreadsheetml.sheet"}))
+
+
 class BidDocumentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type de document"), choices=BidDocumentKind.choices)
     file = forms.FileField(label=_("Fichier (PDF, JPEG ou PNG)"))

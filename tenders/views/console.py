@@ -8,7 +8,9 @@ bid's content (price, lines, notes, document names) is read or decrypted here un
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,8 +20,20 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
-from procurement import audit, calendar, clock
+from procurement import audit, calendar, clock, spreadsheets
 from procurement import selectors as dps_selectors
+from procurement.errors import NotAllowed
+from procurement.sorting import Sorting
+from procurement.spreadsheets import (
+    DATETIME,
+    DECIMAL,
+    INTEGER,
+    MONEY,
+    Column,
+    Sheet,
+    SpreadsheetError,
+    dated_name,
+)
 from procurement.web import (
     INVALID,
     OK,
@@ -32,11 +46,13 @@ from procurement.web import (
     paginate,
     staff_required,
 )
+from suppliers.evidence_files import human_size
 
-from .. import selectors, services
+from .. import dpgf, selectors, services
 from ..documents import tender_reports
 from ..forms.console import (
     AnswerForm,
+    ScheduleUploadForm,
     TenderDocumentForm,
     TenderFilterForm,
     TenderForm,
@@ -73,24 +89,52 @@ def _back(tender):
 
 # --- list ------------------------------------------------------------------------------------------------
 
-@require_GET
-@staff_required
-def tender_list(request):
+def _tender_list_query(request):
+    """The filter form, the filtered and sorted tenders and the sort: the page and its exports share it."""
     systems = [(str(d.id), d.reference) for d in dps_selectors.dps_visible(request.user).order_by("reference")]
     categories = [(str(c.id), f"{c.dps.reference} · {c.code}")
                   for c in dps_selectors.categories_visible(request.user)]
     form = TenderFilterForm(request.GET or None, categories=categories, systems=systems)
     filters = form.cleaned_data if form.is_valid() else {}
     deadline_after, deadline_before = calendar.day_range(filters.get("deadline_from"), filters.get("deadline_to"))
+    sort = Sorting(request, selectors.TENDER_SORTS)
     qs = selectors.tender_list(
         user=request.user, status=filters.get("state") or None, category=filters.get("category") or None,
         dps=filters.get("dps") or None, deadline_after=deadline_after, deadline_before=deadline_before,
-        search=(filters.get("q") or "").strip() or None,
+        search=(filters.get("q") or "").strip() or None, sort=sort.value,
     )
+    return form, qs, sort
+
+
+@require_GET
+@staff_required
+def tender_list(request):
+    form, qs, sort = _tender_list_query(request)
     page, query = paginate(request, qs, LIST_PAGE_SIZE)
     rows = [{"tender": t} for t in page.object_list]
     return render(request, "console/tender_list.html", {
-        "form": form, "page": page, "query": query, "rows": rows, "can_act": can_act(request.user)})
+        "form": form, "page": page, "query": query, "rows": rows, "sorting": sort, "can_act": can_act(request.user)})
+
+
+@require_GET
+@staff_required
+def tender_list_export(request, fmt):
+    _form, qs, _sort = _tender_list_query(request)
+    sheet = Sheet(_("Marchés spécifiques"), [
+        Column(_("Référence"), lambda t: t.reference),
+        Column(_("Intitulé"), lambda t: t.title, width=40),
+        Column(_("Résidence"), lambda t: t.operation_name),
+        Column(_("Commune"), lambda t: t.operation_commune),
+        Column(_("SAD"), lambda t: t.dps.reference),
+        Column(_("Catégorie"), lambda t: t.category.code),
+        Column(_("État"), lambda t: t.get_status_display()),
+        Column(_("Remise des offres"), lambda t: t.bid_deadline, DATETIME),
+        Column(_("Montant estimé (€ HT)"), lambda t: t.estimated_value, MONEY),
+        Column(_("Invités"), lambda t: t.invitation_count, INTEGER),
+        Column(_("Dépôts"), lambda t: t.deposit_count, INTEGER),
+        Column(_("Questions sans réponse"), lambda t: t.open_question_count, INTEGER),
+    ], qs.iterator(chunk_size=500))
+    return spreadsheets.response(sheet, fmt=fmt, filename=dated_name("marches"))
 
 
 # --- the dashboard block -------------------------------------------------------------------------------
@@ -130,12 +174,45 @@ def _invitee_label(count: int) -> str:
                     "%(n)s entreprises seraient invitées aujourd'hui.", count) % {"n": count}
 
 
-def _form_context(request, form, tender=None):
+def _form_context(request, form, tender=None, *, upload_form=None):
     category = dps_selectors.category_find(request.user, form["category"].value())
     count = services.live_admissions(category).count() if category is not None else None
     return {"form": form, "tender": tender, "invitee_count": count,
             "invitee_label": _invitee_label(count) if count is not None else "",
+            "upload_form": upload_form or ScheduleUploadForm(prefix="dpgf"),
+            "dpgf_max_size": human_size(settings.DPGF_MAX_UPLOAD_BYTES),
             "can_act": can_act(request.user)}
+
+
+def _schedule_action(request, categories, tender=None):
+    """The wizard's DPGF buttons. "export": the schedule's rows as they stand, as XLSX. "import": the rows of
+    an uploaded workbook replace the table, every other field as typed; nothing is saved (the service checks
+    the rows on "Enregistrer"). ``None`` for any other post."""
+    action = request.POST.get("dpgf")
+    if action not in ("export", "import"):
+        return None
+    bound = TenderForm(request.POST, categories=categories)
+    if action == "export":
+        sheet = dpgf.schedule_sheet([row["values"] for row in bound.line_rows])
+        name = f"DPGF-{tender.reference}" if tender else "DPGF-nouveau-marche"
+        return spreadsheets.response(sheet, fmt="xlsx", filename=name)
+    upload_form = ScheduleUploadForm(request.POST, request.FILES, prefix="dpgf")
+    lines, status = [row["values"] for row in bound.line_rows], 200
+    try:
+        lines = dpgf.read_schedule(request.FILES.get("dpgf-file"))
+    except SpreadsheetError as exc:
+        upload_form.add_error("file", exc.message)
+        status = 400
+    else:
+        messages.info(request, ngettext("%(n)s ligne importée dans le bordereau : vérifiez-la, puis enregistrez.",
+                                        "%(n)s lignes importées dans le bordereau : vérifiez-les, puis enregistrez.",
+                                        len(lines)) % {"n": len(lines)})
+    # The typed fields come back as they were, unchecked (the person has not asked to save yet).
+    initial = {name: request.POST.get(name) for name in bound.fields if name in request.POST}
+    form = TenderForm(categories=categories, initial=initial, initial_rows={
+        "criteria": [row["values"] for row in bound.criteria_rows], "price_schedule": lines})
+    return render(request, "console/tender_form.html",
+                  _form_context(request, form, tender, upload_form=upload_form), status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,6 +222,9 @@ def tender_create(request):
         return redirect("tenders_console:list")
     categories = category_choices()
     if request.method == "POST":
+        schedule = _schedule_action(request, categories)
+        if schedule is not None:
+            return schedule
         form = TenderForm(request.POST, categories=categories)
         if form.is_valid():
             category = form.selected_category()
@@ -190,6 +270,9 @@ def tender_edit(request, tender_id):
         return _back(tender)
     categories = category_choices(dps=tender.dps)
     if request.method == "POST":
+        schedule = _schedule_action(request, categories, tender)
+        if schedule is not None:
+            return schedule
         form = TenderForm(request.POST, categories=categories)
         if form.is_valid():
             data = {**form.to_data(), "category": form.cleaned_data["category"]}
@@ -375,6 +458,19 @@ def invitations(request, tender_id):
         "can_act": can_act(request.user)})
 
 
+@require_GET
+@staff_required
+def invitations_export(request, tender_id, fmt):
+    tender = _tender(request, tender_id)
+    sheet = Sheet(_("Invitations"), [
+        Column(_("Entreprise"), lambda i: i.company.name, width=36),
+        Column(_("SIRET"), lambda i: i.company.identifier, width=18),
+        Column(_("Commune"), lambda i: i.company.city),
+        Column(_("Invitée le"), lambda i: i.sent_at, DATETIME),
+    ], selectors.invitations_for_tender(tender))
+    return spreadsheets.response(sheet, fmt=fmt, filename=f"invitations-{tender.reference}")
+
+
 def _questions_context(request, tender, *, forms_by_id=None):
     questions = list(selectors.questions_for_user(user=request.user, tender=tender))
     forms_by_id = forms_by_id or {}
@@ -430,9 +526,11 @@ def bids(request, tender_id):
     tender = _tender(request, tender_id)
     register = list(selectors.deposit_register(tender))
     now = clock.now()
+    readable = selectors.bid_contents_readable(request.user, tender)
     context = {"tender": tender, "register": register, "can_act": can_act(request.user),
-               "opened": tender.opened_at is not None, "now": now, "can_open": tender.can_be_opened()}
-    if tender.opened_at is not None:
+               "opened": tender.opened_at is not None and readable, "now": now, "can_open": tender.can_be_opened(),
+               "contents_withheld": tender.opened_at is not None and not readable}
+    if tender.opened_at is not None and readable:
         opened = list(selectors.opened_bids(tender))
         totals = [b.total_price for b in opened if b.total_price is not None]
         highest = max(totals, default=0) or 1
@@ -448,6 +546,55 @@ def bids(request, tender_id):
             "chart_height": 28 * len(opened) + 8,
         })
     return render(request, "console/tender_bids.html", context)
+
+
+@require_GET
+@staff_required
+def register_export(request, tender_id, fmt):
+    """The deposit register: who deposited, when, in which state. Never a bid's content."""
+    tender = _tender(request, tender_id)
+    sheet = Sheet(_("Registre des dépôts"), [
+        Column(_("Entreprise"), lambda b: b.company.name, width=36),
+        Column(_("SIRET"), lambda b: b.company.identifier, width=18),
+        Column(_("Reçue le"), lambda b: b.submitted_at, DATETIME),
+        Column(_("État"), lambda b: b.get_status_display()),
+        Column(_("Remplacée par le dépôt du"), lambda b: b.replaced_by.submitted_at if b.replaced_by_id else None,
+               DATETIME),
+        Column(_("Retirée le"), lambda b: b.withdrawn_at, DATETIME),
+    ], selectors.deposit_register(tender))
+    return spreadsheets.response(sheet, fmt=fmt, filename=f"registre-depots-{tender.reference}")
+
+
+@require_GET
+@staff_required
+def opened_bids_export(request, tender_id, fmt):
+    """The opened bids compared (prices): only for those who may read the tender's bids, once opened."""
+    tender = _tender(request, tender_id)
+    try:
+        selectors.require_bid_contents_readable(request.user, tender)
+    except NotAllowed as exc:
+        return render(request, "console/evaluation_forbidden.html", {"tender": tender, "reason": exc.detail},
+                      status=403)
+    if tender.opened_at is None:
+        raise Http404(_("Les plis ne sont pas ouverts."))
+    opened = list(selectors.opened_bids(tender))
+    lowest = min((b.total_price for b in opened if b.total_price is not None), default=None)
+
+    def gap(bid):
+        if not lowest or bid.total_price is None:
+            return None
+        return ((bid.total_price - lowest) / lowest * 100).quantize(Decimal("0.01"))
+
+    sheet = Sheet(_("Offres ouvertes"), [
+        Column(_("Entreprise"), lambda b: b.company.name, width=36),
+        Column(_("SIRET"), lambda b: b.company.identifier, width=18),
+        Column(_("Reçue le"), lambda b: b.submitted_at, DATETIME),
+        Column(_("Prix total (€ HT)"), lambda b: b.total_price, MONEY),
+        Column(_("Écart au moins-disant (%)"), gap, DECIMAL),
+        Column(_("Durée (semaines)"), lambda b: b.duration_weeks, INTEGER),
+        Column(_("État"), lambda b: b.get_status_display()),
+    ], opened)
+    return spreadsheets.response(sheet, fmt=fmt, filename=f"offres-{tender.reference}")
 
 
 @require_GET

@@ -11,12 +11,10 @@ Late and withdrawn bids stay in the deposit register: they never appear here.
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +23,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from procurement import spreadsheets
 from procurement.errors import NotAllowed
+from procurement.spreadsheets import DECIMAL, INTEGER, MONEY, Column
 from procurement.web import (
     INVALID,
     OK,
@@ -574,78 +574,47 @@ def ranking(request, tender_id):
         "snapshot": selectors.ranking_snapshot(tender) if data["frozen"] else None})
 
 
-def _export_rows(data):
-    criteria = data["criteria"]
-    header = [_("Rang"), _("Entreprise"), _("Prix total (€ HT)"), _("Note prix (sur 10)")]
-    header += [_("%(name)s (sur 10, poids %(weight)s)") % {"name": c["name"], "weight": c["weight"]}
-               for c in criteria if c["kind"] != PRICE]
-    header += [_("Total pondéré (sur 100)"), _("État"), _("Suspicion d'offre anormalement basse")]
+def ranking_sheet(data) -> spreadsheets.Sheet:
+    """The ranking as a sheet: the page's rows and columns, numbers as numbers."""
     labels = dict(BidStatus.choices)
+    columns = [
+        Column(_("Rang"), lambda row: row["rank"], INTEGER),
+        Column(_("Entreprise"), lambda row: row["company"], width=36),
+        Column(_("Prix total (€ HT)"), lambda row: row["total_price"], MONEY),
+        Column(_("Note prix (sur 10)"), lambda row: row["price_score"], DECIMAL),
+    ]
+    columns += [Column(_("%(name)s (sur 10, poids %(weight)s)") % {"name": c["name"], "weight": c["weight"]},
+                       lambda row, code=c["code"]: row["scores"].get(code), DECIMAL)
+                for c in data["criteria"] if c["kind"] != PRICE]
+    columns += [
+        Column(_("Total pondéré (sur 100)"), lambda row: row["total"], DECIMAL),
+        Column(_("État"), lambda row: str(labels.get(row["status"], row["status"]))),
+        Column(_("Suspicion d'offre anormalement basse"),
+               lambda row: _("oui") if row["abnormally_low_suspected"] else _("non")),
+    ]
+    return spreadsheets.Sheet(_("Classement"), columns, data["rows"])
 
-    def number(value):
-        return None if value in (None, "") else Decimal(value)
 
-    body = []
-    for row in data["rows"]:
-        line = [row["rank"], row["company"], number(row["total_price"]), number(row["price_score"])]
-        line += [number(row["scores"].get(c["code"])) for c in criteria if c["kind"] != PRICE]
-        line += [number(row["total"]), str(labels.get(row["status"], row["status"])),
-                 _("oui") if row["abnormally_low_suspected"] else _("non")]
-        body.append(line)
-    return header, body
-
-
-def _export_name(tender, data, ext):
+def _export_name(tender, data):
     suffix = "" if data["price_method"] == tender.price_method else f"-{data['price_method']}"
-    return f"classement-{tender.reference}{suffix}.{ext}"
+    return f"classement-{tender.reference}{suffix}"
+
+
+def _ranking_export(request, tender_id, fmt):
+    tender, refusal = _readable_tender(request, tender_id)
+    if refusal:
+        return refusal
+    data = ranking_view_data(tender, price_method=_price_method(request))
+    return spreadsheets.response(ranking_sheet(data), fmt=fmt, filename=_export_name(tender, data))
 
 
 @require_GET
 @staff_required
 def ranking_csv(request, tender_id):
-    tender, refusal = _readable_tender(request, tender_id)
-    if refusal:
-        return refusal
-    data = ranking_view_data(tender, price_method=_price_method(request))
-    header, body = _export_rows(data)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")  # the separator French spreadsheets expect
-    writer.writerow(header)
-    for line in body:
-        writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, Decimal) else v)
-                         for v in line])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(tender, data, "csv")}"'
-    return response
+    return _ranking_export(request, tender_id, "csv")
 
 
 @require_GET
 @staff_required
 def ranking_xlsx(request, tender_id):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    tender, refusal = _readable_tender(request, tender_id)
-    if refusal:
-        return refusal
-    data = ranking_view_data(tender, price_method=_price_method(request))
-    header, body = _export_rows(data)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Classement")[:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for line in body:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in line])
-    for row in sheet.iter_rows(min_row=2):
-        row[2].number_format = "#,##0.00"
-        for cell in row[3:len(header) - 2]:
-            cell.number_format = "0.00"
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(tender, data, "xlsx")}"'
-    return response
+    return _ranking_export(request, tender_id, "xlsx")

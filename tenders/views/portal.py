@@ -16,10 +16,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from procurement import clock, inputs
+from procurement import clock, inputs, spreadsheets
 from procurement.errors import DomainError, ValidationFailed
+from procurement.spreadsheets import SpreadsheetError
 from procurement.web import (
     add_service_errors,
     attachment_response,
@@ -31,9 +33,16 @@ from procurement.web import (
 from suppliers.evidence_files import human_size
 from suppliers.models import Company
 
-from .. import selectors, services
+from .. import dpgf, selectors, services
 from ..documents import generated_for_bid
-from ..forms.portal import BidDocumentForm, BidForm, BidRespondForm, BidWithdrawForm, QuestionForm
+from ..forms.portal import (
+    BidDocumentForm,
+    BidForm,
+    BidRespondForm,
+    BidWithdrawForm,
+    PriceScheduleUploadForm,
+    QuestionForm,
+)
 from ..models import Bid, BidDocument, BidRequestDocument, BidStatus, TenderStatus
 
 # A bid's state after the opening, in words, for its bidder (deposit, late and withdrawn have their own notices).
@@ -165,6 +174,16 @@ def bid_start(request, tender_id):
 
 
 @login_required
+def dpgf_download(request, tender_id):
+    """The tender's blank price schedule as XLSX, to fill in and upload back into the bid form."""
+    tender = selectors.tender_detail(selectors.tender_get(user=request.user, tender_id=tender_id))
+    if tender.status == TenderStatus.DRAFT and not request.user.is_procurement_staff:
+        raise Http404
+    return spreadsheets.response(dpgf.schedule_sheet(tender.price_lines.all()), fmt="xlsx",
+                                 filename=f"DPGF-{tender.reference}")
+
+
+@login_required
 def tender_document(request, doc_id):
     # Staff, or a supplier invited (so the tender is published): 404 otherwise.
     return file_response(selectors.tender_document_get(user=request.user, document_id=doc_id))
@@ -228,9 +247,30 @@ def bid_page(request, bid_id):
             return redirect("tenders_portal:bid", bid_id=bid.id)
         return render(request, "portal/bid_detail.html", _deposited_context(request, bid, content))
     price_lines = list(tender.price_lines.all())
-    form = BidForm(request.POST or None, price_lines=price_lines, initial=_initial(price_lines, content))
+    upload_form = PriceScheduleUploadForm(prefix="dpgf")
+    posted = request.POST
+    if request.method == "POST" and posted.get("action") == "import":
+        # The prices of an uploaded DPGF replace the typed unit prices; every other field stays as typed.
+        upload_form = PriceScheduleUploadForm(posted, request.FILES, prefix="dpgf")
+        try:
+            prices, problems = dpgf.read_prices(request.FILES.get("dpgf-file"), price_lines)
+        except SpreadsheetError as exc:
+            prices, problems = {}, [exc.message]
+        if problems:
+            for problem in problems:
+                upload_form.add_error("file", problem)
+            messages.error(request, _("Les prix du fichier n'ont pas été repris : corrigez le fichier et "
+                                      "importez-le de nouveau. Rien n'a été enregistré."))
+            form = BidForm(posted, price_lines=price_lines, initial=_initial(price_lines, content))
+            form.is_valid()
+            return _bid_form_page(request, bid, content, form, upload_form, status=400)
+        posted = posted.copy()
+        for index, line in enumerate(price_lines):
+            posted[BidForm.line_field(index)] = prices[line.ref]
+    form = BidForm(posted or None, price_lines=price_lines, initial=_initial(price_lines, content))
     if request.method == "POST":
         submit = request.POST.get("action") == "submit"
+        imported = request.POST.get("action") == "import"
         if submit and not tender.accepts_bids():
             # Past the deadline the draft can no longer be changed; depositing it records it as late.
             return _submit(request, bid)
@@ -244,22 +284,33 @@ def bid_page(request, bid_id):
                 refused(request, exc)
                 return redirect("tenders_portal:bid", bid_id=bid.id)
             else:
+                if imported:
+                    messages.success(request, ngettext(
+                        "Prix importés du fichier (%(n)s ligne) et brouillon enregistré (chiffré). Il n'est pas "
+                        "encore déposé.", "Prix importés du fichier (%(n)s lignes) et brouillon enregistré "
+                        "(chiffré). Il n'est pas encore déposé.", len(price_lines)) % {"n": len(price_lines)})
+                    return redirect("tenders_portal:bid", bid_id=bid.id)
                 if not submit:
                     messages.success(request, _("Brouillon enregistré (chiffré). Il n'est pas encore déposé."))
                     return redirect("tenders_portal:bid", bid_id=bid.id)
                 return _submit(request, bid)
         else:
             messages.error(request, _("L'offre n'a pas été enregistrée : corrigez les points signalés."))
-        # Show what was typed, with the amounts computed from it.
-        if form.is_bound and hasattr(form, "cleaned_data"):
-            content = {**content, **{k: v for k, v in _typed(form).items()}}
+    return _bid_form_page(request, bid, content, form, upload_form)
+
+
+def _bid_form_page(request, bid, content, form, upload_form, *, status=200):
+    """The draft's form; a refused form shows what was typed, with the amounts computed from it."""
+    if form.is_bound and hasattr(form, "cleaned_data"):
+        content = {**content, **{k: v for k, v in _typed(form).items()}}
     context = _bid_context(request, bid, content)
     rows = context["rows"]
     for row, field in zip(rows, form.line_fields(), strict=False):
         row["field"] = field
     return render(request, "portal/bid_form.html", {
-        **context, "form": form, "document_form": BidDocumentForm(),
-    })
+        **context, "form": form, "document_form": BidDocumentForm(), "upload_form": upload_form,
+        "dpgf_max_size": human_size(settings.DPGF_MAX_UPLOAD_BYTES),
+    }, status=status)
 
 
 def _typed(form: BidForm) -> dict:

@@ -89,8 +89,8 @@ def test_unknown_dps_is_a_404(client):
 
 def test_language_buttons_have_names_and_mark_the_current_language(client):
     body = client.get("/").content.decode()
-    assert re.search(r'<button[^>]*value="fr" lang="fr" aria-label="Français"[^>]*aria-current="true"[^>]*>FR<', body)
-    assert re.search(r'<button[^>]*value="en" lang="en" aria-label="English"[^>]*>EN<', body)
+    assert re.search(r'<button[^>]*value="fr" lang="fr" aria-label="FR — Français"[^>]*aria-current="true"[^>]*>FR<', body)
+    assert re.search(r'<button[^>]*value="en" lang="en" aria-label="EN — English"[^>]*>EN<', body)
     assert body.count('aria-current="true"') == 1
 
 
@@ -98,7 +98,8 @@ def test_staff_have_one_navigation_marking_the_review_page_section(client, buyer
     application = submitted_application(dps=open_dps)
     client.force_login(buyer)
     body = client.get(reverse("console:application_review", args=[application.id])).content.decode()
-    assert body.count("<nav ") == 1  # the console navigation, in the header; no second menu
+    header = body[:body.index("<main")]
+    assert header.count("<nav ") == 1  # the console navigation, in the header; no second menu
     assert 'aria-label="Console acheteur"' in body
     assert re.search(r'href="/console/candidatures/" aria-current="true">Candidatures<', body)
     dashboard = client.get(reverse("console:dashboard")).content.decode()

@@ -461,3 +461,20 @@ def test_csv_and_xlsx_exports(client):
     total_column = values[0].index("Total pondéré (sur 100)")
     assert {row[1]: row[total_column] for row in values[1:]}[ot.bidders[0][0].name] == 34.0
     assert values[1][-1] == "non"
+
+
+def test_an_undeclared_evaluator_sees_the_register_but_no_price_on_the_bids_page(client):
+    from tests.factories import scoring_tender
+
+    world = scoring_tender(("167000.00", "150000.00"))
+    evaluator = StaffFactory(roles=["evaluator"])
+    seat_evaluators(world.tender, [evaluator], declare=False)
+    url = reverse("tenders_console:bids", kwargs={"tender_id": world.tender.id})
+    client.force_login(world.buyer)
+    assert "Prix total (€ HT)" in client.get(url).content.decode()
+
+    client.force_login(evaluator)
+    page = client.get(url).content.decode()
+    assert world.bids[0].company.name in page  # the register: who deposited
+    assert "Prix total (€ HT)" not in page and reverse("tenders_console:bid", args=[world.bids[0].id]) not in page
+    assert "déclaration d'absence de conflit" in page
