@@ -25,19 +25,16 @@ from procurement.workflow import allowed_actions
 
 from . import letters, selectors
 from . import serializers_award as s
-from .models import Contract, TenderStatus
+from .models import TenderStatus
 from .services import award as award_services
 from .services import contracts as contract_services
 
 AWARD = ["award"]
 
 
-def _award(tender_id) -> dict:
-    from .models import Tender
-
-    tender = Tender.objects.get(pk=tender_id)
-    contract = Contract.objects.filter(tender_id=tender.pk).select_related("tender", "holder") \
-        .prefetch_related("signatures__signed_by").first()
+def _award(tender) -> dict:
+    tender.refresh_from_db()  # as the service left it
+    contract = selectors.contract_of(tender)
     proposable = award_services.proposable_bid_id(tender) if tender.status == TenderStatus.OPENED else None
     return s.award_data(tender, proposal=selectors.live_proposal_of(tender),
                         proposals=list(selectors.award_proposals(tender)), contract=contract,
@@ -57,7 +54,7 @@ class TenderAwardView(APIView):
     def get(self, request, id):
         tender = selectors.tender_get(user=request.user, tender_id=id)
         require_staff(request.user)
-        return Response(_award(tender.pk))
+        return Response(_award(tender))
 
 
 class ProposeAwardView(APIView):
@@ -67,7 +64,7 @@ class ProposeAwardView(APIView):
         tender = selectors.tender_get(user=request.user, tender_id=id)
         data = validated(s.ProposeInputSerializer, request).validated_data
         award_services.award_propose(actor=request.user, tender=tender, bid=data["bid"], reason=data["reason"])
-        return Response(_award(tender.pk))
+        return Response(_award(tender))
 
 
 class WinnerEvidenceView(APIView):
@@ -93,7 +90,7 @@ class RequestWinnerEvidenceView(APIView):
         tender = selectors.tender_get(user=request.user, tender_id=id)
         data = validated(s.EvidenceRequestInputSerializer, request).validated_data
         award_services.winner_evidence_request(actor=request.user, tender=tender, due_at=data["due_at"])
-        return Response(_award(tender.pk))
+        return Response(_award(tender))
 
 
 class ApproveAwardView(APIView):
@@ -103,7 +100,7 @@ class ApproveAwardView(APIView):
     def post(self, request, id):
         tender = selectors.tender_get(user=request.user, tender_id=id)
         award_services.award_approve(actor=request.user, tender=tender)
-        return Response(_award(tender.pk))
+        return Response(_award(tender))
 
 
 class WithdrawProposalView(APIView):
@@ -115,7 +112,7 @@ class WithdrawProposalView(APIView):
         data = validated(s.WithdrawInputSerializer, request).validated_data
         award_services.award_withdraw(actor=request.user, tender=tender, reason=data["reason"],
                                       eliminate=data["eliminate"])
-        return Response(_award(tender.pk))
+        return Response(_award(tender))
 
 
 # --- contracts -------------------------------------------------------------------------------------------------

@@ -21,18 +21,18 @@ from procurement.api_parsers import FormParser, JSONParser, MultiPartParser
 from procurement.api_support import ID_PARAM, responses, validated
 from procurement.errors import ValidationFailed
 from procurement.permissions import require_staff
-from procurement.web import file_response, get_or_404
+from procurement.web import file_response
 
 from . import selectors
 from . import serializers_evaluation as s
-from .models import Bid, BidRequestDocument, PriceMethod, Tender
+from .models import PriceMethod
 from .services import evaluation as services
 
 EVALUATION = ["evaluation"]
 
 
 def _bid_evaluation(bid_id) -> dict:
-    bid = Bid.objects.select_related("company", "classified_by").get(pk=bid_id)
+    bid = selectors.bid_with_classification(bid_id)
     return s.bid_evaluation_data(bid, selectors.requests_of_bid(bid))
 
 
@@ -128,9 +128,9 @@ class BidRespondView(APIView):
         files = request.FILES.getlist("file") if request.FILES else []
         answered = services.bid_respond(actor=request.user, bid=bid, text=text, files=files,
                                         data={key: True for key in (raw.keys() if hasattr(raw, "keys") else [])})
-        status = Bid.objects.filter(pk=bid.pk).values_list("status", flat=True).get()
+        bid.refresh_from_db(fields=["status"])
         answered = selectors.requests_of_bid(bid).get(pk=answered.pk)
-        return Response(s.request_data(answered, bid_status=status))
+        return Response(s.request_data(answered, bid_status=bid.status))
 
 
 class BidRequestsView(APIView):
@@ -141,7 +141,7 @@ class BidRequestsView(APIView):
     def get(self, request, id):
         bid = selectors.bid_for_action(user=request.user, bid_id=id)
         if bid.company_id not in selectors.own_company_ids(request.user):
-            selectors.require_bid_contents_readable(request.user, Tender.objects.get(pk=bid.tender_id))
+            selectors.require_bid_contents_readable(request.user, bid.tender)
         return Response([s.request_data(r, bid_status=bid.status) for r in selectors.requests_of_bid(bid)])
 
 
@@ -166,11 +166,7 @@ class BidRequestDocumentDownloadView(APIView):
                    tags=EVALUATION,
                    summary="A document sent with an answer to a request (the bidder; staff who may read the bids)")
     def get(self, request, id):
-        document = get_or_404(BidRequestDocument.objects.select_related("request__bid__tender"), id=id)
-        bid = selectors.bid_for_action(user=request.user, bid_id=document.request.bid_id)
-        if bid.company_id not in selectors.own_company_ids(request.user):
-            selectors.require_bid_contents_readable(request.user, document.request.bid.tender)
-        return file_response(document)
+        return file_response(selectors.bid_request_document_get(user=request.user, document_id=id))
 
 
 # --- the panel -----------------------------------------------------------------------------------------------
@@ -218,9 +214,7 @@ class BidScoresView(_BidAction):
     def act(self, request, bid, data):
         score = services.score_put(actor=request.user, bid=bid, criterion=data["criterion"], score=data["score"],
                                    comment=data["comment"])
-        from .models import Score
-
-        return s.score_data(Score.objects.select_related("bid__company", "criterion", "evaluator").get(pk=score.pk))
+        return s.score_data(selectors.score_get(score.pk))
 
 
 class TenderScoresSubmitView(APIView):

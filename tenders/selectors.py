@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from procurement import clock, sorting
 from procurement.permissions import is_staff_member
@@ -593,15 +594,41 @@ def ranking_snapshot(tender: Tender):
     return RankingSnapshot.objects.filter(tender_id=tender.pk).select_related("frozen_by").first()
 
 
-def bid_request_document_get(*, user, document_id):
-    """A document sent with a bidder's answer, for staff who may read the tender's bids (403 otherwise)."""
+def bid_request_document_get(*, user, document_id, bid_id=None):
+    """A document sent with a bidder's answer to a request: for the bidder's own company, and for staff who may
+    read the tender's bids (403 otherwise); 404 for anyone else, or when ``bid_id`` names another bid."""
     from .models import BidRequestDocument
 
-    document = get_or_404(BidRequestDocument.objects.select_related("request__bid__tender"), id=document_id)
-    if document.request.bid.status not in EVALUATED_STATES_SET:
+    documents = BidRequestDocument.objects.select_related("request__bid__tender")
+    if bid_id is not None:
+        documents = documents.filter(request__bid_id=bid_id)
+    document = get_or_404(documents, id=document_id, message=_("Document introuvable"))
+    bid = document.request.bid
+    if bid.company_id in own_company_ids(user):
+        return document
+    if not is_staff_member(user) or bid.status not in EVALUATED_STATES_SET:
         raise Http404
-    require_bid_contents_readable(user, document.request.bid.tender)
+    require_bid_contents_readable(user, bid.tender)
     return document
+
+
+def bid_with_classification(bid_id) -> Bid:
+    """A bid with what its evaluation summary shows (company, who classified); the caller checked access."""
+    return Bid.objects.select_related("company", "classified_by").get(pk=bid_id)
+
+
+def score_get(score_id):
+    from .models import Score
+
+    return Score.objects.select_related("bid__company", "criterion", "evaluator").get(pk=score_id)
+
+
+def contract_of(tender: Tender):
+    """The tender's contract with its holder and signatures (``None`` before the award)."""
+    from .models import Contract
+
+    return (Contract.objects.filter(tender_id=tender.pk).select_related("tender", "holder")
+            .prefetch_related("signatures__signed_by").first())
 
 
 # --- evaluation pages: the evaluator's panels and grid, the bidder's requests --------------------------------

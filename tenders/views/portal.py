@@ -43,7 +43,7 @@ from ..forms.portal import (
     PriceScheduleUploadForm,
     QuestionForm,
 )
-from ..models import Bid, BidDocument, BidRequestDocument, BidStatus, TenderStatus
+from ..models import Bid, BidDocument, BidStatus, TenderStatus
 
 # A bid's state after the opening, in words, for its bidder (deposit, late and withdrawn have their own notices).
 BID_STATE_TEXT = {
@@ -447,8 +447,7 @@ def bid_respond(request, bid_id):
 def request_document_download(request, bid_id, doc_id):
     """A document the company sent with one of its answers."""
     bid = _own_bid(request.user, bid_id)
-    return file_response(get_or_404(BidRequestDocument.objects.filter(request__bid=bid), pk=doc_id,
-                                    message=_("Document introuvable")))
+    return file_response(selectors.bid_request_document_get(user=request.user, document_id=doc_id, bid_id=bid.id))
 
 
 # --- the receipt and my bids -----------------------------------------------------------------------------
