@@ -461,3 +461,16 @@ def test_csv_and_xlsx_exports(client):
     total_column = values[0].index("Total pondéré (sur 100)")
     assert {row[1]: row[total_column] for row in values[1:]}[ot.bidders[0][0].name] == 34.0
     assert values[1][-1] == "non"
+
+
+def test_the_tender_timeline_names_the_evaluation_events(client):
+    """The panel, the declarations and the submitted sheets show in the tender's history by name, not by
+    their audit action code."""
+    ot = scored_tender(consensus=False)
+    client.force_login(ot.buyer)
+    html = client.get(reverse("tenders_console:detail", args=[ot.tender.id])).content.decode()
+    timeline = html[html.index("tender-timeline"):]
+    for label in ("Commission d'évaluation nommée", "Déclaration d'impartialité", "Grille de notation remise"):
+        assert label.replace("'", "&#x27;") in timeline, label
+    for code in ("scores-submit", "declare-impartiality", ">panel<"):
+        assert code not in timeline, code
