@@ -73,6 +73,11 @@ TENDER_ACTIONS = {
     "upload-document": _lazy("Ajout d'un document de la consultation"),
     "publish-addendum": _lazy("Publication d'un document modificatif"),
     "answer-question": _lazy("Réponse à une question"),
+    # The evaluation (tenders.services.evaluation) writes these on the tender.
+    "panel": _lazy("Commission d'évaluation nommée"),
+    "declare-impartiality": _lazy("Déclaration d'impartialité"),
+    "scores-submit": _lazy("Grille de notation remise"),
+    "freeze-ranking": _lazy("Classement figé"),
 }
 
 # A refusal names the tender's current state with its French label.

@@ -478,3 +478,39 @@ def test_an_undeclared_evaluator_sees_the_register_but_no_price_on_the_bids_page
     assert world.bids[0].company.name in page  # the register: who deposited
     assert "Prix total (€ HT)" not in page and reverse("tenders_console:bid", args=[world.bids[0].id]) not in page
     assert "déclaration d'absence de conflit" in page
+
+
+def test_the_tender_timeline_names_the_evaluation_events(client):
+    """The panel, the declarations and the submitted sheets show in the tender's history by name, not by
+    their audit action code."""
+    ot = scored_tender(consensus=False)
+    client.force_login(ot.buyer)
+    html = client.get(reverse("tenders_console:detail", args=[ot.tender.id])).content.decode()
+    timeline = html[html.index("tender-timeline"):]
+    for label in ("Commission d'évaluation nommée", "Déclaration d'impartialité", "Grille de notation remise"):
+        assert label.replace("'", "&#x27;") in timeline, label
+    for code in ("scores-submit", "declare-impartiality", ">panel<"):
+        assert code not in timeline, code
+
+
+def test_the_consensus_page_is_blind_too(client):
+    """The buyer's consensus page, read by an evaluator of the panel who has not submitted yet, shows no other
+    sheet; read by the buyer, it shows no score until every sheet is in."""
+    ot = opened_tender(("200000.00", "150000.00"))
+    classify_all(ot.tender, buyer=ot.buyer)
+    early, late = (StaffFactory(roles=["evaluator"], first_name=name, last_name="Luatrice") for name in ("Ana", "Léo"))
+    seat_evaluators(ot.tender, [early, late], buyer=ot.buyer)
+    for bid in ot.bids:
+        for code in ("tech", "env"):
+            ev.score_put(actor=early, bid=bid, criterion=code, score="3.5", comment="Sévère mais juste")
+    ev.scores_submit(actor=early, tender=ot.tender)
+    ev.score_put(actor=late, bid=ot.bids[0], criterion="tech", score="9.5", comment="Avis provisoire")
+
+    client.force_login(late)
+    body = client.get(url("evaluation_consensus", ot.tender.id)).content.decode()
+    assert "Sévère mais juste" not in body and "3,5" not in body
+    assert "Avis provisoire" in body  # its own sheet only
+    client.force_login(ot.buyer)
+    body = client.get(url("evaluation_consensus", ot.tender.id)).content.decode()
+    assert "Sévère mais juste" not in body and "Avis provisoire" not in body and "3,5" not in body
+    assert "Léo Luatrice" in body  # who is waited on is shown
