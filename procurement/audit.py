@@ -24,8 +24,8 @@ import json
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.utils import timezone
 
-from . import clock
 from .models import AuditEntry
 
 GENESIS = "0" * 64
@@ -72,7 +72,7 @@ def record(*, obj=None, object_type: str, object_id=None, action: str, actor=Non
     last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
     actor = actor if getattr(actor, "is_authenticated", False) else None
     entry = AuditEntry(
-        at=clock.now(),
+        at=timezone.now(),  # when the entry is written: the chain's own time, not the business clock
         actor=actor,
         actor_label=(actor.email if actor else "système"),
         object_type=object_type,
