@@ -13,8 +13,8 @@
   identity in the signature's reason and contact), then the buyer's signature.
 - ``award_notice`` (the notification): the avis d'attribution.
 
-Each hook runs after its service's transaction commits (``transaction.on_commit``); asking again for the same
-stage of a document returns the existing one, a later stage makes a new version (``_request_stage``).
+Each hook runs after its service's transaction commits (``transaction.on_commit``); asking again for a stage
+a document was made for returns the existing one, a new stage makes a new version (``_request_stage``).
 """
 
 from __future__ import annotations
@@ -102,10 +102,10 @@ def _tender_of(document: GeneratedDocument) -> Tender:
 
 def _request_stage(*, kind: str, key: str, stage: str, tender_id, company_id=None, params: dict | None = None,
                    actor=None) -> GeneratedDocument:
-    """The document of ``key`` at ``stage``: the existing one when its latest version is of that stage (a hook
-    run twice makes nothing new), else a new version (the first one when there is none)."""
+    """The document of ``key`` at ``stage``: the latest version when one was made for that stage already (a hook
+    run again, late or twice, makes nothing new), else a new version (the first one when there is none)."""
     latest = GeneratedDocument.objects.filter(key=key).order_by("-version").first()
-    if latest is not None and latest.params.get("stage") == stage:
+    if latest is not None and GeneratedDocument.objects.filter(key=key, params__stage=stage).exists():
         return latest
     return document_request(kind=kind, object_type=OWNER, object_id=tender_id, company_id=company_id, key=key,
                             params={**(params or {}), "stage": stage}, actor=actor, regenerate=latest is not None)
