@@ -293,6 +293,14 @@ TENDER_MAX_UPLOAD_BYTES = _env_or_die(env.int, "TENDER_MAX_UPLOAD_BYTES", defaul
 DPGF_MAX_UPLOAD_BYTES = _env_or_die(env.int, "DPGF_MAX_UPLOAD_BYTES", default=2 * 1024 * 1024)
 
 # --- Generated documents (procurement.documents) --------------------------------------------
+# The VAT rate (%) the acte d'engagement applies to the contract's amount excluding VAT: 20 by default; 10 or
+# 5.5 for the renovation of dwellings that qualify (CGI art. 278-0 bis A, 279-0 bis).
+CONTRACT_VAT_RATE = _env_or_die(env.str, "CONTRACT_VAT_RATE", default="20")
+try:
+    if not 0 <= __import__("decimal").Decimal(CONTRACT_VAT_RATE) < 100:
+        raise ValueError
+except (ValueError, ArithmeticError):
+    raise ImproperlyConfigured("CONTRACT_VAT_RATE must be a percentage such as 20, 10 or 5.5.") from None
 # The letterhead of every generated PDF.
 LANDLORD_NAME = _env_or_die(env.str, "LANDLORD_NAME", default=BUYER_NAME)
 LANDLORD_ADDRESS = _env_or_die(env.str, "LANDLORD_ADDRESS",

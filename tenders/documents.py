@@ -7,6 +7,8 @@
   documents, and decrypted only when its company (or staff) downloads it.
 - ``opening_report`` (the opening): the deposit register, late and withdrawn deposits included, who opened
   the bids and when. It names no document and no price: it is stored in the clear.
+- ``cancellation_letter`` (a tender declared sans suite or infructueux), and the documents of the award
+  (analysis report, award and rejection letters, contract, award notice): see ``tenders.award_documents``.
 
 Each document belongs to its tender (``object_type="tender"``); a receipt also names its company.
 """
@@ -153,38 +155,6 @@ ENDINGS = {
 }
 
 
-def _company(company) -> dict:
-    return {"id": str(company.id), "name": company.name, "identifier": company.identifier,
-            "address": ", ".join(part for part in (company.street, f"{company.postal_code} {company.city}".strip())
-                                 if part)}
-
-
-def build_cancellation_letter(document: GeneratedDocument) -> dict:
-    """To each bidder of a tender declared sans suite or infructueux: the decision, its reason, its date.
-
-    Nothing of the bid is read: a tender ended before the opening keeps every bid sealed."""
-    tender = Tender.objects.select_related("dps").get(pk=document.object_id)
-    if tender.status not in ENDINGS:
-        raise ValueError("The tender was not declared sans suite or infructueux.")
-    bid = Bid.objects.select_related("company").get(pk=document.params["bid"])
-    return {
-        "kind": "cancellation_letter",
-        "bid": str(bid.id),
-        "buyer": settings.BUYER_NAME,
-        "tender": _tender_data(tender),
-        "dps": tender.dps.reference,
-        "company": _company(bid.company),
-        "decision": tender.status,
-        "decision_label": ENDINGS[tender.status],
-        "reason": tender.end_reason,
-        "decided_at": _iso(tender.ended_at),
-        "opened": tender.opened_at is not None,
-        "bid_status": bid.status,
-        "bid_received_at": _iso(bid.submitted_at),
-        "late": bid.status == BidStatus.LATE,
-    }
-
-
 def cancellation_letters_request(tender_id) -> list[GeneratedDocument]:
     """One letter per company that deposited a bid (late ones included), once per decision."""
     tender = Tender.objects.filter(pk=tender_id).only("id", "status", "ended_at").first()
@@ -276,9 +246,12 @@ def document_progress(documents) -> dict:
 
 
 def register_kinds() -> None:
+    from .award_documents import build_cancellation_letter, register_award_kinds
+
     registry.register(DocumentKind.RECEIPT, builder=build_receipt, template="documents/receipt.html",
                       sealer=TenderSealer(), delivery=deliver_to_company)
     registry.register(DocumentKind.CANCELLATION_LETTER, builder=build_cancellation_letter,
                       template="documents/cancellation_letter.html", delivery=deliver_to_company)
     registry.register(DocumentKind.OPENING_REPORT, builder=build_opening_report,
                       template="documents/opening_report.html")
+    register_award_kinds(deliver_to_company)

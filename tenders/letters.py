@@ -213,12 +213,29 @@ def letters(tender: Tender) -> list[Letter]:
     return []
 
 
+def _elimination_letter(tender: Tender, bid: Bid) -> Letter:
+    """R2181-1: a bid set aside before the award (the proposed winner could not prove its situation, R2144-7)
+    is told at once: the reason, its own scores and rank in the frozen ranking. The winner is not chosen yet:
+    its name, scores and reasons come with the letter of the award (a new version of this one)."""
+    ctx = _award_context(tender, [bid])
+    row = ctx.rows.get(str(bid.id))
+    own = _standing(row, ctx.criteria, ctx.ranked) if row and row.get("rank") is not None else None
+    return Letter(kind=REJECTION_LETTER, tender=_tender(tender), bid=str(bid.id), company=bid.company.name,
+                  company_id=str(bid.company_id), status=bid.status, status_label=str(BidStatus(bid.status).label),
+                  sent_at=bid.classified_at, own=own,
+                  elimination=Elimination(status=bid.status, label=str(BidStatus(bid.status).label),
+                                          reason=bid.classification_reason))
+
+
 def letter_for(bid: Bid) -> Letter | None:
     """The letter of one bid (its company reads it in the portal); None before the end of the tender or for a
-    bid that gets none (a draft, a withdrawn one)."""
+    bid that gets none (a draft, a withdrawn one). A bid eliminated under R2144-7 gets its rejection letter
+    at once, before the award."""
     tender = Tender.objects.get(pk=bid.tender_id)
     if bid.status not in LETTER_STATES:
         return None
+    if bid.status == BidStatus.ELIMINATED and tender.status != TenderStatus.AWARDED:
+        return _elimination_letter(tender, bid)
     if tender.status == TenderStatus.AWARDED:
         bids = _bids(tender)
         own = next((b for b in bids if b.pk == bid.pk), None)

@@ -29,6 +29,13 @@ VerificationSerializer = inline_serializer("DocumentVerification", {
     "platform_seal": serializers.BooleanField(),
     "sha256": serializers.CharField(),
     "detail": serializers.CharField(),
+    "signatures": inline_serializer("VerifiedSignature", {
+        "field": serializers.CharField(), "signer": serializers.CharField(),
+        "signed_at": serializers.DateTimeField(allow_null=True),
+        "reason": serializers.CharField(help_text="For whom the seal signed (e.g. the holder's acceptance)."),
+        "contact": serializers.CharField(), "intact": serializers.BooleanField(),
+        "valid": serializers.BooleanField(), "platform_seal": serializers.BooleanField()}, many=True,
+        help_text="Every signature, oldest first (a contract carries the holder's and the buyer's)."),
     "document": inline_serializer("VerifiedDocument", {
         "id": serializers.UUIDField(), "kind": serializers.CharField(), "reference": serializers.CharField(),
         "version": serializers.IntegerField(), "created_at": serializers.DateTimeField()}, required=False),

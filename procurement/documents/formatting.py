@@ -25,6 +25,24 @@ def amount(value, suffix: str = "HT") -> str:
     return f"{text}{NBSP}€" + (f"{NBSP}{suffix}" if suffix else "")
 
 
+def number(value, places: int = 2) -> str:
+    """``81.875`` → ``81,88``; ``12`` → ``12,00`` (scores, points); ``—`` for nothing."""
+    parsed = parse_decimal(value)
+    if parsed is None:
+        return "—"
+    with translation.override("fr"):
+        return formats.number_format(parsed, places, use_l10n=True, force_grouping=True)
+
+
+def percent(value, places: int = 1) -> str:
+    """A relative gap ``-0.25`` → ``−25,0 %``."""
+    parsed = parse_decimal(value)
+    if parsed is None:
+        return "—"
+    text = number(abs(parsed) * 100, places)
+    return f"{'−' if parsed < 0 else '+'}{text}{NBSP}%"
+
+
 def _moment(value) -> dt.datetime | None:
     parsed = parse_moment(value)
     return None if parsed is None else timezone.localtime(parsed)

@@ -16,6 +16,10 @@ An app registers a kind once, at start-up (its ``AppConfig.ready``)::
 - ``delivery`` (optional): ``delivery(document) -> Delivery | None`` for documents addressed to someone; once
   the PDF is ready it is mailed to ``Delivery.to`` (attached, or linked when too large for a mail), with
   ``about`` in the subject and ``url`` where it can be downloaded again.
+- ``signatures`` (optional): ``signatures(document, data) -> list[Signature]`` for a document that carries
+  more than the platform's one seal (a contract: the holder's acceptance, then the buyer's signature). Each
+  is applied in turn as an incremental update, its widget over the template's block of id ``anchor``;
+  an empty list, or no callable, means the one seal over ``signature-space``.
 """
 
 from __future__ import annotations
@@ -43,12 +47,23 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Signature:
+    """One PAdES signature by the platform's seal: its field, the block it lies over, who it signs for."""
+
+    field: str
+    anchor: str
+    reason: str
+    contact: str = ""
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str
     builder: Callable[[object], dict]
     template: str
     sealer: Sealer | None = None
     delivery: Callable[[object], Delivery | None] | None = None
+    signatures: Callable[[object, dict], list[Signature]] | None = None
 
 
 _KINDS: dict[str, Kind] = {}
@@ -59,10 +74,12 @@ class UnknownKind(LookupError):
 
 
 def register(kind: str, *, builder: Callable[[object], dict], template: str, sealer: Sealer | None = None,
-             delivery: Callable[[object], Delivery | None] | None = None) -> Kind:
+             delivery: Callable[[object], Delivery | None] | None = None,
+             signatures: Callable[[object, dict], list[Signature]] | None = None) -> Kind:
     if kind not in DocumentKind.values:
         raise ValueError(f"Unknown document kind {kind!r}; add it to procurement.models.DocumentKind first.")
-    entry = Kind(name=kind, builder=builder, template=template, sealer=sealer, delivery=delivery)
+    entry = Kind(name=kind, builder=builder, template=template, sealer=sealer, delivery=delivery,
+                 signatures=signatures)
     _KINDS[kind] = entry
     return entry
 

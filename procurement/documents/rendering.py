@@ -38,6 +38,14 @@ class Rendered:
     # Where the visible signature goes: (page index, (x1, y1, x2, y2)) in PDF points from the bottom left.
     signature_page: int
     signature_box: tuple[int, int, int, int]
+    # Every signature space of the page, by anchor (a document signed twice has two: see ``place``).
+    places: dict | None = None
+
+    def place(self, anchor: str = SIGNATURE_ANCHOR) -> tuple[int, tuple[int, int, int, int]]:
+        """(page index, box) of the signature space ``anchor``; the default space's place otherwise."""
+        if self.places and anchor in self.places:
+            return self.places[anchor]
+        return self.signature_page, self.signature_box
 
 
 def _local_only_fetcher():
@@ -90,7 +98,24 @@ def html_to_pdf(html: str, *, data: dict | None = None, pdf_variant: str | None 
                                       description="Données structurées du document (JSON)",
                                       url_fetcher=fetcher))
     pdf = laid_out.write_pdf(pdf_variant=pdf_variant, attachments=attachments)
-    return Rendered(pdf=pdf, pages=len(laid_out.pages), **_signature_place(laid_out))
+    return Rendered(pdf=pdf, pages=len(laid_out.pages), places=_signature_places(laid_out),
+                    **_signature_place(laid_out))
+
+
+def _box(page, anchor: str) -> tuple[int, int, int, int]:
+    x1, y1, x2, y2 = (value * PX_TO_PT for value in page.anchors[anchor])
+    page_height = page.height * PX_TO_PT
+    return round(x1), round(page_height - y2), round(x2), round(page_height - y1)
+
+
+def _signature_places(laid_out) -> dict:
+    """Every anchor named ``signature-…`` (a block a signature's widget lies over): anchor → (page, box)."""
+    places = {}
+    for index, page in enumerate(laid_out.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("signature-"):
+                places[anchor] = (index, _box(page, anchor))
+    return places
 
 
 def _signature_place(laid_out) -> dict:
@@ -98,10 +123,7 @@ def _signature_place(laid_out) -> dict:
     for index in range(len(laid_out.pages) - 1, -1, -1):
         page = laid_out.pages[index]
         if SIGNATURE_ANCHOR in page.anchors:
-            x1, y1, x2, y2 = (value * PX_TO_PT for value in page.anchors[SIGNATURE_ANCHOR])
-            page_height = page.height * PX_TO_PT
-            return {"signature_page": index,
-                    "signature_box": (round(x1), round(page_height - y2), round(x2), round(page_height - y1))}
+            return {"signature_page": index, "signature_box": _box(page, SIGNATURE_ANCHOR)}
     # A template without the space: bottom right of the last page, above the footer.
     page = laid_out.pages[-1]
     right = page.width * PX_TO_PT - 51

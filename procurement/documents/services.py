@@ -100,9 +100,15 @@ def build_pdf(document: GeneratedDocument) -> tuple[bytes, dict]:
             "verify_url": f"{settings.SITE_URL}/api/v1/documents/verify/"}
     rendered = rendering.render(entry.template, data=data, document=_metadata(document), seal=seal)
     title = str(DocumentKind(document.kind).label)
-    pdf = signing.sign_pdf(rendered.pdf, page=rendered.signature_page, box=rendered.signature_box,
-                           info=signing.SignatureInfo(reason=f"{title} {document.reference}",
-                                                      location=settings.LANDLORD_NAME))
+    wanted = (entry.signatures(document, data) if entry.signatures else None) or [
+        registry.Signature(field=signing.FIELD_NAME, anchor=rendering.SIGNATURE_ANCHOR,
+                           reason=f"{title} {document.reference}")]
+    pdf = rendered.pdf
+    for wanted_signature in wanted:  # each one an incremental update: the earlier ones stay valid
+        page, box = rendered.place(wanted_signature.anchor)
+        pdf = signing.sign_pdf(pdf, page=page, box=box, info=signing.SignatureInfo(
+            reason=wanted_signature.reason, location=settings.LANDLORD_NAME, field_name=wanted_signature.field,
+            contact=wanted_signature.contact))
     return pdf, data
 
 
@@ -215,7 +221,7 @@ def verify(data: bytes) -> dict:
     answer = {"signed": result.signed, "intact": result.intact, "signer": result.signer,
               "signed_at": result.signed_at, "pdfa": result.pdfa, "issued_by_platform": issued is not None,
               "valid": result.valid, "platform_seal": result.platform_seal, "sha256": result.sha256,
-              "detail": result.detail}
+              "detail": result.detail, "signatures": result.signatures}
     if issued is not None:
         answer["document"] = {"id": str(issued.id), "kind": issued.kind, "reference": issued.reference,
                               "version": issued.version, "created_at": issued.created_at.isoformat()}

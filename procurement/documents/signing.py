@@ -39,8 +39,14 @@ class SigningNotConfigured(Exception):
 
 @dataclass(frozen=True)
 class SignatureInfo:
+    """What a signature says of itself. A document signed twice (a contract: the holder's acceptance, then
+    the buyer's signature) gets one field per signature (``field_name``), each an incremental update that
+    leaves the earlier ones valid; ``reason`` and ``contact`` name the party the seal signs for."""
+
     reason: str = "Document émis par la plateforme"
     location: str = ""
+    field_name: str = FIELD_NAME
+    contact: str = ""
 
 
 def configured_files() -> tuple[Path, Path] | None:
@@ -201,14 +207,14 @@ def sign_pdf(pdf: bytes, *, page: int = -1, box: tuple[int, int, int, int] | Non
     signer = get_signer()
     timestamper = timestamper or _timestamper()
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
+        field_name=info.field_name, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
         reason=info.reason, location=info.location or None, name=signer_name(signer),
-        use_pades_lta=False, embed_validation_info=False,
+        contact_info=info.contact or None, use_pades_lta=False, embed_validation_info=False,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     pdf_signer = signers.PdfSigner(
         meta, signer=signer, timestamper=timestamper, stamp_style=_widget_style(),
-        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=box or (340, 80, 560, 160)),
+        new_field_spec=fields.SigFieldSpec(info.field_name, on_page=page, box=box or (340, 80, 560, 160)),
     )
     out = io.BytesIO()
     pdf_signer.sign_pdf(writer, output=out)

@@ -12,7 +12,7 @@ import hashlib
 import io
 import logging
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,12 @@ class Verification:
     # The signature's cryptography holds and it was made with the platform's seal.
     valid: bool = False
     platform_seal: bool = False
+    # signer and signed_at: those of the last signature (the one covering the whole file).
     signer: str | None = None
     signed_at: str | None = None
-    signatures: int = 0
+    # Every signature, oldest first: {field, signer, signed_at, reason, contact, intact, valid, platform_seal}
+    # (a contract carries two: the holder's acceptance, then the buyer's signature).
+    signatures: list = field(default_factory=list)
     pdfa: str | None = None
     detail: str = ""
 
@@ -82,7 +85,6 @@ def verify_pdf(data: bytes, *, trust_roots=()) -> Verification:
         result.signed = b"/ByteRange" in data
         result.detail = "Le PDF est endommagé ou illisible : il ne peut pas être intact."
         return result
-    result.signatures = len(signatures)
     if not signatures:
         result.detail = "Le document ne porte aucune signature électronique."
         return result
@@ -106,24 +108,39 @@ def _check_signatures(result: Verification, signatures, trust_roots, *, file_siz
     for embedded in signatures:
         context = ValidationContext(trust_roots=trust_roots, allow_fetching=False) if trust_roots else None
         status = validate_pdf_signature(embedded, signer_validation_context=context)
-        intact = intact and bool(status.intact)
+        # The last signature must cover the whole file; an earlier one, its revision, with nothing but
+        # signing and form filling after it.
+        this_intact = bool(status.intact) and (status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+                                               if embedded is last else status.docmdp_ok is not False)
+        platform_seal = any(status.signing_cert.dump() == root.dump() for root in trust_roots)
+        moment = None
+        if status.timestamp_validity is not None:
+            moment = status.timestamp_validity.timestamp
+        moment = moment or status.signer_reported_dt
+        intact = intact and this_intact
         valid = valid and bool(status.intact and status.valid)
+        result.signatures.append({
+            "field": embedded.field_name, "signer": _subject_name(status.signing_cert),
+            "signed_at": moment.isoformat() if moment else None, "reason": _text(embedded, "/Reason"),
+            "contact": _text(embedded, "/ContactInfo"), "intact": this_intact,
+            "valid": this_intact and bool(status.valid) and platform_seal, "platform_seal": platform_seal})
         if embedded is last:
-            intact = intact and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-            result.signer = _subject_name(status.signing_cert)
-            moment = None
-            if status.timestamp_validity is not None:
-                moment = status.timestamp_validity.timestamp
-            moment = moment or status.signer_reported_dt
-            result.signed_at = moment.isoformat() if moment else None
-            result.platform_seal = any(status.signing_cert.dump() == root.dump() for root in trust_roots)
-        elif status.docmdp_ok is False:
-            intact = False
+            result.signer = result.signatures[-1]["signer"]
+            result.signed_at = result.signatures[-1]["signed_at"]
+            result.platform_seal = platform_seal
     result.intact = intact
-    result.valid = valid and result.platform_seal
+    result.valid = valid and all(s["platform_seal"] for s in result.signatures)
     if not intact:
         result.detail = "Le document a été modifié après sa signature."
     elif not result.platform_seal:
         result.detail = "Signature intacte, mais pas du cachet de la plateforme."
+    elif len(result.signatures) > 1:
+        result.detail = (f"{len(result.signatures)} signatures valides du cachet de la plateforme ; "
+                         "document intact.")
     else:
         result.detail = "Signature valide du cachet de la plateforme ; document intact."
+
+
+def _text(embedded, key: str) -> str:
+    value = embedded.sig_object.get(key)
+    return str(value) if value is not None else ""

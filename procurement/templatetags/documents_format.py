@@ -11,6 +11,8 @@ register.filter("moment", formatting.moment)
 register.filter("short_moment", formatting.short_moment)
 register.filter("fr_date", formatting.date)
 register.filter("fr_size", formatting.size)
+register.filter("fr_number", formatting.number)
+register.filter("fr_percent", formatting.percent)
 
 
 @register.filter

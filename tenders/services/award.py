@@ -36,6 +36,7 @@ from suppliers import evidence_checks
 from suppliers.models import EvidenceDocument, Membership
 from suppliers.services import require_member
 
+from .. import award_documents
 from .. import letters as letter_rules
 from ..models import (
     EVALUATED_STATES,
@@ -140,6 +141,8 @@ def award_propose(*, actor, tender: Tender, bid, reason: str) -> AwardProposal:
                                                 proposed_at=clock.now())
         apply_transition(tender, "propose_award", actor=actor, object_type="tender",
                          reason=_("%(company)s : %(reason)s") % {"company": chosen.company.name, "reason": reason})
+        tender_id = tender.id
+        transaction.on_commit(lambda: award_documents.after_proposal(tender_id))
     return proposal
 
 
@@ -230,7 +233,11 @@ def award_approve(*, actor, tender: Tender) -> Contract:
         proposal.approved_at, proposal.approved_by = now, actor
         proposal.save(update_fields=["approved_at", "approved_by"])
         contract = contract_create(tender=tender, bid=winner, at=now)
+        # The letters are mailed now (the standstill runs from their sending); their signed PDFs follow,
+        # each in its own mail with the PDF attached (award_documents, via the kinds' delivery).
         _mail_letters(tender)
+        tender_id = tender.id
+        transaction.on_commit(lambda: award_documents.after_award(tender_id))
     return contract
 
 
@@ -276,6 +283,8 @@ def award_withdraw(*, actor, tender: Tender, reason: str, eliminate: bool = Fals
             bid.tender = tender
             apply_transition(bid, "eliminate", actor=actor, object_type="bid",
                              reason=_("%(reason)s (R2144-7)") % {"reason": reason}, note=reason, by=actor, at=now)
+            bid_id = bid.id
+            transaction.on_commit(lambda: award_documents.after_elimination(bid_id))
     return proposal
 
 

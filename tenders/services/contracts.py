@@ -24,13 +24,14 @@ from django.utils.translation import gettext as _
 
 from procurement import audit, calendar, clock
 from procurement.errors import Conflict
-from procurement.notifications import notify_many
+from procurement.notifications import attaches, notify, notify_many
 from procurement.permissions import BUYER, require_role
 from procurement.workflow import allowed_actions, apply_transition
 from suppliers import evidence_checks
 from suppliers.models import Membership
 from suppliers.services import require_member
 
+from .. import award_documents
 from ..models import Bid, Contract, ContractParty, ContractSignature, ContractStatus, Tender
 from .inputs import CENT, when
 
@@ -110,6 +111,9 @@ def contract_sign(*, actor, contract: Contract) -> Contract:
         ContractSignature.objects.create(contract=contract, party=party, signed_by=actor, signed_at=now)
         if party == ContractParty.HOLDER:
             _mail_buyers(contract, "contract_signed_by_holder")
+        else:  # signed by both: the contract again, carrying both signatures
+            contract_id = contract.id
+            transaction.on_commit(lambda: award_documents.after_contract_signed(contract_id))
     return contract
 
 
@@ -141,8 +145,22 @@ def contract_notify(*, actor, contract: Contract) -> Contract:
         due = calendar.add_days(calendar.local_date(contract.signed_at), AWARD_NOTICE_DAYS)
         apply_transition(contract, "notify", actor=actor, object_type="contract", by=actor, at=now,
                          award_notice_due=due)
-        _mail_holder(contract, "contract_notified", "notified")
+        _mail_notification(contract)
+        contract_id = contract.id
+        transaction.on_commit(lambda: award_documents.after_contract_notified(contract_id))
     return contract
+
+
+def _mail_notification(contract: Contract) -> None:
+    """The notification: the signed contract (its PDF carrying both signatures, attached when it is ready and
+    small enough; else linked) to every member of the holder's company."""
+    document = award_documents.signed_contract(contract)
+    for email, name in Membership.objects.filter(company_id=contract.holder_id).order_by("user__email") \
+            .values_list("user__email", "company__name"):
+        notify(key=f"contract_notified:{contract.id}:notified:{email}", to=email, template="contract_notified",
+               context={"contract": contract, "tender": contract.tender, "company_name": name,
+                        "document": document, "attached": attaches(document)},
+               attachment=document)
 
 
 def works_end(contract: Contract) -> dt.date | None:

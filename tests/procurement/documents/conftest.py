@@ -6,7 +6,7 @@ from procurement.documents import registry
 from procurement.documents.samples import SAMPLE_TEMPLATE, sample_letter_data
 from procurement.models import DocumentKind
 
-SAMPLE_KIND = DocumentKind.AWARD_NOTICE  # a kind no app registers yet
+SAMPLE_KIND = DocumentKind.AWARD_NOTICE  # replaced by the sample letter for the length of a test
 
 
 @pytest.fixture
