@@ -569,7 +569,13 @@ def _proposal(request, tender, data, *, form=None) -> dict:
         return {"proposal_open": False, "proposals_made": selectors.award_proposals(tender).exists()}
     problems = [] if data["frozen"] else [m for messages_ in award_services.proposal_problems(
         tender, list(selectors.evaluated_bids(tender))).values() for m in messages_]
-    bid_id = award_services.proposable_bid_id(tender) if not problems else None
+    bid_id = None
+    if not problems:
+        # The live rows carry each bid's state; a frozen ranking keeps the states of its day (a bid eliminated
+        # since under R2144-7 is passed over), so they are read again.
+        statuses = ({str(pk): status for pk, status in selectors.evaluated_bids(tender).values_list("id", "status")}
+                    if data["frozen"] else {row["bid"]: row["status"] for row in data["rows"]})
+        bid_id = award_services.first_proposable(data["rows"], statuses)
     row = next((r for r in data["rows"] if r["bid"] == bid_id), None)
     choices = [(bid_id, _("%(company)s — rang %(rank)s, %(total)s points sur 100")
                 % {"company": row["company"], "rank": row["rank"], "total": row["total"]})] if row else []
@@ -580,12 +586,13 @@ def _proposal(request, tender, data, *, form=None) -> dict:
 
 def _ranking_context(request, tender, *, method=None, propose_form=None) -> dict:
     data = ranking_view_data(tender, price_method=method)
+    what_if = method is not None and method != (data["inputs"].get("price_method") or tender.price_method)
     return {
         **_common(request, tender, "ranking"), "ranking": data, "chart": _chart(data),
-        "has_ties": any(row["decided_by"] for row in data["rows"]),
-        "what_if": method is not None and method != (data["inputs"].get("price_method") or tender.price_method),
+        "has_ties": any(row["decided_by"] for row in data["rows"]), "what_if": what_if,
         "snapshot": selectors.ranking_snapshot(tender) if data["frozen"] else None,
-        **_proposal(request, tender, data, form=propose_form)}
+        # A simulation with the other price method proposes nothing: the proposal follows the tender's method.
+        **({"proposal_open": False} if what_if else _proposal(request, tender, data, form=propose_form))}
 
 
 @require_GET
