@@ -213,3 +213,15 @@ def test_a_member_who_is_not_the_admin_cannot_sign(client):
         response = client.post(reverse("tenders_portal:contract_sign", args=[contract.id]))
     assert "administrateurs de l'entreprise" in " ".join(messages_of(response))
     assert not contract.signatures.exists()
+
+
+def test_a_late_bidder_is_told_its_bid_was_not_examined_and_has_no_debriefing_form(client):
+    ot = awarded_tender(late=1)
+    [late] = ot.late_bids
+    _company, user = ot.outsiders[0]
+    client.force_login(user)
+    body = text(client.get(bid_url(late)))
+    result = body.split('id="resultat"')[1].split("</section>")[0]
+    assert "n'a pas été examinée" in result and "R2151-5" in result
+    assert 'name="debrief-text"' not in result and "Rang" not in result
+    assert ot.bids[0].company.name not in result
