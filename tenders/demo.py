@@ -6,7 +6,12 @@
 - an opened tender whose bids can be compared;
 - a tender being scored: bids classified (one waits on the demo supplier's justification), the panel named,
   one evaluator declared with part of its grid, the demo evaluator not yet declared;
-- a tender whose ranking is frozen: every sheet submitted, consensus recorded.
+- a tender whose ranking is frozen: every sheet submitted, consensus recorded;
+- a tender whose award is proposed: the intended winner was asked for the evidence it lacks;
+- a tender awarded two days ago: the letters are sent, the standstill runs, a rejected bidder asked for the
+  detailed reasons (the demo supplier, also rejected, may still ask);
+- a tender whose contract is signed by the holder and the buyer after the standstill, waiting to be notified
+  (its invitees agreed to a shorter deadline, R2162-50: the DPS opened too recently for a full calendar).
 
 Everything goes through the services, at moments in the past (``at``), so the audit trail, receipts and
 mails are what real use would have produced.
@@ -23,7 +28,7 @@ from django.utils import timezone
 
 from procurement.accounts.models import User
 from procurement.errors import DomainError
-from procurement.permissions import EVALUATOR
+from procurement.permissions import APPROVER, EVALUATOR
 from suppliers.models import AdmissionStatus, Membership
 
 from . import services
@@ -54,6 +59,9 @@ OPERATIONS = [
     ("Les Jardins d'Hellemmes", "8 rue Faidherbe", "Lille", "59350", 24, "E", "B", "230000"),
     ("Résidence Jean Jaurès", "2-10 avenue Jean Jaurès", "Lens", "62498", 40, "F", "C", "380000"),
     ("Cité des Aulnes", "15 rue des Aulnes", "Villeneuve-d'Ascq", "59009", 32, "G", "D", "290000"),
+    ("Résidence Victor Hugo", "5 rue Victor Hugo", "Arras", "62041", 30, "F", "C", "270000"),
+    ("Les Terrasses du Canal", "22 quai du Canal", "Douai", "59178", 44, "E", "B", "400000"),
+    ("Résidence Voltaire", "9 place Voltaire", "Valenciennes", "59606", 28, "F", "C", "250000"),
 ]
 
 # The panel's marks in the demonstration, per bidder profile: (technical value, environmental management).
@@ -71,7 +79,8 @@ def _moment(days_ago: float, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
 
 
-def _data(category, operation, *, published: dt.datetime, bid_days: int, questions_days: int) -> dict:
+def _data(category, operation, *, published: dt.datetime, bid_days: float, questions_days: float,
+          agreement: str = "") -> dict:
     name, address, commune, insee, dwellings, before, target, estimate = operation
     return {
         "title": f"Isolation thermique par l'extérieur — {name}, {commune}",
@@ -90,6 +99,7 @@ def _data(category, operation, *, published: dt.datetime, bid_days: int, questio
         "criteria": CRITERIA,
         "price_method": "proportional",
         "standstill": True,
+        "deadline_agreement": agreement,
         "price_schedule": [{"ref": r, "label": label, "unit": u, "quantity": q} for r, label, u, q in SCHEDULE],
     }
 
@@ -151,11 +161,11 @@ def seed_tenders(*, at, buyer, supplier, categories, make_pdf, stdout) -> None:
     others = [m for m in bidders if m.user_id != supplier.id]
     made = []
 
-    def create(operation, published, bid_days=13, questions_days=7):
+    def create(operation, published, bid_days=13, questions_days=7, agreement=""):
         with at(published - dt.timedelta(days=1)):
             tender = services.tender_create(actor=buyer, dps=dps, category=category,
                                             data=_data(category, operation, published=published, bid_days=bid_days,
-                                                       questions_days=questions_days))
+                                                       questions_days=questions_days, agreement=agreement))
             for kind, title in (("rules", "Règlement de la consultation"),
                                 ("specification", "CCTP — Isolation thermique par l'extérieur")):
                 services.tender_document_upload(
@@ -237,41 +247,51 @@ def seed_tenders(*, at, buyer, supplier, categories, make_pdf, stdout) -> None:
                                                      uploaded_file=ContentFile(memo, name="memoire-technique.pdf"))
                     services.bid_submit(actor=member.user, bid=bid)
 
-        # 5. Ranking frozen: published 14 days ago, opened 3 days ago, scored, consensus, frozen yesterday.
-        frozen_profiles = ["mid", "low", "high"]
-        frozen = publish(create(OPERATIONS[5], _moment(14, 15), bid_days=10), _moment(14, 15))
-        bids_of(frozen, others[:3], [_moment(7 - i, 11) for i in range(3)], frozen_profiles)
-        with at(_moment(3, 9)):
-            services.tender_open(actor=buyer, tender=frozen)
-        profile_of = {}
-        with at(_moment(3, 11)):
-            for bid, profile in zip(Bid.objects.filter(tender=frozen).order_by("submitted_at"), frozen_profiles,
-                                    strict=False):
-                services.bid_classify(actor=buyer, bid=bid, decision=BidStatus.ADMISSIBLE)
-                profile_of[bid.id] = profile
-            services.panel_set(actor=buyer, tender=frozen, evaluators=[e.email for e in evaluators[:2]])
-        for offset, evaluator in enumerate(evaluators[:2]):
-            with at(_moment(2, 9 + 3 * offset)):
-                services.impartiality_declare(actor=evaluator, tender=frozen, no_conflict=True,
-                                              statement="Aucun lien avec les entreprises soumissionnaires.")
-                for bid in Bid.objects.filter(tender=frozen, status=BidStatus.ADMISSIBLE):
+        def evaluate(tender, members, profiles, *, deposited, opened, classified, scored, agreed):
+            """Bids deposited, opened, all admissible; both evaluators declare and submit; consensus recorded."""
+            bids_of(tender, members, deposited, profiles)
+            with at(opened):
+                services.tender_open(actor=buyer, tender=tender)
+            profile_of = {}
+            with at(classified):
+                for bid, profile in zip(Bid.objects.filter(tender=tender).order_by("submitted_at"), profiles,
+                                        strict=False):
+                    services.bid_classify(actor=buyer, bid=bid, decision=BidStatus.ADMISSIBLE)
+                    profile_of[bid.id] = profile
+                services.panel_set(actor=buyer, tender=tender, evaluators=[e.email for e in evaluators[:2]])
+            for offset, (evaluator, moment) in enumerate(zip(evaluators[:2], scored, strict=True)):
+                with at(moment):
+                    services.impartiality_declare(actor=evaluator, tender=tender, no_conflict=True,
+                                                  statement="Aucun lien avec les entreprises soumissionnaires.")
+                    for bid in Bid.objects.filter(tender=tender, status=BidStatus.ADMISSIBLE):
+                        tech, env = PANEL_SCORES[profile_of[bid.id]]
+                        bump = Decimal("0.5") * offset
+                        services.score_put(actor=evaluator, bid=bid, criterion="tech",
+                                           score=str(Decimal(tech) + bump),
+                                           comment="Méthodologie détaillée, phasage cohérent.")
+                        services.score_put(actor=evaluator, bid=bid, criterion="env", score=env,
+                                           comment="Tri des déchets prévu, bordereaux de suivi.")
+                    services.scores_submit(actor=evaluator, tender=tender)
+            with at(agreed):
+                for bid in Bid.objects.filter(tender=tender, status=BidStatus.ADMISSIBLE):
                     tech, env = PANEL_SCORES[profile_of[bid.id]]
-                    bump = Decimal("0.5") * offset
-                    services.score_put(actor=evaluator, bid=bid, criterion="tech", score=str(Decimal(tech) + bump),
-                                       comment="Méthodologie détaillée, phasage cohérent.")
-                    services.score_put(actor=evaluator, bid=bid, criterion="env", score=env,
-                                       comment="Tri des déchets prévu, bordereaux de suivi.")
-                services.scores_submit(actor=evaluator, tender=frozen)
-        with at(_moment(1, 10)):
-            for bid in Bid.objects.filter(tender=frozen, status=BidStatus.ADMISSIBLE):
-                tech, env = PANEL_SCORES[profile_of[bid.id]]
-                services.consensus_record(actor=buyer, bid=bid, criterion="tech",
-                                          score=str(Decimal(tech) + Decimal("0.25")),
-                                          rationale="Moyenne des deux grilles, écart discuté en séance.")
-                services.consensus_record(actor=buyer, bid=bid, criterion="env", score=env,
-                                          rationale="Notes identiques des deux évaluateurs.")
+                    services.consensus_record(actor=buyer, bid=bid, criterion="tech",
+                                              score=str(Decimal(tech) + Decimal("0.25")),
+                                              rationale="Moyenne des deux grilles, écart discuté en séance.")
+                    services.consensus_record(actor=buyer, bid=bid, criterion="env", score=env,
+                                              rationale="Notes identiques des deux évaluateurs.")
+
+        # 5. Ranking frozen: published 14 days ago, opened 3 days ago, scored, consensus, frozen yesterday.
+        frozen = publish(create(OPERATIONS[5], _moment(14, 15), bid_days=10), _moment(14, 15))
+        evaluate(frozen, others[:3], ["mid", "low", "high"], deposited=[_moment(7 - i, 11) for i in range(3)],
+                 opened=_moment(3, 9), classified=_moment(3, 11), scored=[_moment(2, 9), _moment(2, 12)],
+                 agreed=_moment(1, 10))
         with at(_moment(1, 16)):
             services.ranking_freeze(actor=buyer, tender=frozen)
+
+        _seed_awards(create=create, publish=publish, evaluate=evaluate, at=at, buyer=buyer, own=own, others=others,
+                     approver=User.objects.filter(groups__name=APPROVER).order_by("email").first(),
+                     make_pdf=make_pdf)
 
         # 6. Being scored: published 13 days ago, opened yesterday; one bid waits on a justification (the demo
         # supplier's), Nadia declared and scored part of her grid, Karim (the demo evaluator) has not declared.
@@ -299,3 +319,101 @@ def seed_tenders(*, at, buyer, supplier, categories, make_pdf, stdout) -> None:
                                    comment="Mémoire clair ; phasage par cage d'escalier.")
     stdout.write(f"{len(made)} marchés spécifiques dans la catégorie « {category.name} » "
                  f"({len(bidders)} entreprises admises).")
+
+
+def _winner_evidence(tender, *, at, moment, make_pdf) -> None:
+    """The proposed winner deposits, at ``moment``, every document its checklist lacks (valid a year, the
+    insurances covering the category's trade)."""
+    from suppliers import services as supplier_services
+
+    from .services import award as award_services
+
+    proposal = award_services.live_proposal(tender)
+    company = proposal.bid.company
+    owner = Membership.objects.filter(company=company).select_related("user").order_by("role", "id").first().user
+    with at(moment):
+        for check in award_services.winner_checklist(tender, company):
+            if check.ok:
+                continue
+            issued = timezone.localdate()
+            insurance = check.kind in ("liability_insurance", "decennial_insurance")
+            supplier_services.evidence_upload(
+                actor=owner, company=company, kind=check.kind,
+                uploaded_file=ContentFile(make_pdf(f"{check.label} — {company.name}",
+                                                   [f"Date de délivrance : {issued:%d/%m/%Y}",
+                                                    "Document de démonstration."]), name=f"{check.kind}.pdf"),
+                issued_on=issued, valid_until=issued + dt.timedelta(days=365),
+                activities=[tender.category.trade] if insurance else None)
+
+
+def _seed_awards(*, create, publish, evaluate, at, buyer, own, others, approver, make_pdf) -> None:
+    """Three tenders past their ranking, through the award services: one proposed (the winner asked for what
+    its evidence lacks), one awarded two days ago (letters sent, standstill running, a debriefing request
+    waiting for its answer), one whose contract both parties signed after the standstill."""
+    from .services import award as award_services
+    from .services import contracts as contract_services
+
+    if approver is None:
+        return
+
+    def propose(tender, moment):
+        tender.refresh_from_db()  # opened since it was published
+        with at(moment):
+            bid = award_services.proposable_bid_id(tender)
+            award_services.award_propose(actor=buyer, tender=tender, bid=bid,
+                                         reason="Offre économiquement la plus avantageuse au vu des trois critères "
+                                                "(prix, valeur technique, gestion environnementale).")
+        tender.refresh_from_db()
+
+    # 7. Signed: the invitees agreed to a one-day deadline (R2162-50), the award
+    # was approved 12 days ago; the standstill ended yesterday, then the holder and the buyer signed.
+    signed = publish(create(OPERATIONS[8], _moment(14, 9), bid_days=1, questions_days=0.5,
+                            agreement="Délai réduit à un jour, fixé d'un commun accord avec toutes les entreprises "
+                                      "admises dans la catégorie (travaux urgents avant l'hiver)."), _moment(14, 9))
+    evaluate(signed, others[:3], ["low", "mid", "high"],
+             deposited=[_moment(14, 12 + i) for i in range(3)], opened=_moment(13, 12), classified=_moment(13, 13),
+             scored=[_moment(13, 15), _moment(13, 16)], agreed=_moment(12, 9))
+    propose(signed, _moment(12, 10))
+    _winner_evidence(signed, at=at, moment=_moment(12, 11), make_pdf=make_pdf)
+    with at(_moment(12, 14)):
+        contract = award_services.award_approve(actor=approver, tender=signed)
+    _winner_evidence(signed, at=at, moment=_moment(1, 15), make_pdf=make_pdf)  # still valid to sign
+    holder = Membership.objects.filter(company=contract.holder, role="admin").select_related("user").first().user
+    with at(_moment(1, 16)):
+        contract_services.contract_sign(actor=holder, contract=contract)
+    with at(_moment(1, 17)):
+        contract_services.contract_sign(actor=buyer, contract=contract)
+
+    # 8. Awarded yesterday: letters sent, the standstill runs; a rejected bidder asked for the detailed reasons.
+    # The demo supplier bids high and is not retained: its letter and its 15-day right show in the portal.
+    awarded = publish(create(OPERATIONS[7], _moment(14, 11), bid_days=10), _moment(14, 11))
+    members = others[:2] + own[:1]
+    evaluate(awarded, members, ["low", "mid", "high"][:len(members)],
+             deposited=[_moment(8 - i, 10) for i in range(len(members))], opened=_moment(3, 9),
+             classified=_moment(3, 10), scored=[_moment(3, 14), _moment(3, 16)], agreed=_moment(2, 10))
+    propose(awarded, _moment(2, 11))
+    _winner_evidence(awarded, at=at, moment=_moment(2, 15), make_pdf=make_pdf)
+    with at(_moment(1, 10)):
+        award_services.award_approve(actor=approver, tender=awarded)
+    rejected = Bid.objects.filter(tender=awarded, status=BidStatus.NOT_RETAINED).exclude(
+        company__memberships__user__in=[m.user for m in own]).select_related("company").order_by("submitted_at")
+    asker = rejected.first()
+    if asker is not None:
+        member = Membership.objects.filter(company=asker.company).select_related("user").first().user
+        with at(_moment(1, 15)):
+            award_services.debrief_request_create(
+                actor=member, bid=asker,
+                text="Pourriez-vous nous indiquer les caractéristiques et les avantages relatifs de l'offre retenue, "
+                     "notamment sur la valeur technique ?")
+
+    # 9. Award proposed yesterday: the winner's evidence is incomplete, it was asked for it, due in a week.
+    proposed = publish(create(OPERATIONS[6], _moment(13, 10), bid_days=10), _moment(13, 10))
+    evaluate(proposed, others[-3:], ["mid", "low", "high"], deposited=[_moment(6 - i, 9) for i in range(3)],
+             opened=_moment(2, 9), classified=_moment(2, 10), scored=[_moment(2, 14), _moment(2, 16)],
+             agreed=_moment(1, 9))
+    propose(proposed, _moment(1, 10))
+    proposal = award_services.live_proposal(proposed)
+    if any(not c.ok for c in award_services.winner_checklist(proposed, proposal.bid.company)):
+        with at(_moment(1, 11)):
+            award_services.winner_evidence_request(actor=buyer, tender=proposed,
+                                                   due_at=timezone.localdate() + dt.timedelta(days=7))

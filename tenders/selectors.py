@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -788,3 +788,27 @@ def debrief_of(bid: Bid):
     from .models import DebriefRequest
 
     return DebriefRequest.objects.filter(bid_id=bid.pk).first()
+
+
+def proposals_awaiting_approval(user) -> QuerySet:
+    """The approvals inbox: the live proposal of every tender waiting for its approval, oldest first, with the
+    tender, the proposed bid's company and the proposer (one query whatever the number of rows)."""
+    from .models import AwardProposal
+
+    return (AwardProposal.objects.filter(withdrawn_at__isnull=True, tender__status=TenderStatus.AWARD_PROPOSED,
+                                         tender__in=Tender.objects.visible_to(user))
+            .select_related("tender", "tender__category", "bid__company", "proposed_by")
+            .order_by("proposed_at", "id"))
+
+
+def debrief_requests(user, *, open_only: bool = False, tender_id=None) -> QuerySet:
+    """Staff: the debrief requests (R2181-4) of the tenders they see, the unanswered ones first by due date."""
+    from .models import DebriefRequest
+
+    qs = (DebriefRequest.objects.filter(bid__tender__in=Tender.objects.visible_to(user))
+          .select_related("bid__company", "bid__tender", "requested_by", "answered_by"))
+    if open_only:
+        qs = qs.filter(answered_at__isnull=True)
+    if tender_id is not None:
+        qs = qs.filter(bid__tender_id=tender_id)
+    return qs.order_by(F("answered_at").desc(nulls_first=True), "due_at", "id")

@@ -2,8 +2,8 @@
 
 from django.urls import path, re_path
 
+from .views import award, documents, evaluation, panel
 from .views import console as views
-from .views import documents, evaluation, panel
 
 app_name = "tenders_console"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.tender_list_export, name="list_export"),
     path("nouveau/", views.tender_create, name="create"),
     path("invites/", views.invitee_count, name="invitee_count"),
+    path("approbations/", award.approvals, name="approvals"),
+    path("demandes-de-motifs/", award.debriefs, name="debriefs"),
+    path("demandes-de-motifs/<uuid:request_id>/repondre/", award.debrief_answer, name="debrief_answer"),
+    path("contrats/", award.contracts, name="contracts"),
+    path("contrats/<uuid:contract_id>/", award.contract, name="contract"),
+    path("contrats/<uuid:contract_id>/signer/", award.contract_sign, name="contract_sign"),
+    path("contrats/<uuid:contract_id>/notifier/", award.contract_notify, name="contract_notify"),
     path("<uuid:tender_id>/", views.tender_detail, name="detail"),
     path("<uuid:tender_id>/modifier/", views.tender_edit, name="edit"),
     path("<uuid:tender_id>/publier/", views.tender_publish, name="publish"),
@@ -48,6 +55,12 @@ urlpatterns = [
     path("<uuid:tender_id>/evaluation/classement/", evaluation.ranking, name="evaluation_ranking"),
     path("<uuid:tender_id>/evaluation/classement.csv", evaluation.ranking_csv, name="evaluation_ranking_csv"),
     path("<uuid:tender_id>/evaluation/classement.xlsx", evaluation.ranking_xlsx, name="evaluation_ranking_xlsx"),
+    # The award (proposal from the ranking, then the award page).
+    path("<uuid:tender_id>/attribution/proposer/", evaluation.award_propose, name="award_propose"),
+    path("<uuid:tender_id>/attribution/", award.award, name="award"),
+    path("<uuid:tender_id>/attribution/justificatifs/", award.award_request_evidence, name="award_request_evidence"),
+    path("<uuid:tender_id>/attribution/retrait/", award.award_withdraw, name="award_withdraw"),
+    path("<uuid:tender_id>/attribution/approbation/", award.award_approve, name="award_approve"),
     path("offres/<uuid:bid_id>/classer/", evaluation.bid_classify, name="evaluation_classify"),
     path("offres/<uuid:bid_id>/justification/", evaluation.bid_request_justification,
          name="evaluation_justification"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tenders.views import documents, portal
+from tenders.views import documents, portal, portal_award
 
 app_name = "tenders_portal"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("offres/<uuid:bid_id>/documents/<uuid:doc_id>/supprimer/", portal.bid_document_delete,
          name="bid_document_delete"),
     path("offres/<uuid:bid_id>/repondre/", portal.bid_respond, name="bid_respond"),
+    path("offres/<uuid:bid_id>/motifs/", portal.bid_debrief, name="bid_debrief"),
+    path("contrats/<uuid:contract_id>/", portal_award.contract_page, name="contract"),
+    path("contrats/<uuid:contract_id>/signer/", portal_award.contract_sign, name="contract_sign"),
     path("offres/<uuid:bid_id>/reponses/<uuid:doc_id>/", portal.request_document_download, name="request_document"),
     path("<uuid:tender_id>/", portal.tender_page, name="tender"),
     path("<uuid:tender_id>/dpgf.xlsx", portal.dpgf_download, name="dpgf"),

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_fsm import can_proceed
@@ -185,7 +186,14 @@ def declaration(request, company_id):
 @require_http_methods(["GET", "POST"])
 def documents(request, company_id):
     company = selectors.company_get(user=request.user, company_id=company_id)
-    form = EvidenceUploadForm(request.POST or None, request.FILES or None)
+    # ``?type=kbis`` preselects a kind (links from a checklist); ``suite`` is where to go back once deposited.
+    wanted = request.GET.get("type", "")
+    form = EvidenceUploadForm(request.POST or None, request.FILES or None,
+                              initial={"kind": wanted} if wanted in EvidenceKind.values else None)
+    back = request.POST.get("suite") or request.GET.get("suite") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = ""
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
@@ -199,12 +207,12 @@ def documents(request, company_id):
                 form.add_error(None, exc.detail)
             else:
                 messages.success(request, _("Document « %(name)s » déposé.") % {"name": document.filename})
-                return redirect("portal:documents", company_id=company.id)
+                return redirect(back or reverse("portal:documents", args=[company.id]))
         messages.error(request, _("Le document n'a pas été déposé : corrigez les points signalés."))
     return render(request, "portal/documents.html", {
         **_company_nav(company, "documents"), "form": form,
         "documents": selectors.documents_for_company(company),
-        "max_size": human_size(settings.EVIDENCE_MAX_UPLOAD_BYTES),
+        "max_size": human_size(settings.EVIDENCE_MAX_UPLOAD_BYTES), "back": back,
     })
 
 

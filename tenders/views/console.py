@@ -149,14 +149,17 @@ DASHBOARD_ROWS = 5
 
 def dashboard_context(user) -> dict:
     """The "Marchés spécifiques" block of the console dashboard: counts by state, tenders to open, questions
-    waiting (three queries whatever the number of tenders)."""
+    waiting, debriefing requests still unanswered with their due dates (four queries whatever the number of
+    tenders)."""
     counts = selectors.tender_counts(user)
     to_open = list(selectors.tenders_to_open(user)[:DASHBOARD_ROWS + 1])
     waiting = list(selectors.questions_waiting(user)[:DASHBOARD_ROWS + 1])
+    debriefs = list(selectors.debrief_requests(user, open_only=True)[:DASHBOARD_ROWS + 1])
     states = [{"status": value, "label": label, "count": counts.get(value, 0)} for value, label in TenderStatus.choices]
     return {
         "states": states, "to_open": to_open[:DASHBOARD_ROWS], "more_to_open": len(to_open) > DASHBOARD_ROWS,
         "waiting": waiting[:DASHBOARD_ROWS], "more_waiting": len(waiting) > DASHBOARD_ROWS,
+        "debriefs": debriefs[:DASHBOARD_ROWS], "more_debriefs": len(debriefs) > DASHBOARD_ROWS, "now": clock.now(),
     }
 
 

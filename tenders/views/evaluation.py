@@ -42,11 +42,14 @@ from .. import selectors, services
 from ..evaluation import classification as hints
 from ..evaluation import ranking as ranking_rules
 from ..evaluation.pricing import PRICE, Criterion
+from ..forms.award import ProposeForm
 from ..forms.evaluation import BidRequestForm, ClassifyForm, ConsensusForm, PanelForm
-from ..models import BidDocumentKind, BidRequestKind, BidStatus, PriceMethod, Tender
+from ..models import BidDocumentKind, BidRequestKind, BidStatus, PriceMethod, Tender, TenderStatus
+from ..services import award as award_services
 from ..services import evaluation as evaluation_services
 
 STATE_LABELS = {**dict(BidStatus.choices)}
+TENDER_STATES = dict(TenderStatus.choices)
 
 # The decisions of the classify action (``classify``) and the one of ``classify-abnormally-low``.
 PLAIN_DECISIONS = [BidStatus.ADMISSIBLE, BidStatus.IRREGULAR, BidStatus.UNACCEPTABLE, BidStatus.INAPPROPRIATE]
@@ -559,19 +562,74 @@ def _chart(data) -> dict:
             "legend": [{"name": c["name"], "css": i % 6, "x": i * 130} for i, c in enumerate(data["criteria"])]}
 
 
+def _proposal(request, tender, data, *, form=None) -> dict:
+    """The award proposal step under the ranking: offered only when the tender's state allows it, naming only
+    the bid the ranking allows (the first-ranked admissible one); otherwise what still stands in the way."""
+    if "propose-award" not in allowed_actions(tender):
+        return {"proposal_open": False, "proposals_made": selectors.award_proposals(tender).exists()}
+    problems = [] if data["frozen"] else [m for messages_ in award_services.proposal_problems(
+        tender, list(selectors.evaluated_bids(tender))).values() for m in messages_]
+    bid_id = None
+    if not problems:
+        # The live rows carry each bid's state; a frozen ranking keeps the states of its day (a bid eliminated
+        # since under R2144-7 is passed over), so they are read again.
+        statuses = ({str(pk): status for pk, status in selectors.evaluated_bids(tender).values_list("id", "status")}
+                    if data["frozen"] else {row["bid"]: row["status"] for row in data["rows"]})
+        bid_id = award_services.first_proposable(data["rows"], statuses)
+    row = next((r for r in data["rows"] if r["bid"] == bid_id), None)
+    choices = [(bid_id, _("%(company)s — rang %(rank)s, %(total)s points sur 100")
+                % {"company": row["company"], "rank": row["rank"], "total": row["total"]})] if row else []
+    return {"proposal_open": True, "proposal_problems": problems, "proposable": row,
+            "propose_form": form or (ProposeForm(choices=choices) if choices else None),
+            "proposals_made": selectors.award_proposals(tender).exists()}
+
+
+def _ranking_context(request, tender, *, method=None, propose_form=None) -> dict:
+    data = ranking_view_data(tender, price_method=method)
+    what_if = method is not None and method != (data["inputs"].get("price_method") or tender.price_method)
+    return {
+        **_common(request, tender, "ranking"), "ranking": data, "chart": _chart(data),
+        "has_ties": any(row["decided_by"] for row in data["rows"]), "what_if": what_if,
+        "snapshot": selectors.ranking_snapshot(tender) if data["frozen"] else None,
+        # A simulation with the other price method proposes nothing: the proposal follows the tender's method.
+        **({"proposal_open": False} if what_if else _proposal(request, tender, data, form=propose_form))}
+
+
 @require_GET
 @staff_required
 def ranking(request, tender_id):
     tender, refusal = _readable_tender(request, tender_id)
     if refusal:
         return refusal
-    method = _price_method(request)
-    data = ranking_view_data(tender, price_method=method)
-    return render(request, "console/evaluation_ranking.html", {
-        **_common(request, tender, "ranking"), "ranking": data, "chart": _chart(data),
-        "has_ties": any(row["decided_by"] for row in data["rows"]),
-        "what_if": method is not None and method != (data["inputs"].get("price_method") or tender.price_method),
-        "snapshot": selectors.ranking_snapshot(tender) if data["frozen"] else None})
+    return render(request, "console/evaluation_ranking.html",
+                  _ranking_context(request, tender, method=_price_method(request)))
+
+
+@require_POST
+@staff_required
+def award_propose(request, tender_id):
+    """Propose the first-ranked admissible bid (buyer): the ranking is frozen, the award page follows."""
+    tender, refusal = _readable_tender(request, tender_id)
+    if refusal:
+        return refusal
+    if not buyer_or_message(request):
+        return _go("evaluation_ranking", tender.id)
+    form = ProposeForm(request.POST, choices=[])
+    if form.is_valid():
+        outcome, _result = call_service(request, award_services.award_propose, form=form, states=TENDER_STATES,
+                                        tender=tender, bid=form.cleaned_data["bid"],
+                                        reason=form.cleaned_data["reason"])
+        if outcome == OK:
+            messages.success(request, _("L'attribution est proposée : le classement est figé. Elle attend "
+                                        "l'approbation d'une autre personne ayant le rôle approbateur."))
+            return redirect("tenders_console:award", tender_id=tender.id)
+        if outcome != INVALID:
+            return _go("evaluation_ranking", tender.id)
+    context = _ranking_context(request, selectors.tender_detail(tender))
+    page_form = context.get("propose_form")
+    form.set_choices(page_form.fields["bid"].widget.choices if page_form is not None else [])
+    context["propose_form"] = form
+    return render(request, "console/evaluation_ranking.html", context, status=400)
 
 
 def ranking_sheet(data) -> spreadsheets.Sheet:

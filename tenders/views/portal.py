@@ -44,6 +44,8 @@ from ..forms.portal import (
     QuestionForm,
 )
 from ..models import Bid, BidDocument, BidStatus, TenderStatus
+from ..services import award as award_services
+from .portal_award import bid_award_context, debrief_form
 
 # A bid's state after the opening, in words, for its bidder (deposit, late and withdrawn have their own notices).
 BID_STATE_TEXT = {
@@ -212,12 +214,14 @@ def _bid_context(request, bid: Bid, content: dict) -> dict:
     }
 
 
-def _deposited_context(request, bid: Bid, content: dict, *, respond_form=None) -> dict:
-    """A deposited bid: its content, its state in words, and the requests of the buyer about it."""
+def _deposited_context(request, bid: Bid, content: dict, *, respond_form=None, debrief_form=None) -> dict:
+    """A deposited bid: its content, its state in words, the requests of the buyer about it, and what the award
+    says to its company (the winner's checklist, its letter, the debriefing request, its contract)."""
     requests = list(selectors.requests_of_bid(bid))
     pending = selectors.pending_request(bid, requests)
     return {
-        **_bid_context(request, bid, content), "withdraw_form": BidWithdrawForm(),
+        **_bid_context(request, bid, content), **bid_award_context(request, bid, form=debrief_form),
+        "withdraw_form": BidWithdrawForm(),
         "state_text": BID_STATE_TEXT.get(bid.status, ""),
         "pending": pending, "past": [r for r in requests if r is not pending],
         "respond_form": respond_form or BidRespondForm(),
@@ -441,6 +445,32 @@ def bid_respond(request, bid_id):
     bid.tender = selectors.tender_detail(bid.tender)
     return render(request, "portal/bid_detail.html",
                   _deposited_context(request, bid, services.bid_content(bid), respond_form=form), status=400)
+
+
+@login_required
+@require_POST
+def bid_debrief(request, bid_id):
+    """A rejected bidder asks for the characteristics and relative advantages of the retained bid (R2181-4);
+    the service refuses it after 15 days, twice, or to the winner."""
+    bid = _own_bid(request.user, bid_id)
+    form = debrief_form(request.POST)
+    target = reverse("tenders_portal:bid", args=[bid.id]) + "#resultat"
+    if form.is_valid():
+        try:
+            award_services.debrief_request_create(actor=request.user, bid=bid, text=form.cleaned_data["text"])
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        except DomainError as exc:
+            refused(request, exc)
+            return redirect(target)
+        else:
+            messages.success(request, _("Votre demande est transmise à l'acheteur, qui doit vous répondre dans les "
+                                        "15 jours."))
+            return redirect(target)
+    bid = _own_bid(request.user, bid_id)
+    bid.tender = selectors.tender_detail(bid.tender)
+    return render(request, "portal/bid_detail.html",
+                  _deposited_context(request, bid, services.bid_content(bid), debrief_form=form), status=400)
 
 
 @login_required
