@@ -174,6 +174,10 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # --- Cache: the counters of procurement.accounts.throttle. Production shares them between workers in Redis
 # (CACHE_URL=redis://host:6379/1); the embedded default keeps them in each process's memory.
 CACHES = {"default": _env_or_die(env.cache_url, "CACHE_URL", default="locmemcache://")}
+# Cached list pages and API lists (procurement.listcache): seconds an entry lives. Off (0) when the cache is
+# each process's own memory, since a write served by one worker could not invalidate the others' copies.
+_SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+LIST_CACHE_SECONDS = _env_or_die(env.int, "LIST_CACHE_SECONDS", default=60 if _SHARED_CACHE else 0)
 
 # --- i18n: French first --------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

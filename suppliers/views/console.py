@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import can_proceed
 
-from procurement import clock, spreadsheets
+from procurement import clock, listcache, spreadsheets
 from procurement import selectors as dps_selectors
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.forms.console import ReasonForm
@@ -141,13 +141,17 @@ def _application_days_left(application, today):
 @require_GET
 @staff_required
 def applications(request):
-    form, qs, sort = _applications_query(request)
-    page, query = paginate(request, qs, APPLICATIONS_PAGE_SIZE)
-    today = clock.today()
-    rows = [{"application": a, "days_left": _application_days_left(a, today), "overdue": a.is_overdue_on(today)}
-            for a in page.object_list]
-    return render(request, "console/applications.html", {"form": form, "page": page, "query": query, "rows": rows,
-                                                         "sorting": sort, "can_act": can_act(request.user)})
+    def build():
+        form, qs, sort = _applications_query(request)
+        page, query = paginate(request, qs, APPLICATIONS_PAGE_SIZE)
+        today = clock.today()
+        rows = [{"application": a, "days_left": _application_days_left(a, today), "overdue": a.is_overdue_on(today)}
+                for a in page.object_list]
+        return {"form": form, "page": page, "query": query, "rows": rows, "sorting": sort,
+                "can_act": can_act(request.user)}
+
+    return render(request, "console/applications.html", {
+        "content": listcache.fragment(request, "applications", "console/_applications_content.html", build)})
 
 
 @require_GET
@@ -330,14 +334,18 @@ def _directory_query(request):
 @require_GET
 @staff_required
 def directory(request):
-    form, qs, sort = _directory_query(request)
-    page, query = paginate(request, qs, DIRECTORY_PAGE_SIZE)
-    today = clock.today()
-    companies = selectors.with_document_stats(list(page.object_list))
-    rows = [{"company": c, "expiry_status": evidence_status(c.next_expiry, on=today) if c.next_expiry else None}
-            for c in companies]
-    return render(request, "console/directory.html", {"form": form, "page": page, "query": query, "rows": rows,
-                                                      "sorting": sort, "can_act": can_act(request.user)})
+    def build():
+        form, qs, sort = _directory_query(request)
+        page, query = paginate(request, qs, DIRECTORY_PAGE_SIZE)
+        today = clock.today()
+        companies = selectors.with_document_stats(list(page.object_list))
+        rows = [{"company": c, "expiry_status": evidence_status(c.next_expiry, on=today) if c.next_expiry else None}
+                for c in companies]
+        return {"form": form, "page": page, "query": query, "rows": rows, "sorting": sort,
+                "can_act": can_act(request.user)}
+
+    return render(request, "console/directory.html", {
+        "content": listcache.fragment(request, "directory", "console/_directory_content.html", build)})
 
 
 EXPORT_BATCH = 500
@@ -410,11 +418,13 @@ def _admissions_query(request):
 @require_GET
 @staff_required
 def admissions(request):
-    form, qs, sort = _admissions_query(request)
-    page, query = paginate(request, qs, ADMISSIONS_PAGE_SIZE)
+    def build():
+        form, qs, sort = _admissions_query(request)
+        page, query = paginate(request, qs, ADMISSIONS_PAGE_SIZE)
+        return {"form": form, "page": page, "query": query, "sorting": sort, "can_act": can_act(request.user)}
+
     return render(request, "console/admissions.html", {
-        "form": form, "page": page, "query": query, "sorting": sort, "can_act": can_act(request.user),
-    })
+        "content": listcache.fragment(request, "admissions", "console/_admissions_content.html", build)})
 
 
 @require_GET
