@@ -338,7 +338,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "procurement.api_support.problem_exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["procurement.api_renderers.JSONRenderer"],
     # DRF's parsers with bounds: body size checked before parsing, nesting depth and NUL characters after.
     "DEFAULT_PARSER_CLASSES": [
         "procurement.api_parsers.JSONParser",

@@ -99,6 +99,8 @@ def dashboard_context(request) -> dict:
         "page": page, "query": query, "rows": rows,
         "chart": chart, "chart_height": 24 * len(chart) + 8,
         "can_act": can_act(request.user),
+        # Row links: the list's URL plus the id (console:application_review), not one reverse() per row.
+        "applications_url": reverse("console:applications"),
     }
 
 
@@ -148,7 +150,7 @@ def applications(request):
         rows = [{"application": a, "days_left": _application_days_left(a, today), "overdue": a.is_overdue_on(today)}
                 for a in page.object_list]
         return {"form": form, "page": page, "query": query, "rows": rows, "sorting": sort,
-                "can_act": can_act(request.user)}
+                "can_act": can_act(request.user), "applications_url": reverse("console:applications")}
 
     return render(request, "console/applications.html", {
         "content": listcache.fragment(request, "applications", "console/_applications_content.html", build)})
@@ -342,7 +344,7 @@ def directory(request):
         rows = [{"company": c, "expiry_status": evidence_status(c.next_expiry, on=today) if c.next_expiry else None}
                 for c in companies]
         return {"form": form, "page": page, "query": query, "rows": rows, "sorting": sort,
-                "can_act": can_act(request.user)}
+                "can_act": can_act(request.user), "directory_url": reverse("console:directory")}
 
     return render(request, "console/directory.html", {
         "content": listcache.fragment(request, "directory", "console/_directory_content.html", build)})
@@ -421,7 +423,8 @@ def admissions(request):
     def build():
         form, qs, sort = _admissions_query(request)
         page, query = paginate(request, qs, ADMISSIONS_PAGE_SIZE)
-        return {"form": form, "page": page, "query": query, "sorting": sort, "can_act": can_act(request.user)}
+        return {"form": form, "page": page, "query": query, "sorting": sort, "can_act": can_act(request.user),
+                "directory_url": reverse("console:directory")}
 
     return render(request, "console/admissions.html", {
         "content": listcache.fragment(request, "admissions", "console/_admissions_content.html", build)})

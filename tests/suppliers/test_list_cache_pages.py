@@ -79,3 +79,12 @@ def test_a_hit_reads_no_list(buyer, admission, cached, name, django_assert_max_n
     client.get(reverse(name))
     with django_assert_max_num_queries(3):  # the session, the user, the staff roles
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_row_links_built_from_the_list_url_are_the_detail_pages(buyer, admission):
+    client = browser(buyer)
+    company, application = admission.company, admission.application
+    assert reverse("console:company_detail", args=[company.id]) in client.get(reverse("console:directory")).content.decode()
+    assert reverse("console:company_detail", args=[company.id]) in client.get(reverse("console:admissions")).content.decode()
+    page = client.get(reverse("console:applications")).content.decode()
+    assert reverse("console:application_review", args=[application.id]) in page

@@ -231,7 +231,10 @@ class Command(BaseCommand):
         buyer_token, supplier_token = api_token_issue(user=buyer)[0], api_token_issue(user=supplier)[0]
         client = Client()
         client.force_login(buyer)
-        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], SECURE_SSL_REDIRECT=False):
+            client.get(reverse("console:dashboard"))  # a browser's CSRF cookie, kept as browsers keep it
+        cookie = "; ".join(f"{name}={client.cookies[name].value}"
+                           for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME))
         buyer_api = {"Authorization": f"Token {buyer_token}", "Accept": "application/json"}
         supplier_api = {"Authorization": f"Token {supplier_token}", "Accept": "application/json"}
         console = {"Cookie": cookie, "Accept-Language": "fr"}
@@ -277,8 +280,9 @@ class Command(BaseCommand):
                 extra = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in page.headers.items()}
                 client.cookies.clear()
                 if "Cookie" in page.headers:
-                    name, _, value = page.headers["Cookie"].partition("=")
-                    client.cookies[name] = value
+                    for pair in page.headers["Cookie"].split("; "):
+                        name, _, value = pair.partition("=")
+                        client.cookies[name] = value
                     extra.pop("HTTP_COOKIE")
                 client.get(page.path, **extra)
                 with CaptureQueriesContext(connection) as queries:
