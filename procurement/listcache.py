@@ -5,7 +5,8 @@ A cached entry is keyed by:
 - the **version** of the data: one counter in the cache, incremented after every commit that wrote a model
   of the project (``bump`` is queued with ``transaction.on_commit`` by the signal handlers connected in
   ``procurement.apps``; a rolled-back write bumps nothing). An entry of an older version is never read again
-  and expires on its own;
+  and expires on its own. ``QuerySet.update()`` and ``bulk_create()`` send no signal: a service whose only
+  write to a listed model is one of those calls ``bump_after_commit()`` itself;
 - the **caller**: the user (anonymous callers share one scope). A supplier's entry holds only its own
   companies' rows, a staff member's only what that member's roles show; no entry is shared between two
   people, so no cache can hand one company's rows, or content still sealed for a buyer, to anyone else;
