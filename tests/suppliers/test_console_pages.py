@@ -121,13 +121,13 @@ def test_dashboard_query_count_is_fixed(client, buyer, dps, django_assert_max_nu
     client.force_login(buyer)
     submitted_application(dps=dps, categories=list(dps.categories.all()))
     client.get(reverse("console:dashboard"))  # warm the session and the user's groups
-    # 10 for the applications, 3 for the block of mini-tenders (counts by state, to open, questions waiting).
-    with django_assert_max_num_queries(13) as few:
+    # 9 for the applications, 3 for the block of mini-tenders (counts by state, to open, questions waiting).
+    with django_assert_max_num_queries(12) as few:
         client.get(reverse("console:dashboard"))
     for _ in range(5):
         category = CategoryFactory(dps=dps, actor=buyer)
         submitted_application(dps=dps, categories=[category])
-    with django_assert_max_num_queries(13) as many:
+    with django_assert_max_num_queries(12) as many:
         response = client.get(reverse("console:dashboard"))
     assert len(response.context["rows"]) == 6
     assert len(many.captured_queries) == len(few.captured_queries)
