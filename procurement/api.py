@@ -20,7 +20,7 @@ from . import serializers as s
 from .accounts import services as account_services
 from .accounts import throttle
 from .accounts.models import ApiToken
-from .api_support import ID_PARAM, responses, validated
+from .api_support import ID_PARAM, CachedListMixin, responses, validated
 from .errors import NotAllowed, ValidationFailed
 from .permissions import require_staff
 
@@ -88,8 +88,10 @@ class LogoutView(APIView):
 # --- DPS ----------------------------------------------------------------------------------------------
 
 
-class DPSListView(generics.ListAPIView):
+class DPSListView(CachedListMixin, generics.ListAPIView):
     """Open (and closed) DPS for everyone; drafts only for staff."""
+
+    cache_name = "api-dps"
 
     serializer_class = s.DPSSerializer
 

@@ -19,6 +19,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from . import listcache
 from .api_parsers import body_too_large
 from .errors import Conflict, DomainError, InvalidTransition, ValidationFailed
 from .serializers import ProblemSerializer
@@ -246,3 +247,21 @@ def server_error(request):
         return _api_problem(request, 500, _("Erreur interne"),
                             _("Une erreur inattendue s'est produite ; elle a été enregistrée."))
     return defaults.server_error(request)
+
+
+# --- cached lists ------------------------------------------------------------------------------------------
+
+
+class CachedListMixin:
+    """A ``ListAPIView`` whose JSON answer is kept in the cache for the caller, page and query string, and
+    carries an ETag (``procurement.listcache``). ``cache_name`` names the list in the cache keys."""
+
+    cache_name = ""
+
+    def list(self, request, *args, **kwargs):
+        def build() -> bytes:
+            response = super(CachedListMixin, self).list(request, *args, **kwargs)
+            return request.accepted_renderer.render(response.data, request.accepted_media_type,
+                                                    self.get_renderer_context())
+
+        return listcache.api_response(request, self.cache_name or type(self).__name__, build)

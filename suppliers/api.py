@@ -20,6 +20,7 @@ from procurement import selectors as dps_selectors
 from procurement.api_parsers import FormParser, MultiPartParser
 from procurement.api_support import (
     ID_PARAM,
+    CachedListMixin,
     query_flag,
     referenced,
     responses,
@@ -54,7 +55,8 @@ class MeView(APIView):
 # --- companies ----------------------------------------------------------------------------------------
 
 
-class CompanyListView(generics.ListAPIView):
+class CompanyListView(CachedListMixin, generics.ListAPIView):
+    cache_name = "api-companies"
     serializer_class = s.CompanySerializer
 
     def get_queryset(self):
@@ -172,7 +174,8 @@ class DocumentDownloadView(APIView):
 # --- applications -----------------------------------------------------------------------------------------
 
 
-class ApplicationListView(generics.ListAPIView):
+class ApplicationListView(CachedListMixin, generics.ListAPIView):
+    cache_name = "api-applications"
     serializer_class = s.ApplicationSerializer
 
     def get_queryset(self):
@@ -301,7 +304,8 @@ class ApplicationDecideView(_ApplicationAction):
 # --- admissions -------------------------------------------------------------------------------------------
 
 
-class AdmissionListView(generics.ListAPIView):
+class AdmissionListView(CachedListMixin, generics.ListAPIView):
+    cache_name = "api-admissions"
     serializer_class = s.AdmissionSerializer
 
     def get_queryset(self):

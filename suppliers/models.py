@@ -316,7 +316,13 @@ class Application(FSMModelMixin, models.Model):
         verbose_name = _("candidature")
         verbose_name_plural = _("candidatures")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "decision_due"], name="application_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "decision_due"], name="application_queue_idx"),
+            # The lists' usual order (newest first) and the review queue's (soonest due, among those waiting).
+            models.Index(fields=["-created_at"], name="application_created_idx"),
+            models.Index(fields=["decision_due", "submitted_at"], name="application_review_queue_idx",
+                         condition=models.Q(status__in=["submitted", "info_requested"])),
+        ]
 
     def __str__(self):
         return f"{self.company} → {self.dps.reference}"

@@ -12,7 +12,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from procurement import audit, calendar, clock, inputs
+from procurement import audit, calendar, clock, inputs, listcache
 from procurement.errors import Conflict, NotAllowed, ValidationFailed
 from procurement.models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind, Trade
 from procurement.notifications import notify
@@ -525,6 +525,7 @@ def application_set_categories(*, actor, application: Application, category_ids)
     ApplicationCategory.objects.bulk_create(
         [ApplicationCategory(application=application, category=c) for c in categories if c.id not in existing]
     )
+    listcache.bump_after_commit()  # bulk_create sends no signal: the lists showing the categories are stale
     return application
 
 

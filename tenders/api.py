@@ -28,6 +28,7 @@ from procurement import selectors as dps_selectors
 from procurement.api_parsers import FormParser, JSONParser, MultiPartParser
 from procurement.api_support import (
     ID_PARAM,
+    CachedListMixin,
     Pagination,
     referenced,
     responses,
@@ -91,7 +92,8 @@ def _moment_param(params, name: str):
 # --- tenders ------------------------------------------------------------------------------------------------
 
 
-class TenderListView(generics.ListAPIView):
+class TenderListView(CachedListMixin, generics.ListAPIView):
+    cache_name = "api-tenders"
     serializer_class = s.TenderSerializer
 
     def get_queryset(self):

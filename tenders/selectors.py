@@ -50,6 +50,12 @@ def tender_get(*, user, tender_id) -> Tender:
     return get_or_404(tenders_for_user(user), id=tender_id)
 
 
+def _count_of(rows: QuerySet):
+    """How many of ``rows`` belong to the tender of the outer query (0 when none)."""
+    per_tender = rows.filter(tender=OuterRef("pk")).order_by().values("tender").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(per_tender), 0)
+
+
 # The sort keys of the tender list (``?tri=key`` or ``-key``; see ``procurement.sorting``).
 TENDER_SORTS = {
     "reference": ("reference",), "intitule": ("title",), "categorie": ("category__code",), "etat": ("status",),
@@ -60,11 +66,12 @@ TENDER_SORTS = {
 
 def tender_list(*, user, status: str | None = None, category=None, dps=None, deadline_before=None,
                 deadline_after=None, search: str | None = None, sort: str | None = None) -> QuerySet[Tender]:
-    """Tenders for a list page, with their counts (invitations, deposited bids, unanswered questions)."""
+    """Tenders for a list page, with their counts (invitations, deposited bids, unanswered questions), each a
+    subquery on the tender's own rows: joining the three tables and counting distinct rows multiplies them."""
     qs = tenders_for_user(user).annotate(
-        invitation_count=Count("invitations", distinct=True),
-        deposit_count=Count("bids", filter=Q(bids__status__in=DEPOSITED_STATES), distinct=True),
-        open_question_count=Count("questions", filter=Q(questions__answered_at__isnull=True), distinct=True),
+        invitation_count=_count_of(Invitation.objects.all()),
+        deposit_count=_count_of(Bid.objects.filter(status__in=DEPOSITED_STATES)),
+        open_question_count=_count_of(Question.objects.filter(answered_at__isnull=True)),
     )
     lookups = {"status": status, "category_id": category, "dps_id": dps, "bid_deadline__lt": deadline_before,
                "bid_deadline__gte": deadline_after}

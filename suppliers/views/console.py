@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import can_proceed
 
-from procurement import clock, spreadsheets
+from procurement import clock, listcache, spreadsheets
 from procurement import selectors as dps_selectors
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.forms.console import ReasonForm
@@ -74,8 +74,7 @@ ADMISSIONS_PAGE_SIZE = 50
 
 # --- the dashboard (its supplier part) ---------------------------------------------------------------------
 
-def _applications_by_status(user) -> list[dict]:
-    counts = selectors.applications_by_status(user)
+def _applications_by_status(counts: dict[str, int]) -> list[dict]:
     biggest = max(counts.values(), default=0) or 1
     return [
         {"status": value, "label": label, "count": counts.get(value, 0),
@@ -93,12 +92,15 @@ def dashboard_context(request) -> dict:
          "overdue": application.is_overdue_on(today)}
         for application in page.object_list
     ]
-    chart = _applications_by_status(request.user)
+    counts = selectors.dashboard_counts(request.user)
+    chart = _applications_by_status(counts["by_status"])
     return {
-        "counts": selectors.dashboard_counts(request.user),
+        "counts": counts,
         "page": page, "query": query, "rows": rows,
         "chart": chart, "chart_height": 24 * len(chart) + 8,
         "can_act": can_act(request.user),
+        # Row links: the list's URL plus the id (console:application_review), not one reverse() per row.
+        "applications_url": reverse("console:applications"),
     }
 
 
@@ -141,13 +143,17 @@ def _application_days_left(application, today):
 @require_GET
 @staff_required
 def applications(request):
-    form, qs, sort = _applications_query(request)
-    page, query = paginate(request, qs, APPLICATIONS_PAGE_SIZE)
-    today = clock.today()
-    rows = [{"application": a, "days_left": _application_days_left(a, today), "overdue": a.is_overdue_on(today)}
-            for a in page.object_list]
-    return render(request, "console/applications.html", {"form": form, "page": page, "query": query, "rows": rows,
-                                                         "sorting": sort, "can_act": can_act(request.user)})
+    def build():
+        form, qs, sort = _applications_query(request)
+        page, query = paginate(request, qs, APPLICATIONS_PAGE_SIZE)
+        today = clock.today()
+        rows = [{"application": a, "days_left": _application_days_left(a, today), "overdue": a.is_overdue_on(today)}
+                for a in page.object_list]
+        return {"form": form, "page": page, "query": query, "rows": rows, "sorting": sort,
+                "can_act": can_act(request.user), "applications_url": reverse("console:applications")}
+
+    return render(request, "console/applications.html", {
+        "content": listcache.fragment(request, "applications", "console/_applications_content.html", build)})
 
 
 @require_GET
@@ -330,14 +336,18 @@ def _directory_query(request):
 @require_GET
 @staff_required
 def directory(request):
-    form, qs, sort = _directory_query(request)
-    page, query = paginate(request, qs, DIRECTORY_PAGE_SIZE)
-    today = clock.today()
-    companies = selectors.with_document_stats(list(page.object_list))
-    rows = [{"company": c, "expiry_status": evidence_status(c.next_expiry, on=today) if c.next_expiry else None}
-            for c in companies]
-    return render(request, "console/directory.html", {"form": form, "page": page, "query": query, "rows": rows,
-                                                      "sorting": sort, "can_act": can_act(request.user)})
+    def build():
+        form, qs, sort = _directory_query(request)
+        page, query = paginate(request, qs, DIRECTORY_PAGE_SIZE)
+        today = clock.today()
+        companies = selectors.with_document_stats(list(page.object_list))
+        rows = [{"company": c, "expiry_status": evidence_status(c.next_expiry, on=today) if c.next_expiry else None}
+                for c in companies]
+        return {"form": form, "page": page, "query": query, "rows": rows, "sorting": sort,
+                "can_act": can_act(request.user), "directory_url": reverse("console:directory")}
+
+    return render(request, "console/directory.html", {
+        "content": listcache.fragment(request, "directory", "console/_directory_content.html", build)})
 
 
 EXPORT_BATCH = 500
@@ -410,11 +420,14 @@ def _admissions_query(request):
 @require_GET
 @staff_required
 def admissions(request):
-    form, qs, sort = _admissions_query(request)
-    page, query = paginate(request, qs, ADMISSIONS_PAGE_SIZE)
+    def build():
+        form, qs, sort = _admissions_query(request)
+        page, query = paginate(request, qs, ADMISSIONS_PAGE_SIZE)
+        return {"form": form, "page": page, "query": query, "sorting": sort, "can_act": can_act(request.user),
+                "directory_url": reverse("console:directory")}
+
     return render(request, "console/admissions.html", {
-        "form": form, "page": page, "query": query, "sorting": sort, "can_act": can_act(request.user),
-    })
+        "content": listcache.fragment(request, "admissions", "console/_admissions_content.html", build)})
 
 
 @require_GET

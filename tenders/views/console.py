@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
-from procurement import audit, calendar, clock, spreadsheets
+from procurement import audit, calendar, clock, listcache, spreadsheets
 from procurement import selectors as dps_selectors
 from procurement.errors import NotAllowed
 from procurement.sorting import Sorting
@@ -114,11 +114,15 @@ def _tender_list_query(request):
 @require_GET
 @staff_required
 def tender_list(request):
-    form, qs, sort = _tender_list_query(request)
-    page, query = paginate(request, qs, LIST_PAGE_SIZE)
-    rows = [{"tender": t} for t in page.object_list]
+    def build():
+        form, qs, sort = _tender_list_query(request)
+        page, query = paginate(request, qs, LIST_PAGE_SIZE)
+        rows = [{"tender": t} for t in page.object_list]
+        return {"form": form, "page": page, "query": query, "rows": rows, "sorting": sort,
+                "can_act": can_act(request.user)}
+
     return render(request, "console/tender_list.html", {
-        "form": form, "page": page, "query": query, "rows": rows, "sorting": sort, "can_act": can_act(request.user)})
+        "content": listcache.fragment(request, "tenders", "console/_tender_list_content.html", build)})
 
 
 @require_GET

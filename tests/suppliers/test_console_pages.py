@@ -121,14 +121,14 @@ def test_dashboard_query_count_is_fixed(client, buyer, dps, django_assert_max_nu
     client.force_login(buyer)
     submitted_application(dps=dps, categories=list(dps.categories.all()))
     client.get(reverse("console:dashboard"))  # warm the session and the user's groups
-    # 10 for the applications, 4 for the block of mini-tenders (counts by state, to open, questions waiting,
+    # 9 for the applications, 4 for the block of mini-tenders (counts by state, to open, questions waiting,
     # debriefing requests waiting for their answer).
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(13) as few:
         client.get(reverse("console:dashboard"))
     for _ in range(5):
         category = CategoryFactory(dps=dps, actor=buyer)
         submitted_application(dps=dps, categories=[category])
-    with django_assert_max_num_queries(14) as many:
+    with django_assert_max_num_queries(13) as many:
         response = client.get(reverse("console:dashboard"))
     assert len(response.context["rows"]) == 6
     assert len(many.captured_queries) == len(few.captured_queries)

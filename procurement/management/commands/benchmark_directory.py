@@ -95,7 +95,29 @@ class Command(BaseCommand):
 
     # --- data ----------------------------------------------------------------------------------------
 
-    def load(self, n_companies: int, n_documents: int) -> list[Category]:
+    def create_dps(self, now, today) -> list[Category]:
+        """The measured DPS (open) and its categories: every trade in every département of the demo."""
+        dps = DynamicPurchasingSystem(
+            reference=f"{DPS_PREFIX}{uuid.uuid4().hex[:8]}", title=f"{PREFIX} SAD de mesure",
+            valid_until=today + dt.timedelta(days=3 * 365), status="open",
+            published_at=now - dt.timedelta(days=60), first_window_ends_at=now - dt.timedelta(days=30),
+            created_by=self.buyer,
+        )
+        dps.save()
+        categories = Category.objects.bulk_create([
+            Category(dps=dps, code=f"{prefix}-{dep}", name=f"{PREFIX} {label} ({dep})", trade=trade,
+                     territories=[dep], max_contract_value=max_value, min_turnover=min_turnover,
+                     required_evidence=data.BASE_EVIDENCE)
+            for trade, prefix, label, max_value, min_turnover, _extra in data.TRADES
+            for dep in data.DEPARTEMENTS
+        ])
+        assert all(c.trade in Trade.values for c in categories)
+        return categories
+
+    def load(self, n_companies: int, n_documents: int, *, into: list[Category] | None = None,
+             first: int = 0) -> list[Category]:
+        """Bulk-load the data set; ``into`` (the categories of an earlier call) and ``first`` (the number of
+        companies it loaded) grow that data set instead of starting a new DPS."""
         from suppliers.models import (
             Admission,
             Application,
@@ -111,24 +133,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             self.buyer = staff_create_or_update(email=f"acheteur@{EMAIL_DOMAIN}", roles=["buyer"],
                                                 first_name="Banc", last_name="Essai")
-            dps = DynamicPurchasingSystem(
-                reference=f"{DPS_PREFIX}{uuid.uuid4().hex[:8]}", title=f"{PREFIX} SAD de mesure",
-                valid_until=today + dt.timedelta(days=3 * 365), status="open",
-                published_at=now - dt.timedelta(days=60), first_window_ends_at=now - dt.timedelta(days=30),
-                created_by=self.buyer,
-            )
-            dps.save()
-            categories = Category.objects.bulk_create([
-                Category(dps=dps, code=f"{prefix}-{dep}", name=f"{PREFIX} {label} ({dep})", trade=trade,
-                         territories=[dep], max_contract_value=max_value, min_turnover=min_turnover,
-                         required_evidence=data.BASE_EVIDENCE)
-                for trade, prefix, label, max_value, min_turnover, _extra in data.TRADES
-                for dep in data.DEPARTEMENTS
-            ])
-            assert all(c.trade in Trade.values for c in categories)
+            categories = into or self.create_dps(now, today)
+            dps = categories[0].dps
 
             existing = set(Company.objects.exclude(siret=None).values_list("siret", flat=True))
-            companies, n = [], 0
+            companies, n = [], first
             while len(companies) < n_companies:
                 n += 1
                 siret = _siret(n)
@@ -142,7 +151,7 @@ class Command(BaseCommand):
             Company.objects.bulk_create(companies, batch_size=BATCH)
 
             users = [User(email=f"contact{i:06d}@{EMAIL_DOMAIN}", password="!", email_verified_at=now)
-                     for i in range(n_companies)]
+                     for i in range(first, first + n_companies)]
             User.objects.bulk_create(users, batch_size=BATCH)
             Membership.objects.bulk_create(
                 [Membership(user=u, company=c, role="admin") for u, c in zip(users, companies, strict=True)],
