@@ -26,7 +26,7 @@ def amount(value, suffix: str = "HT") -> str:
 
 
 def _moment(value) -> dt.datetime | None:
-    parsed = parse_moment(value)
+    parsed = parse_moment(value, window=False)
     return None if parsed is None else timezone.localtime(parsed)
 
 
@@ -57,7 +57,7 @@ def short_moment(value) -> str:
 def date(value) -> str:
     """``2 décembre 2026``."""
     if isinstance(value, str):
-        value = parse_moment(value) or parse_date(value)
+        value = parse_moment(value, window=False) or parse_date(value, window=False)
     if isinstance(value, dt.datetime):
         value = _moment(value)
     if not isinstance(value, dt.date):
