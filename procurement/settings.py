@@ -348,6 +348,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Errors in problem+json, documented on every operation (procurement.api_support.problem_responses).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "procurement.api_support.problem_responses"],
     # Choice sets used by several components get one name each (instead of a hash-suffixed one).
     "ENUM_NAME_OVERRIDES": {
         "TenderStatusEnum": "tenders.models.TenderStatus",

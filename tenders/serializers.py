@@ -141,6 +141,18 @@ class TenderDocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_null=True, allow_empty_file=True, use_url=False)
 
 
+class InvitationCount(serializers.IntegerField):
+    """How many companies a tender invited: for staff only, so optional in the schema (a method field would be
+    documented as always present)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, tender) -> int:
+        count = getattr(tender, "invitation_count", None)
+        return tender.invitations.count() if count is None else count
+
+
 class TenderSerializer(serializers.Serializer):
     """A tender. ``invitation_count`` is given to staff only (absent otherwise); ``allowed_transitions`` are the
     actions the caller may ask for: the state machine's for staff, none for a supplier."""
@@ -174,7 +186,7 @@ class TenderSerializer(serializers.Serializer):
     abnormally_low = serializers.SerializerMethodField()
     tie_break = serializers.ListField(child=serializers.CharField())
     delay_scored_by_panel = serializers.BooleanField()
-    invitation_count = serializers.SerializerMethodField()
+    invitation_count = InvitationCount()
     allowed_transitions = serializers.SerializerMethodField()
 
     STAFF_ONLY = ("invitation_count",)
@@ -194,11 +206,6 @@ class TenderSerializer(serializers.Serializer):
     @extend_schema_field(serializers.EmailField(allow_null=True))
     def get_opened_by(self, obj) -> str | None:
         return obj.opened_by.email if obj.opened_by_id else None
-
-    @extend_schema_field(serializers.IntegerField(required=False))
-    def get_invitation_count(self, obj) -> int:
-        count = getattr(obj, "invitation_count", None)
-        return obj.invitations.count() if count is None else count
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, obj) -> list[str]:
