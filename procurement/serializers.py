@@ -7,6 +7,7 @@ services, which report their own errors per field.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,6 +16,8 @@ from . import inputs
 from .errors import ValidationFailed
 from .models import Category, DynamicPurchasingSystem, Trade
 from .workflow import allowed_actions
+
+log = logging.getLogger(__name__)
 
 
 class Moment(serializers.DateTimeField):
@@ -33,6 +36,21 @@ class Moment(serializers.DateTimeField):
             return super().to_representation(value)
         except (serializers.ValidationError, OverflowError):
             return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+class RowGuardedListSerializer(serializers.ListSerializer):
+    """A list written row by row: a row that cannot be written (a fault in one object's data) is logged and
+    left out, so that a list never fails for everyone because of one row."""
+
+    def to_representation(self, data):
+        rows = []
+        for item in data.all() if hasattr(data, "all") else data:
+            try:
+                rows.append(self.child.to_representation(item))
+            except Exception:  # any fault of one row: the others are still listed
+                log.exception("Row %s left out of a list of %s", getattr(item, "pk", "?"),
+                              type(self.child).__name__)
+        return rows
 
 
 # --- errors (for the schema only) ----------------------------------------------------------------

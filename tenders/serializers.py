@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procurement.permissions import is_staff_member
-from procurement.serializers import Moment
+from procurement.serializers import Moment, RowGuardedListSerializer
 from procurement.workflow import allowed_actions
 
 from . import selectors, services
@@ -190,6 +190,9 @@ class TenderSerializer(serializers.Serializer):
     allowed_transitions = serializers.SerializerMethodField()
 
     STAFF_ONLY = ("invitation_count",)
+
+    class Meta:
+        list_serializer_class = RowGuardedListSerializer
 
     @extend_schema_field(OperationSerializer)
     def get_operation(self, obj) -> dict:

@@ -138,3 +138,22 @@ def test_a_row_with_an_extreme_date_does_not_break_the_lists(client, extreme):
     assert page.status_code == 200
     body = page.content.decode()
     assert sane.reference in body and odd.reference in body
+
+
+def test_a_row_that_cannot_be_written_is_left_out_of_the_api_list_not_a_500(monkeypatch, caplog):
+    from tenders.serializers import TenderSerializer
+
+    category = open_category()
+    sane, odd = draft_tender(category), draft_tender(category, title="Couverture — Les Acacias")
+    written = TenderSerializer.get_operation
+
+    def failing_for_odd(self, tender):
+        if tender.pk == odd.pk:
+            raise ValueError("a broken row")
+        return written(self, tender)
+
+    monkeypatch.setattr(TenderSerializer, "get_operation", failing_for_odd)
+    response = client_for(category.dps.created_by).get("/api/v1/tenders/")
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [str(sane.id)]
+    assert "left out of a list" in caplog.text
