@@ -27,7 +27,10 @@ def amount(value, suffix: str = "HT") -> str:
 
 def _moment(value) -> dt.datetime | None:
     parsed = parse_moment(value, window=False)
-    return None if parsed is None else timezone.localtime(parsed)
+    try:
+        return None if parsed is None else timezone.localtime(parsed)
+    except OverflowError:  # a stored moment too near the end of the calendar to have a Paris time
+        return parsed
 
 
 def _offset(moment: dt.datetime) -> str:

@@ -99,7 +99,8 @@ def test_a_deadline_filter_out_of_range_is_a_400_on_its_parameter(query):
 
 
 @pytest.mark.parametrize("field, value", [("questions_deadline", "0001-01-01T00:00"),
-                                          ("bid_deadline", "9999-12-31T23:59")])
+                                          ("bid_deadline", "9999-12-31T23:59"),
+                                          ("questions_deadline", YEAR_ONE), ("bid_deadline", YEAR_TEN_THOUSAND)])
 def test_the_wizard_refuses_an_impossible_deadline_on_its_field(client, field, value):
     category = open_category()
     client.force_login(category.dps.created_by)
@@ -157,3 +158,10 @@ def test_a_row_that_cannot_be_written_is_left_out_of_the_api_list_not_a_500(monk
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [str(sane.id)]
     assert "left out of a list" in caplog.text
+
+
+def test_a_generated_document_shows_a_stored_extreme_moment_instead_of_failing():
+    from procurement.documents import formatting
+
+    assert formatting.short_moment(dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)) == "31/12/9999 23:59:59"
+    assert "0001" in formatting.moment(dt.datetime(1, 1, 1, tzinfo=dt.UTC))
