@@ -54,6 +54,7 @@ _ERROR_TEXT = {
     403: "Action non autorisée pour cet utilisateur.",
     404: "Objet introuvable (ou invisible pour cet utilisateur).",
     409: "État incompatible (`state`, `allowed_transitions`) ou conflit.",
+    413: "Corps de requête trop volumineux.",
     429: "Trop de tentatives : réessayer après `Retry-After` secondes.",
 }
 
@@ -64,6 +65,33 @@ def responses(ok: dict, *codes: int) -> dict:
     for code in codes:
         out[code] = OpenApiResponse(ProblemSerializer, description=_ERROR_TEXT[code])
     return out
+
+
+PROBLEM_JSON = "application/problem+json"
+_UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def problem_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: every error response is ``application/problem+json`` with the
+    Problem shape, and every operation documents the errors any request may get: 400 (a malformed parameter
+    or body), 401 (a wrong or expired token, even where no login is needed), 403, 404 (an object unknown or
+    invisible to the caller), 409 on the operations that change something (a wrong state), 413 on those
+    that take a body (over the size limit)."""
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            answers = operation.setdefault("responses", {})
+            for code, answer in answers.items():
+                if int(code) >= 400:
+                    answer["content"] = {PROBLEM_JSON: problem}
+            codes = [400, 401, 403, 404] + ([409] if method in _UNSAFE else []) + \
+                ([413] if "requestBody" in operation else [])
+            for code in codes:
+                answers.setdefault(str(code), {"description": _ERROR_TEXT[code], "content": {PROBLEM_JSON: problem}})
+            operation["responses"] = dict(sorted(answers.items()))
+    return result
 
 
 ID_PARAM = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Identifiant (UUID).")

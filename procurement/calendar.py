@@ -133,6 +133,13 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
+def accepted_days(years: int, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The first and last days of the window ``years`` years either side of ``today`` (Paris): the dates the
+    platform accepts as input (procurement.inputs)."""
+    today = today or local_date()
+    return add_months(today, -12 * years), add_months(today, 12 * years)
+
+
 def months_elapsed(start: dt.date, day: dt.date) -> int:
     """How many whole months (counted by ``add_months``) lie between ``start`` and ``day``."""
     months = 0

@@ -28,6 +28,11 @@ from .errors import ValidationFailed
 CENT = Decimal("0.01")
 MAX_TEXT = 10_000
 MAX_AMOUNT = Decimal("1e12")
+# Dates and times are accepted this many years either side of today: enough for any deadline, validity or
+# issue date, and far from the ends of what Python, the databases and the time zone rules can hold.
+ACCEPTED_YEARS = 10
+# The UTC offsets zones have: from -12:00 (Baker Island) to +14:00 (Line Islands).
+MIN_UTC_OFFSET, MAX_UTC_OFFSET = dt.timedelta(hours=-12), dt.timedelta(hours=14)
 
 
 def _problem(errors: dict | None, field: str, message: str) -> None:
@@ -61,39 +66,80 @@ def parse_decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def parse_moment(value) -> dt.datetime | None:
-    """An aware datetime from a datetime or an ISO 8601 text; a naive one is taken in Paris time."""
+def _read_moment(value, *, window: bool = True, shape: str | None = None) -> tuple[dt.datetime | None, str | None]:
+    """The aware moment of a datetime or an ISO 8601 text (naive: Paris time), or why it is not one the
+    platform accepts: not a moment, a UTC offset no zone has, or (with ``window``) a day outside the window."""
     if isinstance(value, str):
         try:
             value = _django_parse_datetime(value.strip())
-        except ValueError:
+        except (ValueError, OverflowError):
             value = None
     if not isinstance(value, dt.datetime):
-        return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+        return None, shape or _("Date et heure attendues (ISO 8601 avec fuseau horaire).")
+    if window and (problem := _outside_window(value.date())):
+        return None, problem
+    if timezone.is_naive(value):
+        try:
+            value = timezone.make_aware(value)
+        except (OverflowError, ValueError):
+            return None, _("Date et heure attendues (ISO 8601 avec fuseau horaire).")
+    if not MIN_UTC_OFFSET <= value.utcoffset() <= MAX_UTC_OFFSET:
+        return None, _("Décalage horaire impossible : de -12:00 à +14:00.")
+    try:
+        value.astimezone(dt.UTC)
+    except OverflowError:  # only without the window: the first or last hours Python can hold
+        return None, _("Date et heure attendues (ISO 8601 avec fuseau horaire).")
+    return value, None
 
 
-def parse_date(value) -> dt.date | None:
-    """A date from a date or an ISO text ``AAAA-MM-JJ`` (a datetime is not a date)."""
-    if isinstance(value, dt.datetime):
+def _outside_window(day: dt.date) -> str | None:
+    """Why ``day`` is refused (None when it lies within ``ACCEPTED_YEARS`` years of today)."""
+    first, last = calendar.accepted_days(ACCEPTED_YEARS, clock.today())
+    if first <= day <= last:
         return None
-    if isinstance(value, dt.date):
-        return value
+    return _("Date hors de la plage acceptée : du %(first)s au %(last)s.") % {
+        "first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")}
+
+
+def _read_date(value, *, window: bool = True) -> tuple[dt.date | None, str | None]:
+    """The date of a date or an ISO text ``AAAA-MM-JJ`` (a datetime is not a date), or why it is refused."""
     if isinstance(value, str):
         try:
-            return _django_parse_date(value.strip())
+            value = _django_parse_date(value.strip())
         except ValueError:
-            return None
-    return None
+            value = None
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        return None, _("Date attendue (AAAA-MM-JJ).")
+    if window and (problem := _outside_window(value)):
+        return None, problem
+    return value, None
+
+
+def _read_due(value, *, day_starts: bool = False) -> tuple[dt.datetime | None, str | None]:
+    """A moment, or a date taken at the end of that day in Paris (at its start with ``day_starts``)."""
+    day = _read_date(value, window=False)[0]
+    if day is None:
+        return _read_moment(value, shape=_("Date (AAAA-MM-JJ) ou date et heure ISO 8601 attendue."))
+    if problem := _outside_window(day):
+        return None, problem
+    return (calendar.start_of_day(day) if day_starts else calendar.end_of_day(day)), None
+
+
+def parse_moment(value, *, window: bool = True) -> dt.datetime | None:
+    """An aware datetime from a datetime or an ISO 8601 text (a naive one is taken in Paris time); None when it
+    is not a moment, has a UTC offset no zone has, or (unless ``window`` is False: showing what is stored)
+    falls outside the accepted window. The one moment parser of the platform: the cleaners below use it."""
+    return _read_moment(value, window=window)[0]
+
+
+def parse_date(value, *, window: bool = True) -> dt.date | None:
+    """A date from a date or an ISO text ``AAAA-MM-JJ`` (a datetime is not a date), within the window."""
+    return _read_date(value, window=window)[0]
 
 
 def parse_due(value) -> dt.datetime | None:
     """A due moment: an ISO 8601 moment, or a date (due at the end of that day, in Paris)."""
-    moment = parse_moment(value)
-    if moment is not None:
-        return moment
-    day = parse_date(value)
-    return calendar.end_of_day(day) if day is not None else None
+    return _read_due(value)[0]
 
 
 # --- cleaners ----------------------------------------------------------------------------------------------
@@ -155,22 +201,48 @@ def integer(value, field: str, errors: dict | None = None, *, required: bool = T
     return number
 
 
-def moment(value, field: str, errors: dict | None = None) -> dt.datetime | None:
-    """A required moment (ISO 8601; without a zone, Paris time)."""
+def moment(value, field: str, errors: dict | None = None, *, future: bool = False) -> dt.datetime | None:
+    """A required moment (ISO 8601; without a zone, Paris time) within the window; still ahead with ``future``."""
     if _missing(value):
         _problem(errors, field, _("Ce champ est obligatoire."))
         return None
-    parsed = parse_moment(value)
-    if parsed is None:
-        _problem(errors, field, _("Date et heure attendues (ISO 8601 avec fuseau horaire)."))
+    parsed, problem = _read_moment(value)
+    if problem:
+        _problem(errors, field, problem)
+        return None
+    if future and parsed <= clock.now():
+        _problem(errors, field, _("La date doit être dans le futur."))
+        return None
+    return parsed
+
+
+def day(value, field: str, errors: dict | None = None, *, required: bool = True) -> dt.date | None:
+    """A date (a date or ``AAAA-MM-JJ``) within the window."""
+    if _missing(value):
+        if required:
+            _problem(errors, field, _("Ce champ est obligatoire."))
+        return None
+    parsed, problem = _read_date(value)
+    if problem:
+        _problem(errors, field, problem)
+    return parsed
+
+
+def moment_or_day(value, field: str, errors: dict | None = None) -> dt.datetime | None:
+    """An optional bound of a filter: a moment, or a date taken at the start of that day in Paris."""
+    if _missing(value):
+        return None
+    parsed, problem = _read_due(value, day_starts=True)
+    if problem:
+        _problem(errors, field, problem)
     return parsed
 
 
 def due_moment(value, field: str = "due_at", errors: dict | None = None) -> dt.datetime | None:
     """A due date still ahead: an ISO 8601 moment, or a date (due at the end of that day, in Paris)."""
-    parsed = parse_due(value)
-    if parsed is None:
-        _problem(errors, field, _("Date (AAAA-MM-JJ) ou date et heure ISO 8601 attendue."))
+    parsed, problem = _read_due(value)
+    if problem:
+        _problem(errors, field, problem)
         return None
     if parsed <= clock.now():
         _problem(errors, field, _("L'échéance doit être dans le futur."))

@@ -15,7 +15,7 @@ import re
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -126,16 +126,25 @@ def enqueue(mail_id: int) -> None:
         log.exception("Mail %s could not be queued; it will be retried", mail_id)
 
 
-# A send is bounded by EMAIL_TIMEOUT (seconds); a mail still "sending" long after that was interrupted
-# (worker killed between claiming and recording it). Sending it again risks a duplicate only in that case,
-# and a legal notification lost for good is the worse outcome.
-INTERRUPTED_AFTER = dt.timedelta(minutes=15)
+def interrupted_before() -> dt.datetime:
+    """A mail "sending" since before this moment was interrupted (worker killed between claiming it and
+    recording it): a send is bounded by EMAIL_TIMEOUT, shorter than settings.MAIL_INTERRUPTED_AFTER, and a
+    batch renews the moment of the mails it has still to send after each one. Sending it again risks a
+    duplicate only if the worker died between the server's acceptance and the record, and a legal
+    notification lost for good is the worse outcome."""
+    return timezone.now() - dt.timedelta(seconds=settings.MAIL_INTERRUPTED_AFTER)
+
+
+def _waiting() -> Q:
+    """Mails to send: queued, failed, or interrupted while being sent."""
+    return Q(status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]) | Q(
+        status=EmailStatus.SENDING, sending_since__lt=interrupted_before())
 
 
 def retry_unsent(*, older_than: dt.timedelta = dt.timedelta(minutes=5), max_attempts: int = 5) -> int:
     """Queue again the mails that are still waiting (lost task, broker down, SMTP failure, interrupted send)."""
     now = timezone.now()
-    OutboundEmail.objects.filter(status=EmailStatus.SENDING, sending_since__lt=now - INTERRUPTED_AFTER).update(
+    OutboundEmail.objects.filter(status=EmailStatus.SENDING, sending_since__lt=interrupted_before()).update(
         status=EmailStatus.FAILED, last_error="Envoi interrompu : le processus s'est arrêté pendant l'envoi."
     )
     cutoff = now - older_than
@@ -161,7 +170,7 @@ def message(mail: OutboundEmail, *, connection=None) -> EmailMessage:
 
 
 def deliver(mail_id: int) -> bool:
-    claimed = OutboundEmail.objects.filter(id=mail_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]).update(
+    claimed = OutboundEmail.objects.filter(_waiting(), id=mail_id).update(
         status=EmailStatus.SENDING, sending_since=timezone.now()
     )
     if not claimed:
@@ -192,7 +201,7 @@ def deliver_batch(mail_ids: list[int]) -> int:
         claimed = list(
             OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("attachment")
-            .filter(id__in=mail_ids, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED])
+            .filter(_waiting(), id__in=mail_ids)
             .order_by("id")
         )
         OutboundEmail.objects.filter(id__in=[m.id for m in claimed]).update(
@@ -201,10 +210,12 @@ def deliver_batch(mail_ids: list[int]) -> int:
     if not claimed:
         return 0
     sent = []
+    waiting = [m.id for m in claimed]
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
         for mail in claimed:
+            waiting.remove(mail.id)
             try:
                 connection.send_messages([message(mail, connection=connection)])
             except Exception as exc:
@@ -212,7 +223,12 @@ def deliver_batch(mail_ids: list[int]) -> int:
                     status=EmailStatus.FAILED, attempts=F("attempts") + 1, last_error=str(exc)[:2000]
                 )
                 continue
+            # Recorded at once (a worker killed later sends it no second time); the rest are still being sent.
             sent.append(mail.id)
+            OutboundEmail.objects.filter(id=mail.id).update(
+                status=EmailStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
+            blank_one_time_links([mail])
+            OutboundEmail.objects.filter(id__in=waiting).update(sending_since=timezone.now())
     except Exception as exc:  # the server is unreachable: everything not sent waits for retry_unsent
         OutboundEmail.objects.filter(id__in=[m.id for m in claimed if m.id not in sent]).update(
             status=EmailStatus.FAILED, attempts=F("attempts") + 1, last_error=str(exc)[:2000]
@@ -221,10 +237,6 @@ def deliver_batch(mail_ids: list[int]) -> int:
     finally:
         with contextlib.suppress(Exception):  # a failing QUIT changes nothing: the mails were accepted
             connection.close()
-        OutboundEmail.objects.filter(id__in=sent).update(
-            status=EmailStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
-        )
-        blank_one_time_links([m for m in claimed if m.id in sent])
     return len(sent)
 
 

@@ -6,11 +6,52 @@ services, which report their own errors per field.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import inputs
+from .errors import ValidationFailed
 from .models import Category, DynamicPurchasingSystem, Trade
 from .workflow import allowed_actions
+
+log = logging.getLogger(__name__)
+
+
+class Moment(serializers.DateTimeField):
+    """A date and time of the API. Read through procurement.inputs (the window, real UTC offsets), like every
+    moment the platform accepts; written in Paris time, or in UTC for a stored moment too near the ends of
+    the calendar to have a Paris time (a list never fails because of one row)."""
+
+    def to_internal_value(self, value):
+        try:
+            return inputs.moment(value, "value")
+        except ValidationFailed as refused:
+            raise serializers.ValidationError(refused.errors["value"]) from None
+
+    def to_representation(self, value):
+        try:
+            return super().to_representation(value)
+        except (serializers.ValidationError, OverflowError):
+            return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+class RowGuardedListSerializer(serializers.ListSerializer):
+    """A list written row by row: a row that cannot be written (a fault in one object's data) is logged and
+    left out, so that a list never fails for everyone because of one row."""
+
+    def to_representation(self, data):
+        rows = []
+        for item in data.all() if hasattr(data, "all") else data:
+            try:
+                rows.append(self.child.to_representation(item))
+            except Exception:  # any fault of one row: the others are still listed
+                log.exception("Row %s left out of a list of %s", getattr(item, "pk", "?"),
+                              type(self.child).__name__)
+        return rows
+
 
 # --- errors (for the schema only) ----------------------------------------------------------------
 
@@ -55,7 +96,7 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Shown once: only its hash is kept.")
-    expires_at = serializers.DateTimeField()
+    expires_at = Moment()
 
 
 class MeCompanySerializer(serializers.Serializer):
@@ -127,7 +168,7 @@ class DPSCreateSerializer(serializers.Serializer):
 
 class AuditEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    at = serializers.DateTimeField()
+    at = Moment()
     actor = serializers.CharField(source="actor_label")
     actor_id = serializers.UUIDField(allow_null=True)
     object_type = serializers.CharField()

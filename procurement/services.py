@@ -30,7 +30,8 @@ def dps_create(*, actor, reference: str, title: str, valid_until: dt.date, descr
         errors["reference"] = [_("La référence est obligatoire.")]
     if not (title or "").strip():
         errors["title"] = [_("L'intitulé est obligatoire.")]
-    if valid_until is None or valid_until <= clock.today():
+    valid_until = inputs.day(valid_until, "valid_until", errors, required=False)
+    if "valid_until" not in errors and (valid_until is None or valid_until <= clock.today()):
         errors["valid_until"] = [_("La date de fin de validité doit être postérieure à aujourd'hui.")]
     bad_cpv = [c for c in cpv_codes or [] if not re.fullmatch(r"\d{8}(-\d)?", str(c))]
     if bad_cpv:

@@ -132,10 +132,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No request waits long on an unreachable server: connecting gives up after DB_CONNECT_TIMEOUT seconds, and
+    # TCP keepalives notice a server gone in the middle of a query. A connection broken by a restart is
+    # replaced at the next request (CONN_HEALTH_CHECKS).
     # No JIT compilation: the lists' queries are short, and a cost estimate above the JIT threshold (a fresh
     # table, a few joins) made PostgreSQL spend a quarter of a second compiling a query that runs in 1 ms.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    DATABASES["default"]["OPTIONS"].update({
+        "connect_timeout": _env_or_die(env.int, "DB_CONNECT_TIMEOUT", default=5),
+        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -239,9 +246,27 @@ CELERY_BROKER_URL = _env_or_die(env.str, "CELERY_BROKER_URL", default="") or "me
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = _env_or_die(env.str, "CELERY_RESULT_BACKEND", default="") or None
+# A task is acknowledged once done (acks_late): a worker that dies before leaves it with the broker, which
+# hands it to another worker after the visibility timeout (Redis' default, an hour, would strand a mail that
+# long). Both the timeout and the mail sweep run every MAIL_SWEEP_SECONDS, so a mail whose worker was killed
+# goes out within that period: redelivered, its batch takes back the mails still "sending" after
+# MAIL_INTERRUPTED_AFTER (longer than one SMTP send may last, EMAIL_TIMEOUT) and sends the rest, each once.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+MAIL_SWEEP_SECONDS = _env_or_die(env.int, "MAIL_SWEEP_SECONDS", default=300)
+MAIL_INTERRUPTED_AFTER = _env_or_die(env.int, "MAIL_INTERRUPTED_AFTER", default=120)
+CELERY_VISIBILITY_TIMEOUT = _env_or_die(env.int, "CELERY_VISIBILITY_TIMEOUT", default=MAIL_SWEEP_SECONDS)
+# Redis looks for tasks past their visibility timeout every ``unacked_restore_interval`` seconds (kombu's default
+# scans every 10 × 10 s): a tenth of the timeout at most, so a task is handed out again within 1.1 timeouts.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
+if not EMAIL_TIMEOUT < MAIL_INTERRUPTED_AFTER <= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured("EMAIL_TIMEOUT < MAIL_INTERRUPTED_AFTER <= CELERY_VISIBILITY_TIMEOUT is required: a send "
+                               "in progress is never taken back, a redelivered batch takes back an interrupted one.")
 CELERY_TIMEZONE = TIME_ZONE
 # Deadline jobs are cheap indexed queries: run them every minute so that a deadline is acted upon
 # within a minute of passing (and right after a clock change), not hours later.
@@ -252,7 +277,7 @@ SCHEDULE_SECONDS = _env_or_die(env.float, "SCHEDULE_SECONDS", default=60.0)
 # The scheduler also copes with the clock moving back while beat runs (procurement/beat.py).
 CELERY_BEAT_SCHEDULER = "procurement.beat:ClockSafeScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "retry-unsent-emails": {"task": "procurement.tasks.retry_unsent_emails", "schedule": 300.0},
+    "retry-unsent-emails": {"task": "procurement.tasks.retry_unsent_emails", "schedule": float(MAIL_SWEEP_SECONDS)},
     "dps-close-expired": {"task": "procurement.tasks.dps_close_expired", "schedule": SCHEDULE_SECONDS},
     "evidence-expiry-reminders": {"task": "suppliers.tasks.evidence_expiry_reminders", "schedule": SCHEDULE_SECONDS},
     "declaration-renewals-suspend-overdue": {
@@ -364,6 +389,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Errors in problem+json, documented on every operation (procurement.api_support.problem_responses).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "procurement.api_support.problem_responses"],
     # Choice sets used by several components get one name each (instead of a hash-suffixed one).
     "ENUM_NAME_OVERRIDES": {
         "TenderStatusEnum": "tenders.models.TenderStatus",

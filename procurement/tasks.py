@@ -1,6 +1,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
@@ -48,5 +49,6 @@ def generate_document(self, document_id: str):
         log.warning("Document %s failed: %s", document_id, exc)
         if self.request.is_eager:
             return None  # in-process: no delayed retry; the console's retry button queues it again
-        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 1800))
+        # Growing, but within the broker's visibility timeout: a task waiting longer would be handed out again.
+        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, settings.CELERY_VISIBILITY_TIMEOUT // 2))
     return document_id

@@ -14,6 +14,7 @@ Nothing here knows a supplier or a tender: each app passes the labels of its own
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from functools import wraps
 
@@ -25,6 +26,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import get_template
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -32,6 +34,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from . import audit, calendar, clock
 from .errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .permissions import BUYER, ROLE_LABELS, has_role, is_staff_member
+
+log = logging.getLogger(__name__)
 
 # --- lookups ----------------------------------------------------------------------------------------------
 
@@ -164,6 +168,22 @@ def paginate(request, queryset, per_page: int):
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+def table_rows(template_name: str, rows, *, columns: int, link=None) -> list[str]:
+    """Each row of a list rendered on its own with ``template_name`` (context: ``row``): a row that cannot be
+    rendered (a date stored beyond what Paris time can show…) is logged and replaced by a row saying so, with
+    ``link(row)`` (its address and label) when given, so that a list never fails because of one row."""
+    template = get_template(template_name)
+    rendered = []
+    for row in rows:
+        try:
+            rendered.append(template.render({"row": row}))
+        except Exception:  # any fault of one row: the rest of the list is still shown
+            log.exception("Row of %s not rendered", template_name)
+            rendered.append(get_template("_unreadable_row.html").render(
+                {"columns": columns, "link": link(row) if link else None}))
+    return rendered
 
 
 def file_response(stored, *, inline: bool = False):

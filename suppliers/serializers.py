@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procurement.api_support import column_range
+from procurement.serializers import Moment
 from procurement.workflow import allowed_actions
 
 from .models import (
@@ -58,7 +59,7 @@ class CompanySerializer(serializers.Serializer):
     employees = serializers.IntegerField(allow_null=True)
     address = serializers.SerializerMethodField()
     turnovers = TurnoverSerializer(many=True)
-    created_at = serializers.DateTimeField()
+    created_at = Moment()
 
     @extend_schema_field(AddressSerializer)
     def get_address(self, obj) -> dict:

@@ -350,9 +350,11 @@ def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued
         errors["kind"] = [_("Type de justificatif inconnu : %(kind)s.") % {"kind": kind}]
     activities = _clean_activities(activities, kind, errors)
     today = clock.today()
-    if issued_on is None:
+    valid_until = inputs.day(valid_until, "valid_until", errors, required=False)
+    issued_on = inputs.day(issued_on, "issued_on", errors, required=False)
+    if issued_on is None and "issued_on" not in errors:
         errors["issued_on"] = [_("La date de délivrance est obligatoire.")]
-    elif issued_on > today:
+    elif issued_on and issued_on > today:
         errors["issued_on"] = [_("La date de délivrance ne peut pas être dans le futur.")]
     if valid_until is None and issued_on and kind in DEFAULT_VALIDITY_MONTHS:
         valid_until = calendar.add_months(issued_on, DEFAULT_VALIDITY_MONTHS[kind])

@@ -23,7 +23,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement import calendar, inputs
+from procurement import inputs
 from procurement import selectors as dps_selectors
 from procurement.api_parsers import FormParser, JSONParser, MultiPartParser
 from procurement.api_support import (
@@ -79,14 +79,7 @@ def _not_for_staff(user, message: str) -> None:
 
 
 def _moment_param(params, name: str):
-    value = (params.get(name) or "").strip()
-    if not value:
-        return None
-    day = inputs.parse_date(value)
-    moment = inputs.parse_moment(value) or (calendar.start_of_day(day) if day else None)
-    if moment is None:
-        raise ValidationFailed({name: [_("Date (AAAA-MM-JJ) ou date et heure ISO 8601 attendue.")]})
-    return moment
+    return inputs.moment_or_day(params.get(name), name)
 
 
 # --- tenders ------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procurement.permissions import is_staff_member
+from procurement.serializers import Moment, RowGuardedListSerializer
 from procurement.workflow import allowed_actions
 
 from . import selectors, services
@@ -34,7 +35,7 @@ from .models import (
 
 CENT = Decimal("0.01")
 _TRANSITIONS = serializers.ListField(child=serializers.CharField())
-_DATETIME = serializers.DateTimeField()
+_DATETIME = Moment()
 
 
 def _money(value) -> str | None:
@@ -91,8 +92,8 @@ class TenderWriteSerializer(serializers.Serializer):
     estimated_value = serializers.DecimalField(max_digits=14, decimal_places=2)
     budget_ceiling = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     works_duration_weeks = serializers.IntegerField(min_value=1)
-    questions_deadline = serializers.DateTimeField()
-    bid_deadline = serializers.DateTimeField()
+    questions_deadline = Moment()
+    bid_deadline = Moment()
     criteria = CriterionSerializer(many=True)
     price_method = serializers.ChoiceField(choices=PriceMethod.choices, default=PriceMethod.PROPORTIONAL)
     standstill = serializers.BooleanField(default=True)
@@ -127,7 +128,7 @@ class TenderDocumentSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
     is_addendum = serializers.BooleanField()
-    uploaded_at = serializers.DateTimeField()
+    uploaded_at = Moment()
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, obj) -> str:
@@ -140,8 +141,21 @@ class TenderDocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_null=True, allow_empty_file=True, use_url=False)
 
 
+class InvitationCount(serializers.IntegerField):
+    """How many companies a tender invited: for staff only, so optional in the schema (a method field would be
+    documented as always present)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, tender) -> int:
+        count = getattr(tender, "invitation_count", None)
+        return tender.invitations.count() if count is None else count
+
+
 class TenderSerializer(serializers.Serializer):
-    """A tender. ``invitation_count`` and ``allowed_transitions`` are given to staff only (absent otherwise)."""
+    """A tender. ``invitation_count`` is given to staff only (absent otherwise); ``allowed_transitions`` are the
+    actions the caller may ask for: the state machine's for staff, none for a supplier."""
 
     id = serializers.UUIDField()
     reference = serializers.CharField()
@@ -154,28 +168,31 @@ class TenderSerializer(serializers.Serializer):
     estimated_value = serializers.DecimalField(max_digits=14, decimal_places=2)
     budget_ceiling = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     works_duration_weeks = serializers.IntegerField()
-    questions_deadline = serializers.DateTimeField()
-    bid_deadline = serializers.DateTimeField()
+    questions_deadline = Moment()
+    bid_deadline = Moment()
     criteria = CriterionSerializer(many=True)
     price_method = serializers.ChoiceField(choices=PriceMethod.choices)
     standstill = serializers.BooleanField()
     deadline_agreement = serializers.CharField()
     price_schedule = PriceLineSerializer(source="price_lines", many=True)
     documents = TenderDocumentSerializer(many=True)
-    created_at = serializers.DateTimeField()
-    published_at = serializers.DateTimeField(allow_null=True)
-    closed_at = serializers.DateTimeField(allow_null=True)
-    opened_at = serializers.DateTimeField(allow_null=True)
+    created_at = Moment()
+    published_at = Moment(allow_null=True)
+    closed_at = Moment(allow_null=True)
+    opened_at = Moment(allow_null=True)
     opened_by = serializers.SerializerMethodField()
-    ended_at = serializers.DateTimeField(allow_null=True)
+    ended_at = Moment(allow_null=True)
     end_reason = serializers.CharField()
     abnormally_low = serializers.SerializerMethodField()
     tie_break = serializers.ListField(child=serializers.CharField())
     delay_scored_by_panel = serializers.BooleanField()
-    invitation_count = serializers.SerializerMethodField()
+    invitation_count = InvitationCount()
     allowed_transitions = serializers.SerializerMethodField()
 
-    STAFF_ONLY = ("invitation_count", "allowed_transitions")
+    STAFF_ONLY = ("invitation_count",)
+
+    class Meta:
+        list_serializer_class = RowGuardedListSerializer
 
     @extend_schema_field(OperationSerializer)
     def get_operation(self, obj) -> dict:
@@ -193,14 +210,9 @@ class TenderSerializer(serializers.Serializer):
     def get_opened_by(self, obj) -> str | None:
         return obj.opened_by.email if obj.opened_by_id else None
 
-    @extend_schema_field(serializers.IntegerField(required=False))
-    def get_invitation_count(self, obj) -> int:
-        count = getattr(obj, "invitation_count", None)
-        return obj.invitations.count() if count is None else count
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField(), required=False))
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, obj) -> list[str]:
-        return allowed_actions(obj)
+        return allowed_actions(obj) if self._staff() else []
 
     def _staff(self) -> bool:
         if "staff" not in self.context:
@@ -226,7 +238,7 @@ class InvitedCompanySerializer(serializers.Serializer):
 
 class TenderInvitationSerializer(serializers.Serializer):
     company = InvitedCompanySerializer()
-    sent_at = serializers.DateTimeField()
+    sent_at = Moment()
 
 
 # --- questions --------------------------------------------------------------------------------------------
@@ -252,11 +264,11 @@ class QuestionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     tender = serializers.UUIDField(source="tender_id")
     text = serializers.CharField()
-    asked_at = serializers.DateTimeField()
+    asked_at = Moment()
     company = serializers.SerializerMethodField()
     own = serializers.SerializerMethodField()
     answer = serializers.CharField()
-    answered_at = serializers.DateTimeField(allow_null=True)
+    answered_at = Moment(allow_null=True)
 
     def _own_ids(self) -> set:
         if "own_company_ids" not in self.context:
@@ -315,7 +327,7 @@ class BidDocumentSerializer(serializers.Serializer):
     content_type = serializers.CharField()
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
-    uploaded_at = serializers.DateTimeField()
+    uploaded_at = Moment()
     download_url = serializers.CharField()
 
 
@@ -357,7 +369,7 @@ class ReceiptTenderSerializer(serializers.Serializer):
 
 
 class ReceiptSerializer(serializers.Serializer):
-    received_at = serializers.DateTimeField()
+    received_at = Moment()
     sha256 = serializers.CharField(help_text="Fingerprint of the bid as deposited.")
     documents = ReceiptDocumentSerializer(many=True)
     depositor = DepositorSerializer()
@@ -379,7 +391,7 @@ class BidRegisterSerializer(serializers.Serializer):
 
     id = serializers.UUIDField()
     company = CompanyRefSerializer()
-    submitted_at = serializers.DateTimeField(allow_null=True)
+    submitted_at = Moment(allow_null=True)
     status = serializers.ChoiceField(choices=BidStatus.choices)
 
     def to_representation(self, bid):
@@ -395,10 +407,10 @@ class BidSummarySerializer(serializers.Serializer):
     tender_reference = serializers.CharField()
     company = CompanyRefSerializer()
     status = serializers.ChoiceField(choices=BidStatus.choices)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    submitted_at = serializers.DateTimeField(allow_null=True)
-    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    created_at = Moment()
+    updated_at = Moment()
+    submitted_at = Moment(allow_null=True)
+    withdrawn_at = Moment(allow_null=True)
     fingerprint = serializers.CharField()
     replaced_by = serializers.UUIDField(allow_null=True)
 

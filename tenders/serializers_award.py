@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from procurement.serializers import Moment
 from procurement.workflow import allowed_actions
 from suppliers.evidence_checks import CHECK_STATUSES, WINNER_KINDS
 
@@ -70,12 +71,12 @@ class ProposalSerializer(serializers.Serializer):
     company = serializers.CharField()
     reason = serializers.CharField()
     proposed_by = serializers.EmailField()
-    proposed_at = serializers.DateTimeField()
-    evidence_due_at = serializers.DateTimeField(allow_null=True)
-    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    proposed_at = Moment()
+    evidence_due_at = Moment(allow_null=True)
+    withdrawn_at = Moment(allow_null=True)
     withdrawal_reason = serializers.CharField()
     eliminated = serializers.BooleanField()
-    approved_at = serializers.DateTimeField(allow_null=True)
+    approved_at = Moment(allow_null=True)
     approved_by = serializers.EmailField(allow_null=True)
 
 
@@ -93,7 +94,7 @@ def proposal_data(proposal) -> dict | None:
 class SignatureSerializer(serializers.Serializer):
     party = serializers.ChoiceField(choices=ContractParty.choices)
     by = serializers.EmailField()
-    at = serializers.DateTimeField()
+    at = Moment()
 
 
 class ScheduleLineSerializer(serializers.Serializer):
@@ -120,10 +121,10 @@ class ContractSerializer(serializers.Serializer):
     amount = serializers.CharField(help_text="Euros excluding VAT")
     duration_weeks = serializers.IntegerField(allow_null=True)
     status = serializers.ChoiceField(choices=ContractStatus.choices)
-    standstill_ends_at = serializers.DateTimeField(allow_null=True)
+    standstill_ends_at = Moment(allow_null=True)
     signatures = SignatureSerializer(many=True)
-    signed_at = serializers.DateTimeField(allow_null=True)
-    notified_at = serializers.DateTimeField(allow_null=True)
+    signed_at = Moment(allow_null=True)
+    notified_at = Moment(allow_null=True)
     award_notice_due = serializers.DateField(allow_null=True)
     schedule = ScheduleLineSerializer(many=True, help_text="The priced schedule (annex)")
     allowed_transitions = serializers.ListField(child=serializers.CharField())
@@ -155,10 +156,10 @@ class AwardSerializer(serializers.Serializer):
                                            help_text="The bid a proposal may name now (opened tenders)")
     proposal = ProposalSerializer(allow_null=True)
     proposals = ProposalSerializer(many=True)
-    awarded_at = serializers.DateTimeField(allow_null=True)
-    letters_sent_at = serializers.DateTimeField(allow_null=True)
+    awarded_at = Moment(allow_null=True)
+    letters_sent_at = Moment(allow_null=True)
     standstill = serializers.BooleanField()
-    standstill_ends_at = serializers.DateTimeField(allow_null=True)
+    standstill_ends_at = Moment(allow_null=True)
     contract = ContractSerializer(allow_null=True)
     allowed_transitions = serializers.ListField(child=serializers.CharField())
 
@@ -180,10 +181,10 @@ class DebriefRequestSerializer(serializers.Serializer):
     company = serializers.CharField()
     text = serializers.CharField()
     requested_by = serializers.EmailField(allow_null=True)
-    requested_at = serializers.DateTimeField()
-    due_at = serializers.DateTimeField()
+    requested_at = Moment()
+    due_at = Moment()
     answer = serializers.CharField()
-    answered_at = serializers.DateTimeField(allow_null=True)
+    answered_at = Moment(allow_null=True)
 
 
 def debrief_data(request) -> dict:
@@ -200,7 +201,7 @@ class LetterSerializer(serializers.Serializer):
     bid = serializers.UUIDField()
     company = serializers.CharField()
     status = serializers.CharField()
-    sent_at = serializers.DateTimeField(allow_null=True)
+    sent_at = Moment(allow_null=True)
     examined = serializers.BooleanField()
     elimination = serializers.DictField(allow_null=True, help_text="{status, label, reason}")
     own = serializers.DictField(allow_null=True, help_text="The reader's own scores, total and rank")
@@ -208,8 +209,8 @@ class LetterSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.DictField(), help_text="The consensus rationales of the "
                                                                              "retained bid")
     standstill = serializers.BooleanField()
-    earliest_signature_at = serializers.DateTimeField(allow_null=True)
-    debrief_until = serializers.DateTimeField(allow_null=True)
+    earliest_signature_at = Moment(allow_null=True)
+    debrief_until = Moment(allow_null=True)
     end_reason = serializers.CharField()
     unsuccessful = serializers.BooleanField()
     debrief_request = DebriefRequestSerializer(allow_null=True)

@@ -14,12 +14,13 @@ from decimal import Decimal
 from django.urls import reverse
 from rest_framework import serializers
 
+from procurement.serializers import Moment
 from procurement.workflow import allowed_actions
 
 from .models import CLASSIFIED_STATES, AbnormallyLowMethod, BidRequestKind, BidStatus, PriceMethod
 
 CENT = Decimal("0.01")
-_DATETIME = serializers.DateTimeField()
+_DATETIME = Moment()
 
 
 def number(value) -> float | None:
@@ -93,7 +94,7 @@ class RequestDocumentSerializer(serializers.Serializer):
     content_type = serializers.CharField()
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
-    uploaded_at = serializers.DateTimeField()
+    uploaded_at = Moment()
 
 
 class BidRequestSerializer(serializers.Serializer):
@@ -102,10 +103,10 @@ class BidRequestSerializer(serializers.Serializer):
     bid_status = serializers.ChoiceField(choices=BidStatus.choices)
     kind = serializers.ChoiceField(choices=BidRequestKind.choices)
     message = serializers.CharField()
-    due_at = serializers.DateTimeField()
-    requested_at = serializers.DateTimeField()
+    due_at = Moment()
+    requested_at = Moment()
     response = serializers.CharField()
-    responded_at = serializers.DateTimeField(allow_null=True)
+    responded_at = Moment(allow_null=True)
     documents = RequestDocumentSerializer(many=True)
 
 
@@ -129,7 +130,7 @@ class BidEvaluationSerializer(serializers.Serializer):
     total_price = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     classification_reason = serializers.CharField()
     classified_by = serializers.EmailField(allow_null=True)
-    classified_at = serializers.DateTimeField(allow_null=True)
+    classified_at = Moment(allow_null=True)
     allowed_transitions = serializers.ListField(child=serializers.CharField())
     requests = BidRequestSerializer(many=True)
 
@@ -152,8 +153,8 @@ class RegularisationResultSerializer(serializers.Serializer):
 class PanelSeatSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="The evaluator's user id.")
     email = serializers.EmailField()
-    declared_at = serializers.DateTimeField(allow_null=True)
-    submitted_at = serializers.DateTimeField(allow_null=True)
+    declared_at = Moment(allow_null=True)
+    submitted_at = Moment(allow_null=True)
 
 
 class PanelSerializer(serializers.Serializer):
@@ -171,7 +172,7 @@ class ImpartialityResultSerializer(serializers.Serializer):
     email = serializers.EmailField()
     no_conflict = serializers.BooleanField()
     statement = serializers.CharField()
-    declared_at = serializers.DateTimeField()
+    declared_at = Moment()
     on_panel = serializers.BooleanField()
 
 
@@ -189,7 +190,7 @@ class ScoreSerializer(serializers.Serializer):
     email = serializers.EmailField()
     score = serializers.FloatField()
     comment = serializers.CharField()
-    updated_at = serializers.DateTimeField()
+    updated_at = Moment()
 
 
 def score_data(score) -> dict:
@@ -201,8 +202,8 @@ def score_data(score) -> dict:
 class SheetSerializer(serializers.Serializer):
     evaluator = serializers.UUIDField()
     email = serializers.EmailField()
-    declared_at = serializers.DateTimeField(allow_null=True)
-    submitted_at = serializers.DateTimeField(allow_null=True)
+    declared_at = Moment(allow_null=True)
+    submitted_at = Moment(allow_null=True)
     sheet_sha256 = serializers.CharField()
 
 
@@ -218,7 +219,7 @@ class ConsensusSerializer(serializers.Serializer):
     score = serializers.FloatField()
     rationale = serializers.CharField()
     recorded_by = serializers.EmailField(allow_null=True, required=False)
-    recorded_at = serializers.DateTimeField(required=False)
+    recorded_at = Moment(required=False)
 
 
 def consensus_data(row) -> dict:

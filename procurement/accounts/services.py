@@ -10,6 +10,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -55,6 +56,11 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     errors: dict[str, list[str]] = {}
     if not email:
         errors["email"] = [_("L'adresse e-mail est obligatoire.")]
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Adresse e-mail invalide.")]
     candidate = User(email=email, first_name=first_name, last_name=last_name)
     try:
         password_validation.validate_password(password or "", candidate)

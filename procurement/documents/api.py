@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from procurement.api import responses
 from procurement.errors import ValidationFailed
+from procurement.serializers import Moment
 
 from ..api_parsers import FormParser, MultiPartParser
 from . import services, verification
@@ -22,7 +23,7 @@ VerificationSerializer = inline_serializer("DocumentVerification", {
     "signed": serializers.BooleanField(),
     "intact": serializers.BooleanField(help_text="No change since signing (one byte, or an appended revision)."),
     "signer": serializers.CharField(allow_null=True),
-    "signed_at": serializers.DateTimeField(allow_null=True),
+    "signed_at": Moment(allow_null=True),
     "pdfa": serializers.CharField(allow_null=True, help_text="The PDF/A claim of the XMP metadata, e.g. PDF/A-3B."),
     "issued_by_platform": serializers.BooleanField(help_text="Its SHA-256 is one the platform stored."),
     "valid": serializers.BooleanField(),
@@ -38,7 +39,7 @@ VerificationSerializer = inline_serializer("DocumentVerification", {
         help_text="Every signature, oldest first (a contract carries the holder's and the buyer's)."),
     "document": inline_serializer("VerifiedDocument", {
         "id": serializers.UUIDField(), "kind": serializers.CharField(), "reference": serializers.CharField(),
-        "version": serializers.IntegerField(), "created_at": serializers.DateTimeField()}, required=False),
+        "version": serializers.IntegerField(), "created_at": Moment()}, required=False),
 })
 
 

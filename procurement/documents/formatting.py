@@ -44,8 +44,11 @@ def percent(value, places: int = 1) -> str:
 
 
 def _moment(value) -> dt.datetime | None:
-    parsed = parse_moment(value)
-    return None if parsed is None else timezone.localtime(parsed)
+    parsed = parse_moment(value, window=False)
+    try:
+        return None if parsed is None else timezone.localtime(parsed)
+    except OverflowError:  # a stored moment too near the end of the calendar to have a Paris time
+        return parsed
 
 
 def _offset(moment: dt.datetime) -> str:
@@ -75,7 +78,7 @@ def short_moment(value) -> str:
 def date(value) -> str:
     """``2 décembre 2026``."""
     if isinstance(value, str):
-        value = parse_moment(value) or parse_date(value)
+        value = parse_moment(value, window=False) or parse_date(value, window=False)
     if isinstance(value, dt.datetime):
         value = _moment(value)
     if not isinstance(value, dt.date):

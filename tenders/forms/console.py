@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from procurement.errors import ValidationFailed
+from procurement.forms.fields import DayField
 from procurement.models import Category, DPSStatus
 
 from ..models import CriterionKind, EnergyLabel, PriceMethod, TenderDocumentKind, TenderStatus
@@ -33,12 +34,8 @@ class TenderFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("État"), required=False, choices=[("", _("Tous"))] + TenderStatus.choices)
     category = forms.ChoiceField(label=_("Catégorie"), required=False)
     dps = forms.ChoiceField(label=_("SAD"), required=False)
-    deadline_from = forms.DateField(label=_("Date limite à partir du"), required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}),
-                                    input_formats=["%Y-%m-%d", "%d/%m/%Y"])
-    deadline_to = forms.DateField(label=_("Date limite jusqu'au"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}),
-                                  input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    deadline_from = DayField(label=_("Date limite à partir du"), required=False)
+    deadline_to = DayField(label=_("Date limite jusqu'au"), required=False)
     q = forms.CharField(label=_("Recherche"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"placeholder": _("référence, intitulé, résidence, commune")}))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -29,6 +30,8 @@ from ..models import (
 )
 from .inputs import MAX_TEXT, money
 from .publication import _invitee_recipients
+
+ONE_MINUTE = dt.timedelta(minutes=1)
 
 
 def _clean_rows(items, errors, *, field: str, key: str, clean_row, required_message: str | None = None) -> list[dict]:
@@ -73,7 +76,10 @@ def _price_line_row(item, sub) -> dict:
             "quantity": inputs.decimal(item.get("quantity"), "quantity", sub, positive=True, places=Decimal("0.001"))}
 
 
-def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Category | None) -> tuple[dict, list, list]:
+def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Category | None,
+                  stored: Tender | None = None) -> tuple[dict, list, list]:
+    """The fields, criteria and schedule lines of a tender's input. Its deadlines must be ahead when set: at
+    creation, and on a draft when changed (``stored`` is the draft as saved)."""
     errors: dict[str, list[str]] = {}
     fields: dict = {}
     if dps.status != DPSStatus.OPEN:
@@ -116,8 +122,12 @@ def _clean_tender(data: dict, *, dps: DynamicPurchasingSystem, category: Categor
             % {"max": money(category.max_contract_value)})
     fields["works_duration_weeks"] = inputs.integer(data.get("works_duration_weeks"), "works_duration_weeks", errors,
                                               maximum=520)
-    fields["questions_deadline"] = inputs.moment(data.get("questions_deadline"), "questions_deadline", errors)
-    fields["bid_deadline"] = inputs.moment(data.get("bid_deadline"), "bid_deadline", errors)
+    for key in ("questions_deadline", "bid_deadline"):
+        value = data.get(key)
+        # The wizard shows and posts deadlines to the minute: within the same minute is unchanged.
+        parsed = inputs.parse_moment(value, window=False)
+        unchanged = stored is not None and parsed is not None and abs(parsed - getattr(stored, key)) < ONE_MINUTE
+        fields[key] = inputs.moment(value, key, errors, future=not unchanged)
     if fields["questions_deadline"] and fields["bid_deadline"] and \
             fields["questions_deadline"] >= fields["bid_deadline"]:
         errors.setdefault("questions_deadline", []).append(
@@ -187,7 +197,7 @@ def tender_update(*, actor, tender: Tender, data: dict) -> Tender:
             category = Category.objects.filter(dps=tender.dps, pk=data["category"]).first() \
                 if _is_uuid(data["category"]) else None
         merged = {**tender_as_data(tender), **data}
-        fields, criteria, lines = _clean_tender(merged, dps=tender.dps, category=category)
+        fields, criteria, lines = _clean_tender(merged, dps=tender.dps, category=category, stored=tender)
         for key, value in fields.items():
             setattr(tender, key, value)
         tender.category = category

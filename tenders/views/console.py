@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -45,6 +46,7 @@ from procurement.web import (
     file_response,
     paginate,
     staff_required,
+    table_rows,
 )
 from suppliers.evidence_files import human_size
 
@@ -118,8 +120,10 @@ def tender_list(request):
         form, qs, sort = _tender_list_query(request)
         page, query = paginate(request, qs, LIST_PAGE_SIZE)
         rows = [{"tender": t} for t in page.object_list]
-        return {"form": form, "page": page, "query": query, "rows": rows, "sorting": sort,
-                "can_act": can_act(request.user)}
+        rendered_rows = table_rows("console/_tender_row.html", rows, columns=8, link=lambda row: (
+            reverse("tenders_console:detail", args=[row["tender"].id]), row["tender"].reference))
+        return {"form": form, "page": page, "query": query, "rows": rows, "rendered_rows": rendered_rows,
+                "sorting": sort, "can_act": can_act(request.user)}
 
     return render(request, "console/tender_list.html", {
         "content": listcache.fragment(request, "tenders", "console/_tender_list_content.html", build)})

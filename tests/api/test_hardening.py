@@ -173,3 +173,9 @@ def test_a_tender_text_field_of_another_type_is_a_400(db, field, value):
     response = client_for(category.dps.created_by).post("/api/v1/tenders/", body, format="json")
     assert problem(response)["errors"]
     assert not Tender.objects.exists()
+
+
+def test_registering_with_something_that_is_no_address_is_a_400_on_email():
+    response = APIClient().post("/api/v1/auth/register/", {"email": "post", "password": "Tr3s-l0ng-mot-de-passe"},
+                                format="json")
+    assert "email" in problem(response)["errors"]

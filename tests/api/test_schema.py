@@ -31,3 +31,24 @@ def test_schema_and_docs_are_served(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+
+
+def test_every_operation_documents_its_errors_as_problem_json(tmp_path):
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(target))
+    paths = yaml.safe_load(target.read_text())["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            expected = {"400", "401", "403", "404"} | ({"409"} if method != "get" else set())
+            assert expected <= set(answers), (method, path, sorted(answers))
+            for code, answer in answers.items():
+                if int(code) >= 400:
+                    assert set(answer["content"]) == {"application/problem+json"}, (method, path, code)
+                    assert answer["content"]["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+
+
+def test_a_supplier_gets_every_field_the_schema_requires_of_a_tender(tmp_path):
+    call_command("spectacular", "--file", str(tmp_path / "schema.yml"))
+    required = yaml.safe_load((tmp_path / "schema.yml").read_text())["components"]["schemas"]["Tender"]["required"]
+    assert "allowed_transitions" in required and "invitation_count" not in required

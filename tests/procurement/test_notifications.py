@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from procurement.models import EmailStatus, OutboundEmail
@@ -46,10 +47,10 @@ def test_a_failed_send_is_retried_later(mailoutbox, settings):
 def test_a_send_interrupted_by_a_dead_worker_is_sent_again_but_a_running_one_is_not(mailoutbox):
     mail = _mail()
     OutboundEmail.objects.filter(id=mail.id).update(status=EmailStatus.SENDING, sending_since=timezone.now())
-    with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=settings.MAIL_INTERRUPTED_AFTER - 10)):
         retry_unsent()
     assert OutboundEmail.objects.get(id=mail.id).status == EmailStatus.SENDING  # maybe still at the SMTP server
-    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20)):
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=settings.MAIL_SWEEP_SECONDS + 10)):
         retry_unsent()
     assert OutboundEmail.objects.get(id=mail.id).status == EmailStatus.SENT
     assert len(mailoutbox) == 1
