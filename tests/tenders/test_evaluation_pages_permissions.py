@@ -283,6 +283,8 @@ def test_every_evaluation_page_is_in_the_matrix():
     console = {p.name for p in urls_console.urlpatterns
                if p.callback.__module__ in ("tenders.views.evaluation", "tenders.views.panel")}
     portal = {p.name for p in urls_portal.urlpatterns if p.name in ("bid_respond", "request_document")}
-    covered = {name.removesuffix("_post") for name in CASES} | {"evaluation_consensus_record"}
+    # The award proposal, posted from the ranking page, is the award's first step: its refusals are tested with
+    # the award pages (tests/tenders/test_award_pages.py).
+    covered = {name.removesuffix("_post") for name in CASES} | {"evaluation_consensus_record", "award_propose"}
     assert console <= covered, console - covered
     assert portal == {"bid_respond", "request_document"} and {"portal_respond", "portal_request_document"} <= set(CASES)
