@@ -94,6 +94,16 @@ def problem_responses(result, generator, request, public):
     return result
 
 
+# The types an uploaded file can have: every upload is sniffed as one of them (suppliers.evidence_files).
+UPLOADED_FILE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
+def uploaded_file_download(description: str) -> dict:
+    """The 200 responses of a download of an uploaded file: served with its own type, one of those above."""
+    return {(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=description)
+            for media_type in UPLOADED_FILE_TYPES}
+
+
 ID_PARAM = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Identifiant (UUID).")
 
 

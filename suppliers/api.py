@@ -11,7 +11,7 @@ from abc import ABCMeta, abstractmethod
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +25,7 @@ from procurement.api_support import (
     referenced,
     responses,
     state_or_none,
+    uploaded_file_download,
     uuid_or_none,
     validated,
 )
@@ -163,8 +164,7 @@ class CompanyDocumentsView(generics.ListAPIView):
 
 class DocumentDownloadView(APIView):
     @extend_schema(parameters=[ID_PARAM],
-                   responses=responses({(200, "application/octet-stream"): OpenApiResponse(
-                       OpenApiTypes.BINARY, description="The file, with its original name and type")}, 401, 404),
+                   responses=responses(uploaded_file_download("The file, with its original name and type"), 401, 404),
                    tags=["companies"], summary="Download an evidence document (members and staff)")
     def get(self, request, id):
         document = selectors.document_get(user=request.user, document_id=id)

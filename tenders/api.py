@@ -18,7 +18,7 @@ from abc import ABCMeta, abstractmethod
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,6 +33,7 @@ from procurement.api_support import (
     referenced,
     responses,
     state_or_none,
+    uploaded_file_download,
     uuid_or_none,
     validated,
 )
@@ -183,8 +184,7 @@ class TenderDocumentsView(generics.ListAPIView):
 
 class TenderDocumentDownloadView(APIView):
     @extend_schema(parameters=[ID_PARAM],
-                   responses=responses({(200, "application/octet-stream"): OpenApiResponse(
-                       OpenApiTypes.BINARY, description="The file, with its original name and type")}, 401, 404),
+                   responses=responses(uploaded_file_download("The file, with its original name and type"), 401, 404),
                    tags=TENDERS, summary="Download a consultation document (staff and invited suppliers)")
     def get(self, request, id):
         return file_response(selectors.tender_document_get(user=request.user, document_id=id))
@@ -439,8 +439,7 @@ class BidDocumentView(APIView):
 
 class BidDocumentDownloadView(APIView):
     @extend_schema(parameters=[ID_PARAM],
-                   responses=responses({(200, "application/octet-stream"): OpenApiResponse(
-                       OpenApiTypes.BINARY, description="The decrypted file, with its original name and type")},
+                   responses=responses(uploaded_file_download("The decrypted file, with its original name and type"),
                        401, 404),
                    tags=BIDS, summary="Download a bid document (the bidder; staff once the bid is opened)")
     def get(self, request, id):

@@ -13,12 +13,12 @@ from abc import ABCMeta, abstractmethod
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.api_parsers import FormParser, JSONParser, MultiPartParser
-from procurement.api_support import ID_PARAM, responses, validated
+from procurement.api_support import ID_PARAM, responses, uploaded_file_download, validated
 from procurement.errors import ValidationFailed
 from procurement.permissions import require_staff
 from procurement.web import file_response
@@ -161,8 +161,7 @@ class TenderRequestRegularisationView(APIView):
 
 class BidRequestDocumentDownloadView(APIView):
     @extend_schema(parameters=[ID_PARAM],
-                   responses=responses({(200, "application/octet-stream"): OpenApiResponse(
-                       OpenApiTypes.BINARY, description="The file sent with an answer")}, 401, 403, 404),
+                   responses=responses(uploaded_file_download("The file sent with an answer"), 401, 403, 404),
                    tags=EVALUATION,
                    summary="A document sent with an answer to a request (the bidder; staff who may read the bids)")
     def get(self, request, id):

@@ -52,3 +52,15 @@ def test_a_supplier_gets_every_field_the_schema_requires_of_a_tender(tmp_path):
     call_command("spectacular", "--file", str(tmp_path / "schema.yml"))
     required = yaml.safe_load((tmp_path / "schema.yml").read_text())["components"]["schemas"]["Tender"]["required"]
     assert "allowed_transitions" in required and "invitation_count" not in required
+
+
+def test_downloads_of_uploaded_files_document_every_type_an_upload_can_have(tmp_path):
+    from procurement.api_support import UPLOADED_FILE_TYPES
+    from suppliers.evidence_files import ACCEPTED
+
+    assert set(UPLOADED_FILE_TYPES) == set(ACCEPTED)
+    call_command("spectacular", "--file", str(tmp_path / "schema.yml"))
+    paths = yaml.safe_load((tmp_path / "schema.yml").read_text())["paths"]
+    for path in ("/api/v1/documents/{id}/download/", "/api/v1/tender-documents/{id}/download/",
+                 "/api/v1/bid-documents/{id}/download/", "/api/v1/bid-request-documents/{id}/download/"):
+        assert set(paths[path]["get"]["responses"]["200"]["content"]) == set(ACCEPTED), path

@@ -40,9 +40,10 @@ FAST_PERIODS = {"EMAIL_TIMEOUT": "2", "MAIL_INTERRUPTED_AFTER": "3", "CELERY_VIS
 
 
 @pytest.fixture
-def broker(tmp_path, settings):
+def broker(tmp_path, settings, monkeypatch):
     """A private Redis, and this process's tasks sent to it on a queue of the test's own."""
     server = private_redis(tmp_path)
+    monkeypatch.setenv("CELERY_BROKER_URL", server.url)  # Celery reads it before its configuration
     queue = f"faults-{uuid.uuid4().hex[:10]}"
     settings.CELERY_TASK_ALWAYS_EAGER = False
     previous = app.conf.broker_url, app.conf.task_default_queue, app.conf.task_always_eager
