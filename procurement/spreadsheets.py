@@ -260,6 +260,8 @@ def read_xlsx(uploaded, *, max_bytes: int, max_rows: int = XLSX_MAX_ROWS) -> lis
                     head = handle.read(member.file_size)
                 if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
                     raise unreadable
+    # zipfile raises NotImplementedError for a compression method it does not support, RuntimeError for an
+    # encrypted member: both are a workbook this platform cannot read, said as such.
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
         raise unreadable
     try:
