@@ -27,7 +27,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -271,21 +271,6 @@ def _files_in_temporary_folder(request, settings, tmp_path):
 # --- A real Celery worker ------------------------------------------------------------------------
 
 
-def _database_url(settings_dict: dict) -> str:
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
-
-
-_WORKER_MAIN = (
-    "import sys; from procurement.celery import app; "
-    "app.conf.task_default_queue = sys.argv[1]; app.worker_main(sys.argv[2:])"
-)
-
-
 @dataclass
 class CeleryWorker:
     """A worker subprocess consuming ``queue``: the test's tasks go there, and only there."""
@@ -334,6 +319,7 @@ def celery_worker_real(request, require_postgres, require_redis, settings, tmp_p
     """
     from django.db import connection
 
+    from procurement.benchmarking import WORKER_MAIN, database_url
     from procurement.celery import app
 
     marker = request.node.get_closest_marker("django_db")
@@ -350,7 +336,7 @@ def celery_worker_real(request, require_postgres, require_redis, settings, tmp_p
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "procurement.settings",
-        "DATABASE_URL": _database_url(connection.settings_dict),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CONN_MAX_AGE": "0",
         "CELERY_BROKER_URL": require_redis,
         # django-environ drops one leading slash of the path: four in all for an absolute path.
@@ -364,7 +350,7 @@ def celery_worker_real(request, require_postgres, require_redis, settings, tmp_p
     # ``celery -A procurement worker``, except that tasks the worker itself queues (a service's mails, sent
     # after commit) must go to this test's queue too, or nobody would consume them.
     command = [
-        sys.executable, "-c", _WORKER_MAIN, queue, "worker",
+        sys.executable, "-c", WORKER_MAIN, queue, "worker",
         "-P", "solo", "-c", "1",
         "-Q", queue,
         "-n", f"{queue}@%h",

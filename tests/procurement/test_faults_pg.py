@@ -15,12 +15,12 @@ import pytest
 from django.db import connection
 from kombu import pools
 
+from procurement.benchmarking import database_url
 from procurement.celery import app
 from procurement.models import EmailStatus, OutboundEmail
 from procurement.notifications import retry_unsent
 from tenders.models import BidStatus, TenderStatus
 from tenders.services import bid_submit, invitation_mails_sweep
-from tests.conftest import _database_url
 from tests.factories import company_owner, draft_bid, published_tender
 from tests.servers import (
     free_port,
@@ -70,7 +70,7 @@ def _workers(request, tmp_path, server, queue, **env):
     started = []
 
     def start(name):
-        worker = start_worker(broker_url=server.url, queue=queue, database_url=_database_url(connection.settings_dict),
+        worker = start_worker(broker_url=server.url, queue=queue, database_url=database_url(connection.settings_dict),
                               mail_dir=mail_dir, log_path=tmp_path / f"{name}.log", **env)
         started.append(worker)
         return worker

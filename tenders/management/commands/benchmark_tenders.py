@@ -44,9 +44,6 @@ import http.client
 import os
 import queue as queue_module
 import shutil
-import signal
-import socket
-import socketserver
 import statistics
 import subprocess
 import sys
@@ -56,14 +53,15 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+
+from procurement import benchmarking
+from procurement.benchmarking import SmtpSink
 
 PREFIX = "BENCH-T·"
 EMAIL_DOMAIN = "bench-tenders.invalid"
@@ -73,13 +71,8 @@ TARGET_FANOUT_S = 10.0
 BATCH = 2000
 SUBMIT_PATH = "/api/v1/bids/{id}/submit/"
 
-# ``celery -A procurement worker``, except that the tasks the worker itself queues (the mails of a fan-out)
-# must also go to this run's queue, or nobody would take them.
-WORKER_MAIN = (
-    "import sys; from procurement.celery import app; "
-    "app.conf.task_default_queue = sys.argv[1]; app.worker_main(sys.argv[2:])"
-)
-# The same for the gunicorn workers (a gunicorn configuration file: a hook run in each worker after fork).
+# As for the Celery worker (``benchmarking.worker_command``), the tasks queued by the gunicorn workers go to
+# this run's queue (a gunicorn configuration file: a hook run in each worker after fork).
 # With --profile, each worker also records a cProfile of its requests, written when it stops.
 GUNICORN_CONFIG = '''
 import os
@@ -122,122 +115,6 @@ def _percentile(values: list[float], pct: float) -> float:
     rank = (len(ordered) - 1) * pct / 100
     low, high = int(rank), min(int(rank) + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url(settings_dict: dict) -> str:
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
-
-
-def _cpu_seconds(pids: list[int]) -> float | None:
-    """User + system CPU time used so far by these processes (Linux /proc), or None when unreadable."""
-    total = 0.0
-    try:
-        for pid in pids:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-# --- an SMTP server that accepts everything and counts ----------------------------------------------
-
-
-class _SmtpHandler(socketserver.StreamRequestHandler):
-    def reply(self, line: bytes):
-        self.wfile.write(line + b"\r\n")
-
-    def handle(self):
-        self.reply(b"220 benchmark ESMTP")
-        recipients: list[str] = []
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            verb = line[:4].upper()
-            if verb == b"EHLO":
-                self.wfile.write(b"250-benchmark\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-            elif verb == b"HELO":
-                self.reply(b"250 benchmark")
-            elif verb == b"MAIL":
-                recipients = []
-                self.reply(b"250 OK")
-            elif verb == b"RCPT":
-                text = line.decode("utf-8", "replace")
-                recipients.append(text[text.find("<") + 1:text.rfind(">")].strip().lower())
-                self.reply(b"250 OK")
-            elif verb == b"DATA":
-                self.reply(b"354 End data with <CR><LF>.<CR><LF>")
-                while True:
-                    data = self.rfile.readline()
-                    if not data:
-                        return
-                    if data in (b".\r\n", b".\n"):
-                        break
-                self.server.sink.received(recipients)
-                recipients = []
-                self.reply(b"250 OK")
-            elif verb == b"RSET":
-                recipients = []
-                self.reply(b"250 OK")
-            elif verb == b"NOOP":
-                self.reply(b"250 OK")
-            elif verb == b"QUIT":
-                self.reply(b"221 Bye")
-                return
-            else:
-                self.reply(b"502 Command not implemented")
-
-
-class _SmtpServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class SmtpSink:
-    """An SMTP server on a free loopback port, in a thread: accepts every message and counts recipients."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.messages = 0
-        self.recipients: list[str] = []
-        self.server = _SmtpServer(("127.0.0.1", 0), _SmtpHandler)
-        self.server.sink = self
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def received(self, recipients: list[str]):
-        with self.lock:
-            self.messages += 1
-            self.recipients.extend(recipients)
-
-    def count(self, among: set[str]) -> int:
-        with self.lock:
-            return len(among.intersection(self.recipients))
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 # --- the command -------------------------------------------------------------------------------------
@@ -286,7 +163,7 @@ class Command(BaseCommand):
         self.tag = uuid.uuid4().hex[:8]
         self.queue = f"bench-tenders-{self.tag}"
         self.workdir = Path(tempfile.mkdtemp(prefix="benchmark-tenders-"))
-        self.processes: list[tuple[str, subprocess.Popen]] = []
+        self.processes = benchmarking.Processes(self.workdir, self.stdout)
         self.sink = SmtpSink()
         self.first_mail_id = self.last_mail_id()
         self.earlier_tenders: list = []
@@ -407,64 +284,22 @@ class Command(BaseCommand):
         return tender_create(actor=self.buyer, dps=self.dps, category=category, data=data)
 
     def environment(self) -> dict:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "procurement.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SEALING_MASTER_KEYS": ",".join(settings.SEALING_MASTER_KEYS),
-            "SECURE_SSL_REDIRECT": "false",
-            "SITE_URL": "http://127.0.0.1",
-            "DATABASE_URL": _database_url(connection.settings_dict),
-            "EMAIL_URL": f"smtp://127.0.0.1:{self.sink.port}",
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "LOG_LEVEL": "WARNING",
-            "BENCHMARK_CELERY_QUEUE": self.queue,
-        }
-        if not self.broker:
-            env.pop("CELERY_BROKER_URL", None)
+        env = benchmarking.environment(database=connection.settings_dict, queue=self.queue,
+                                       mail_port=self.sink.port, broker=self.broker)
         return {**env, **self.extra_env}
 
     def start(self, name: str, command: list[str], log_name: str) -> tuple[subprocess.Popen, Path]:
-        log_path = self.workdir / log_name
-        with log_path.open("wb") as log_file:
-            process = subprocess.Popen(  # noqa: S603  our own interpreter and fixed arguments
-                command, cwd=settings.BASE_DIR, env=self.environment(), stdout=log_file,
-                stderr=subprocess.STDOUT, start_new_session=True)
-        self.processes.append((name, process))
-        return process, log_path
+        return self.processes.start(name, command, log_name, self.environment())
 
     def stop_processes(self):
-        for name, process in reversed(self.processes):
-            if process.poll() is not None:
-                continue
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-            except ProcessLookupError:
-                pass
-            self.stdout.write(f"{name} arrêté.")
-        self.processes = []
+        self.processes.stop()
 
     def delete_queue(self):
         if not self.broker:
             return
-        from procurement.celery import app
-
-        try:
-            with app.connection_for_write() as conn:
-                channel = conn.default_channel
-                # By name: kombu's queue_delete() only deletes queues this process has bound itself, and the
-                # tasks here were queued by the gunicorn workers (receipts left unsent with --skip-fanout).
-                lists = {channel._q_for_pri(self.queue, pri) for pri in channel.priority_steps}
-                channel.client.delete(*lists, f"_kombu.binding.{self.queue}",
-                                      f"_kombu.binding_permanent.{self.queue}")
-        except Exception as exc:  # noqa: BLE001  an unused queue key left in the broker is harmless
-            self.stdout.write(self.style.WARNING(f"File {self.queue} non supprimée du broker : {exc}"))
+        problem = benchmarking.delete_queue(self.queue)
+        if problem:
+            self.stdout.write(self.style.WARNING(f"File {self.queue} non supprimée du broker : {problem}"))
 
     def last_mail_id(self) -> int:
         from procurement.models import OutboundEmail
@@ -497,7 +332,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Dépôts : marché publié, {count} entreprises invitées, {count} brouillons d'offre "
                           f"en {time.monotonic() - started:.1f} s.")
 
-        port = _free_port()
+        port = benchmarking.free_port()
         config = self.workdir / "gunicorn_benchmark.py"
         config.write_text(GUNICORN_CONFIG)
         profile_dir = self.workdir / "profiles"
@@ -511,9 +346,9 @@ class Command(BaseCommand):
         self.stdout.write(f"gunicorn procurement.wsgi -w {workers} prêt sur 127.0.0.1:{port}.")
         self.warm_up(port, work[0][1], workers * 10)
         # CPU used by the application workers and by their PostgreSQL backends (when the server is local).
-        app_pids = _children(process.pid)
-        db_before = {pid: _cpu_seconds([pid]) for pid in self.backend_pids()}
-        app_before = _cpu_seconds(app_pids)
+        app_pids = benchmarking.children(process.pid)
+        db_before = {pid: benchmarking.cpu_seconds([pid]) for pid in self.backend_pids()}
+        app_before = benchmarking.cpu_seconds(app_pids)
 
         jobs: queue_module.Queue = queue_module.Queue()
         for item in work:
@@ -559,9 +394,9 @@ class Command(BaseCommand):
         for thread in threads:
             thread.join()
         wall, client_cpu = time.perf_counter() - begin, time.process_time() - client_cpu
-        app_after = _cpu_seconds(app_pids)
+        app_after = benchmarking.cpu_seconds(app_pids)
         # Backends opened during the run (a worker's first request) count whole.
-        db_used = [(_cpu_seconds([pid]), db_before.get(pid, 0.0)) for pid in self.backend_pids()]
+        db_used = [(benchmarking.cpu_seconds([pid]), db_before.get(pid, 0.0)) for pid in self.backend_pids()]
         self.stop_processes()
         self.extra_env.pop("BENCHMARK_PROFILE_DIR", None)
         if profile:
@@ -659,9 +494,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Diffusion : {count} entreprises admises et un marché prêt en "
                           f"{time.monotonic() - started:.1f} s.")
 
-        process, log_path = self.start("worker Celery", [
-            sys.executable, "-c", WORKER_MAIN, self.queue, "worker", "-Q", self.queue, "-n", f"{self.queue}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"], "celery.log")
+        process, log_path = self.start("worker Celery", benchmarking.worker_command(self.queue), "celery.log")
         self.wait_until(lambda: " ready." in log_path.read_text(errors="replace"), process, log_path, 60,
                         "the Celery worker to start")
         concurrency = next((line.split(":", 1)[1].strip() for line in log_path.read_text().splitlines()
@@ -702,14 +535,4 @@ class Command(BaseCommand):
         return good, line
 
     def wait_until(self, predicate, process: subprocess.Popen, log_path: Path, timeout: float, what: str):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            if process.poll() is not None:
-                raise CommandError(f"The process exited ({process.returncode}) while waiting for {what}:\n"
-                                   f"{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.02)
-        raise CommandError(f"Still waiting for {what} after {timeout:.0f} s; log:\n"
-                           f"{log_path.read_text(errors='replace')[-3000:]}")
-
+        self.processes.wait_until(predicate, process, log_path, timeout, what)
