@@ -309,6 +309,8 @@ class Command(BaseCommand):
                 self.line(f"warm-up: the winner's award letter, {warm_up[0]} versions, ready in {warm_up[1]:.1f} s "
                           "(each worker's first letter loads WeasyPrint, the fonts and the seal)")
                 before = [self.letters_done(log_path) for _process, log_path in workers]
+                pids = [pid for process, _log in workers for pid in [process.pid, *benchmarking.children(process.pid)]]
+                cpu_before = benchmarking.cpu_seconds(pids)
                 begin = time.monotonic()
                 for bid in losing:  # as tenders.award_documents.after_award asks for them, after the commit
                     award_documents.letter_request(bid, stage="award")
@@ -316,6 +318,7 @@ class Command(BaseCommand):
                 processes.wait_until(lambda: done.count() >= letters, first_process, first_log, timeout,
                                      f"{letters} rejection letters", interval=0.05)
                 elapsed = time.monotonic() - begin
+                cpu_after, load = benchmarking.cpu_seconds(pids), os.getloadavg()[0]
                 processes.wait_until(lambda: mails.count() >= letters, first_process, first_log, timeout,
                                      f"the {letters} letters' mails", interval=0.05)
                 mailed = time.monotonic() - begin
@@ -343,6 +346,13 @@ class Command(BaseCommand):
         verdict = "OK" if ready == letters and elapsed <= target else "OVER"
         self.line(f"{f'target ≤ {target:.1f} s ({TARGET_WORKERS_S:.0f} s for {TARGET_WORKERS_LETTERS})':40}"
                   f"{target:8.2f} s  {verdict}")
+        if None not in (cpu_before, cpu_after):
+            # What the figure would be on this machine's processors alone: the machine may be shared.
+            per_letter = (cpu_after - cpu_before) / letters
+            alone = per_letter * letters / min(WORKERS, os.cpu_count() or 1)
+            self.line(f"workers' CPU per letter                 {per_letter * 1000:8.0f} ms  (so {alone:.1f} s for "
+                      f"{letters} on {min(WORKERS, os.cpu_count() or 1)} free processors; load average "
+                      f"{load:.1f} during the measure)")
         self.line(f"last mail received by SMTP              {mailed:8.2f} s  ({sink.messages} mails)")
         for n, (tasks, pool, main) in enumerate(readings, start=1):
             self.line(f"worker {n}: {tasks:3d} letters, pool process RSS {pool.rss:6.1f} MiB "
