@@ -36,6 +36,64 @@ def test_a_task_run_twice_makes_one_document(make_document, sample_kind, setting
     assert document.attempts == 1
 
 
+def test_a_failing_generation_is_retried_with_a_growing_delay_then_left_failed(sample_kind, monkeypatch, settings):
+    """In a worker, a failure is recorded on the row and the task tries again 30 s, 60 s, 120 s… later (at most
+    half the broker's visibility timeout); after the fifth retry the failure stands. A later success makes
+    the one document."""
+    from celery.canvas import Signature
+    from celery.exceptions import Retry
+
+    from procurement.celery import app
+    from procurement.documents import registry
+
+    task = app.tasks["procurement.tasks.generate_document"]
+    assert task.max_retries == 5 and task.acks_late
+    entry = registry.get(sample_kind["kind"])
+    tries = []
+
+    def broken(document):
+        tries.append(document.id)
+        raise ConnectionError("service des données indisponible")
+
+    monkeypatch.setitem(registry._KINDS, entry.name, registry.Kind(name=entry.name, builder=broken,
+                                                                   template=entry.template))
+    document = services.document_request(kind=entry.name, object_type="test", object_id=uuid.uuid4(), key="retried")
+    queued = []  # the retries sent to the broker, with their delay
+    monkeypatch.setattr(Signature, "apply_async", lambda sig, *a, **kw: queued.append(sig.options.get("countdown")))
+    settings.CELERY_VISIBILITY_TIMEOUT = 3600
+
+    def run_in_worker(retries: int):
+        task.push_request(id=f"attempt-{retries}", retries=retries, is_eager=False, called_directly=False,
+                          args=[str(document.id)], kwargs={})
+        try:
+            return task.run(str(document.id))
+        finally:
+            task.pop_request()
+
+    delays = []
+    for retries in range(5):
+        with pytest.raises(Retry) as excinfo:
+            run_in_worker(retries)
+        delays.append(excinfo.value.when)
+        document.refresh_from_db()
+        assert document.status == DocumentStatus.FAILED and "indisponible" in document.error
+    assert delays == queued == [30, 60, 120, 240, 480]
+    with pytest.raises(ConnectionError):  # the sixth failure is the last: nothing more is queued
+        run_in_worker(5)
+    assert len(queued) == 5 and len(tries) == 6
+
+    settings.CELERY_VISIBILITY_TIMEOUT = 100  # a longer wait would have the broker hand the task out again
+    with pytest.raises(Retry) as excinfo:
+        run_in_worker(3)
+    assert excinfo.value.when == 50
+
+    monkeypatch.setitem(registry._KINDS, entry.name, entry)
+    assert run_in_worker(1) == str(document.id)
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.READY and document.error == "" and document.attempts == 8
+    assert GeneratedDocument.objects.filter(key="retried").count() == 1
+
+
 def test_a_second_run_leaves_a_claimed_row_alone(sample_kind):
     document = services.document_request(kind=sample_kind["kind"], object_type="test", object_id=uuid.uuid4(),
                                          key="claimed")
