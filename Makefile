@@ -40,6 +40,7 @@ lint: install
 # benchmark_tenders also needs PostgreSQL and a broker, on a database of its own (see its --help).
 benchmark: install
 	$(PY) manage.py benchmark_directory
+	$(PY) manage.py benchmark_documents
 	@case "$$DATABASE_URL" in \
 		postgres://*|postgresql://*|pgsql://*|psql://*) \
 			if [ -n "$$CELERY_BROKER_URL" ]; then $(PY) manage.py benchmark_tenders; \

@@ -64,6 +64,8 @@ def test_the_workers_section_makes_every_letter_on_two_workers_and_cleans_up(req
     assert re.search(rf"^letters ready +{LETTERS} / {LETTERS}$", text, re.M), text
     assert re.search(r"^last letter ready +[\d.]+ s  \(\d+ ms per letter; \d+ processors\)$", text, re.M)
     assert re.search(r"^target ≤ 1\.2 s \(30 s for 100\) +1\.20 s  (OK|OVER)$", text, re.M)
+    assert re.search(rf"^workers' CPU per letter +\d+ ms  \(so [\d.]+ s for {LETTERS} on \d free processors; "
+                     r"load average [\d.]+ during the measure\)$", text, re.M), text
     assert re.search(r"^last mail received by SMTP +[\d.]+ s  \(\d+ mails\)$", text, re.M)
     workers = re.findall(r"^worker (\d): +(\d+) letters, pool process RSS +([\d.]+) MiB \(peak ([\d.]+)\), "
                          r"main process RSS +([\d.]+) MiB$", text, re.M)
