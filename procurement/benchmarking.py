@@ -38,8 +38,22 @@ WORKER_MAIN = (
 
 def worker_command(queue: str, *options: str, name: str | None = None) -> list[str]:
     """The command line of a Celery worker consuming ``queue`` only (``options``: e.g. ``--concurrency=1``)."""
-    return [sys.executable, "-c", WORKER_MAIN, queue, "worker", "-Q", queue, "-n", f"{name or queue}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO", *options]
+    return [
+        sys.executable,
+        "-c",
+        WORKER_MAIN,
+        queue,
+        "worker",
+        "-Q",
+        queue,
+        "-n",
+        f"{name or queue}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel=INFO",
+        *options,
+    ]
 
 
 def free_port() -> int:
@@ -58,7 +72,9 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
 
 
-def environment(*, database: dict, queue: str, mail_port: int | None = None, broker: str = "") -> dict[str, str]:
+def environment(
+    *, database: dict, queue: str, mail_port: int | None = None, broker: str = ""
+) -> dict[str, str]:
     """The variables of a process started by a benchmark: production settings (DEBUG=false) with this
     process's secrets, signing seal and files, the run's database, queue and SMTP server."""
     env = {
@@ -103,32 +119,55 @@ class Processes:
         log_path = self.workdir / log_name
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(  # noqa: S603  our own interpreter and fixed arguments
-                command, cwd=settings.BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                command,
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.running.append((name, process))
         return process, log_path
 
-    def start_worker(self, name: str, queue: str, env: dict, *options: str, log_name: str,
-                     timeout: float = 60) -> tuple[subprocess.Popen, Path]:
+    def start_worker(
+        self, name: str, queue: str, env: dict, *options: str, log_name: str, timeout: float = 60
+    ) -> tuple[subprocess.Popen, Path]:
         """A Celery worker on ``queue``, once it says it is ready."""
-        process, log_path = self.start(name, worker_command(queue, *options, name=log_name.partition(".")[0]),
-                                       log_name, env)
-        self.wait_until(lambda: " ready." in log_path.read_text(errors="replace"), process, log_path, timeout,
-                        f"{name} to start")
+        process, log_path = self.start(
+            name, worker_command(queue, *options, name=log_name.partition(".")[0]), log_name, env
+        )
+        self.wait_until(
+            lambda: " ready." in log_path.read_text(errors="replace"),
+            process,
+            log_path,
+            timeout,
+            f"{name} to start",
+        )
         return process, log_path
 
-    def wait_until(self, predicate, process: subprocess.Popen, log_path: Path, timeout: float, what: str,
-                   interval: float = 0.02):
+    def wait_until(
+        self,
+        predicate,
+        process: subprocess.Popen,
+        log_path: Path,
+        timeout: float,
+        what: str,
+        interval: float = 0.02,
+    ):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():
                 return
             if process.poll() is not None:
-                raise CommandError(f"The process exited ({process.returncode}) while waiting for {what}:\n"
-                                   f"{log_path.read_text(errors='replace')[-3000:]}")
+                raise CommandError(
+                    f"The process exited ({process.returncode}) while waiting for {what}:\n"
+                    f"{log_path.read_text(errors='replace')[-3000:]}"
+                )
             time.sleep(interval)
-        raise CommandError(f"Still waiting for {what} after {timeout:.0f} s; log:\n"
-                           f"{log_path.read_text(errors='replace')[-3000:]}")
+        raise CommandError(
+            f"Still waiting for {what} after {timeout:.0f} s; log:\n"
+            f"{log_path.read_text(errors='replace')[-3000:]}"
+        )
 
     def stop(self):
         """Stop every running process (SIGTERM to its session, SIGKILL after 20 s), newest first."""
@@ -234,7 +273,7 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
                 self.reply(b"250 OK")
             elif verb == b"RCPT":
                 text = line.decode("utf-8", "replace")
-                recipients.append(text[text.find("<") + 1:text.rfind(">")].strip().lower())
+                recipients.append(text[text.find("<") + 1 : text.rfind(">")].strip().lower())
                 self.reply(b"250 OK")
             elif verb == b"DATA":
                 self.reply(b"354 End data with <CR><LF>.<CR><LF>")
@@ -274,7 +313,9 @@ class SmtpSink:
         self.server = _SmtpServer(("127.0.0.1", 0), _SmtpHandler)
         self.server.sink = self
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def received(self, recipients: list[str]):
@@ -290,5 +331,3 @@ class SmtpSink:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
-
-

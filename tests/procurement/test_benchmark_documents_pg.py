@@ -43,32 +43,58 @@ def test_the_workers_section_makes_every_letter_on_two_workers_and_cleans_up(req
     def delete_and_record(setup):
         """What the run made, just before the command removes it."""
         documents = GeneratedDocument.objects.filter(object_type="tender", object_id=setup.tender.id)
-        seen["documents"] = [(d.kind, d.status, d.file.name, d.file.name and default_storage.exists(d.file.name),
-                              d.error) for d in documents]
+        seen["documents"] = [
+            (d.kind, d.status, d.file.name, d.file.name and default_storage.exists(d.file.name), d.error)
+            for d in documents
+        ]
         seen["tender"] = setup.tender.id
         seen["bids"] = list(Bid.objects.filter(tender=setup.tender).values_list("status", flat=True))
         seen["emails"] = setup.emails()
-        seen["mails"] = OutboundEmail.objects.filter(to__in=setup.emails(), key__startswith="document:").count()
+        seen["mails"] = OutboundEmail.objects.filter(
+            to__in=setup.emails(), key__startswith="document:"
+        ).count()
         original_delete(setup)
 
     monkeypatch.setattr(benchmark_documents.AwardedTender, "delete", delete_and_record)
-    audit_entries, users, companies = AuditEntry.objects.count(), User.objects.count(), Company.objects.count()
+    audit_entries, users, companies = (
+        AuditEntry.objects.count(),
+        User.objects.count(),
+        Company.objects.count(),
+    )
     out = io.StringIO()
 
-    call_command("benchmark_documents", "--section", "workers", "--letters", str(LETTERS), "--timeout", "240",
-                 stdout=out)
+    call_command(
+        "benchmark_documents",
+        "--section",
+        "workers",
+        "--letters",
+        str(LETTERS),
+        "--timeout",
+        "240",
+        stdout=out,
+    )
 
     text = out.getvalue()
-    assert text.startswith(f"== {LETTERS} rejection letters end to end on 2 Celery workers (--concurrency=1 each)")
+    assert text.startswith(
+        f"== {LETTERS} rejection letters end to end on 2 Celery workers (--concurrency=1 each)"
+    )
     assert re.search(rf"^awarded tender BENCHD-\w+-001: {LETTERS} bids not retained, 1 awarded", text, re.M)
     assert re.search(rf"^letters ready +{LETTERS} / {LETTERS}$", text, re.M), text
     assert re.search(r"^last letter ready +[\d.]+ s  \(\d+ ms per letter; \d+ processors\)$", text, re.M)
     assert re.search(r"^target ≤ 1\.2 s \(30 s for 100\) +1\.20 s  (OK|OVER)$", text, re.M)
-    assert re.search(rf"^workers' CPU per letter +\d+ ms  \(so [\d.]+ s for {LETTERS} on \d free processors; "
-                     r"load average [\d.]+ during the measure\)$", text, re.M), text
+    assert re.search(
+        rf"^workers' CPU per letter +\d+ ms  \(so [\d.]+ s for {LETTERS} on \d free processors; "
+        r"load average [\d.]+ during the measure\)$",
+        text,
+        re.M,
+    ), text
     assert re.search(r"^last mail received by SMTP +[\d.]+ s  \(\d+ mails\)$", text, re.M)
-    workers = re.findall(r"^worker (\d): +(\d+) letters, pool process RSS +([\d.]+) MiB \(peak ([\d.]+)\), "
-                         r"main process RSS +([\d.]+) MiB$", text, re.M)
+    workers = re.findall(
+        r"^worker (\d): +(\d+) letters, pool process RSS +([\d.]+) MiB \(peak ([\d.]+)\), "
+        r"main process RSS +([\d.]+) MiB$",
+        text,
+        re.M,
+    )
     assert [w[0] for w in workers] == ["1", "2"], text
     assert sum(int(w[1]) for w in workers) == LETTERS  # the measured letters, shared by the two workers
     assert all(float(w[2]) > 50 and float(w[3]) >= float(w[2]) and float(w[4]) > 20 for w in workers)
@@ -77,7 +103,9 @@ def test_the_workers_section_makes_every_letter_on_two_workers_and_cleans_up(req
     # Every rejection letter was made (signed, stored), and the warm-up made the winner's award letter.
     letters = [d for d in seen["documents"] if d[0] == DocumentKind.REJECTION_LETTER]
     assert len(letters) == LETTERS
-    assert all(status == DocumentStatus.READY and stored and not error for _k, status, _n, stored, error in letters)
+    assert all(
+        status == DocumentStatus.READY and stored and not error for _k, status, _n, stored, error in letters
+    )
     assert {d[0] for d in seen["documents"]} == {DocumentKind.REJECTION_LETTER, DocumentKind.AWARD_LETTER}
     assert sorted(seen["bids"]) == ["awarded"] + ["not_retained"] * LETTERS
     assert seen["mails"] >= LETTERS  # each letter went to its company's member
@@ -88,7 +116,10 @@ def test_the_workers_section_makes_every_letter_on_two_workers_and_cleans_up(req
     assert not OutboundEmail.objects.filter(to__in=seen["emails"]).exists()
     assert not any(default_storage.exists(name) for _k, _s, name, _e, _r in seen["documents"] if name)
     assert (AuditEntry.objects.count(), User.objects.count(), Company.objects.count()) == (
-        audit_entries, users, companies)
+        audit_entries,
+        users,
+        companies,
+    )
     pids = [int(pid) for pid in re.search(r"^workers ready \(pids (\d+), (\d+)\)", text, re.M).groups()]
     assert not any(_running(pid) for pid in pids)
     queue = re.search(r"queue (bench-documents-\w+)$", text, re.M).group(1)
@@ -111,7 +142,8 @@ def test_without_a_broker_the_workers_section_is_skipped_with_its_reason(monkeyp
     monkeypatch.setattr(connection, "vendor", "postgresql")
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     assert benchmark_documents.workers_unavailable() == (
-        "needs a real broker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/14)")
+        "needs a real broker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/14)"
+    )
     with pytest.raises(CommandError, match="needs a real broker"):
         call_command("benchmark_documents", "--section", "workers")
 
@@ -119,9 +151,15 @@ def test_without_a_broker_the_workers_section_is_skipped_with_its_reason(monkeyp
 def test_by_default_the_workers_section_is_left_out_where_it_cannot_run(monkeypatch):
     monkeypatch.setattr(connection, "vendor", "sqlite")
     ran = []
-    monkeypatch.setattr(benchmark_documents.Command, "section_render", lambda self, repeat: ran.append("render"))
-    monkeypatch.setattr(benchmark_documents.Command, "section_memory", lambda self, letters: ran.append("memory"))
+    monkeypatch.setattr(
+        benchmark_documents.Command, "section_render", lambda self, repeat: ran.append("render")
+    )
+    monkeypatch.setattr(
+        benchmark_documents.Command, "section_memory", lambda self, letters: ran.append("memory")
+    )
     out = io.StringIO()
     call_command("benchmark_documents", stdout=out)
     assert ran == ["render", "memory"]
-    assert out.getvalue().startswith("== Rejection letters on 2 Celery workers: skipped, the section needs PostgreSQL")
+    assert out.getvalue().startswith(
+        "== Rejection letters on 2 Celery workers: skipped, the section needs PostgreSQL"
+    )

@@ -46,7 +46,8 @@ def _names_of(ot) -> list[str]:
 
 
 def test_a_rejection_letter_round_trips_through_the_bucket_and_a_new_version_keeps_the_old_one(
-        awarded, s3_storage, django_capture_on_commit_callbacks):
+    awarded, s3_storage, django_capture_on_commit_callbacks
+):
     from storages.backends.s3 import S3Storage
 
     assert isinstance(storages["default"], S3Storage)
@@ -61,12 +62,20 @@ def test_a_rejection_letter_round_trips_through_the_bucket_and_a_new_version_kee
     assert document_services.verify(stored)["issued_by_platform"]
     # The key: 256 random bits, nothing of the tender, the company, the bid or the kind.
     assert KEY.match(letter.file.name), letter.file.name
-    assert not any(name.lower() in letter.file.name.lower() for name in _names_of(awarded) + ["rejection", "lettre"])
+    assert not any(
+        name.lower() in letter.file.name.lower() for name in _names_of(awarded) + ["rejection", "lettre"]
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         second = document_services.document_request(
-            kind=letter.kind, object_type=letter.object_type, object_id=letter.object_id, company_id=letter.company_id,
-            key=letter.key, params=letter.params, regenerate=True)
+            kind=letter.kind,
+            object_type=letter.object_type,
+            object_id=letter.object_id,
+            company_id=letter.company_id,
+            key=letter.key,
+            params=letter.params,
+            regenerate=True,
+        )
     second.refresh_from_db()
     assert (second.version, second.status) == (2, DocumentStatus.READY), second.error
     assert KEY.match(second.file.name) and second.file.name != letter.file.name
@@ -78,7 +87,9 @@ def test_a_rejection_letter_round_trips_through_the_bucket_and_a_new_version_kee
 
 
 def test_a_receipt_is_stored_encrypted_in_the_bucket_and_read_back_decrypted(awarded, s3_storage):
-    receipt = GeneratedDocument.objects.filter(kind=DocumentKind.RECEIPT, company_id=awarded.bids[1].company_id).get()
+    receipt = GeneratedDocument.objects.filter(
+        kind=DocumentKind.RECEIPT, company_id=awarded.bids[1].company_id
+    ).get()
     assert receipt.status == DocumentStatus.READY and receipt.sealed, receipt.error
 
     stored = _object(s3_storage, receipt.file.name)

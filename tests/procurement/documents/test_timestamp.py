@@ -32,15 +32,25 @@ def _tsa_certificate():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Horodatage de test")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(min(now, STAMPED_AT) - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-            .sign(key, hashes.SHA256()))
-    return (asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-            keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                                       serialization.NoEncryption())))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(min(now, STAMPED_AT) - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+    )
 
 
 class _TsaHandler(http.server.BaseHTTPRequestHandler):
@@ -87,7 +97,9 @@ def _validate(pdf: bytes, tsa_cert):
     [embedded] = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_regular_signatures
     seal = ValidationContext(trust_roots=[signing.signer_certificate()], allow_fetching=False)
     stamps = ValidationContext(trust_roots=[tsa_cert], allow_fetching=False)
-    return embedded, validate_pdf_signature(embedded, signer_validation_context=seal, ts_validation_context=stamps)
+    return embedded, validate_pdf_signature(
+        embedded, signer_validation_context=seal, ts_validation_context=stamps
+    )
 
 
 def test_with_a_tsa_url_the_generated_document_is_pades_b_t(settings, tsa, make_document):
