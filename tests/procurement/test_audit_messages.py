@@ -25,7 +25,9 @@ def test_a_generated_reason_is_recorded_in_french_whatever_the_language_of_the_r
         entry = _record(audit.message(gettext_noop("Date limite de remise des offres atteinte.")))
     entry.refresh_from_db()
     assert entry.reason == "Date limite de remise des offres atteinte."
-    assert entry.details["reason_message"] == [{"text": "Date limite de remise des offres atteinte.", "params": {}}]
+    assert entry.details["reason_message"] == [
+        {"text": "Date limite de remise des offres atteinte.", "params": {}}
+    ]
     assert audit.verify().valid
 
 
@@ -43,14 +45,28 @@ def test_a_generated_reason_reads_in_the_active_language_with_its_dates_in_that_
 
 
 def test_several_parts_and_amounts_follow_the_language():
-    entry = _record([audit.message(gettext_noop("Reçue le %(at)s, après la date limite du %(deadline)s."),
-                                   at=dt.date(2026, 3, 2), deadline=dt.date(2026, 3, 1)),
-                     audit.message(gettext_noop("%(code)s : %(score)s. %(rationale)s"), code="tech",
-                                   score=Decimal("7.25"), rationale="Mémoire solide")])
-    assert entry.reason == "Reçue le 02/03/2026, après la date limite du 01/03/2026. tech : 7,25. Mémoire solide"
+    entry = _record(
+        [
+            audit.message(
+                gettext_noop("Reçue le %(at)s, après la date limite du %(deadline)s."),
+                at=dt.date(2026, 3, 2),
+                deadline=dt.date(2026, 3, 1),
+            ),
+            audit.message(
+                gettext_noop("%(code)s : %(score)s. %(rationale)s"),
+                code="tech",
+                score=Decimal("7.25"),
+                rationale="Mémoire solide",
+            ),
+        ]
+    )
+    assert (
+        entry.reason == "Reçue le 02/03/2026, après la date limite du 01/03/2026. tech : 7,25. Mémoire solide"
+    )
     with translation.override("en"):
         assert entry.reason_text.startswith("Received on 03/02/2026, after the deadline of 03/01/2026.")
-        assert entry.reason_text.endswith("7.25. Mémoire solide")  # the rationale a person typed stays as typed
+        # the rationale a person typed stays as typed
+        assert entry.reason_text.endswith("7.25. Mémoire solide")
 
 
 def test_a_typed_reason_stays_as_typed_in_every_language():

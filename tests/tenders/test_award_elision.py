@@ -27,8 +27,11 @@ def test_the_award_letter_and_its_mail_elide_before_the_winners_name(django_capt
     with django_capture_on_commit_callbacks(execute=True):
         aw.award_approve(actor=ot.approver, tender=ot.tender)
 
-    [mail] = [m for m in OutboundEmail.objects.filter(to=winner.memberships.first().user.email)
-              if "Votre offre est retenue" in m.subject]
+    [mail] = [
+        m
+        for m in OutboundEmail.objects.filter(to=winner.memberships.first().user.email)
+        if "Votre offre est retenue" in m.subject
+    ]
     assert "l'offre d'Isol'Nord pour le marché" in mail.body and "de Isol'Nord" not in mail.body
 
     [letter] = GeneratedDocument.objects.filter(kind=DocumentKind.AWARD_LETTER)
