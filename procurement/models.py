@@ -181,6 +181,13 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries are append-only.")
 
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language when the platform wrote it; as typed when a person did."""
+        from .audit import reason_text
+
+        return reason_text(self)
+
 
 class EmailStatus(models.TextChoices):
     QUEUED = "queued", _("En file")

@@ -74,6 +74,10 @@ class RegisterSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    accept_terms = serializers.BooleanField(
+        required=False, default=False,
+        help_text="True when the person accepts the terms of use (/cgu/) and has read the privacy notice "
+                  "(/donnees-personnelles/); required, and recorded with the version in force.")
 
 
 class UserIdSerializer(serializers.Serializer):

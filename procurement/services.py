@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import audit, calendar, clock, inputs
 from .errors import Conflict, ValidationFailed
@@ -140,7 +141,7 @@ def dps_close_expired() -> int:
         with transaction.atomic():
             dps = DynamicPurchasingSystem.objects.select_for_update().get(pk=pk)
             if dps.status == DPSStatus.OPEN and dps.valid_until < today:
-                apply_transition(dps, "close", actor=None, object_type="dps", reason="Fin de la période de validité")
+                apply_transition(dps, "close", actor=None, object_type="dps", reason=audit.message(gettext_noop("Fin de la période de validité")))
                 closed += 1
     return closed
 

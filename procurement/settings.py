@@ -345,6 +345,10 @@ LANDLORD_PHONE = _env_or_die(env.str, "LANDLORD_PHONE", default="")
 LANDLORD_PUBLICATION_DIRECTOR = _env_or_die(env.str, "LANDLORD_PUBLICATION_DIRECTOR", default="")
 LANDLORD_DPO_EMAIL = _env_or_die(env.str, "LANDLORD_DPO_EMAIL", default="dpo@example.org")
 LANDLORD_HOST = _env_or_die(env.str, "LANDLORD_HOST", default="")
+# The version of the terms of use and privacy notice in force: each registration records its acceptance of it
+# (procurement.accounts.models.TermsAcceptance). Change it whenever templates/legal/cgu.html or
+# donnees_personnelles.html change in substance.
+TERMS_VERSION = _env_or_die(env.str, "TERMS_VERSION", default="2026-12")
 LANDLORD_LOGO = Path(_env_or_die(env.str, "LANDLORD_LOGO", default=str(BASE_DIR / "static/documents/logo.svg")))
 # The landlord's sealing certificate and key (PEM), for PAdES signatures. Without them, DEBUG uses a
 # development certificate generated on first use under SIGNING_DEV_DIR; with DEBUG=false the system check

@@ -280,6 +280,8 @@ ACTION_LABELS = {
     "sign": _lazy("Signature"),
     "notify": _lazy("Notification"),
     "request-vigilance": _lazy("Attestation de vigilance redemandée"),
+    "accept-terms": _lazy("Acceptation des conditions d'utilisation"),
+    "change-password": _lazy("Changement du mot de passe"),
 }
 
 

@@ -35,7 +35,7 @@ def check_allowed(obj, method_name: str, *, field: str = "status", refusal: str 
         )
 
 
-def apply_transition(obj, method_name: str, *, actor, object_type: str, reason: str = "", field: str = "status",
+def apply_transition(obj, method_name: str, *, actor, object_type: str, reason="", field: str = "status",
                      action: str | None = None, refusal: str | None = None, **kwargs):
     method = getattr(obj, method_name)
     from_state = getattr(obj, field)

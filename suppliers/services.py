@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from procurement import audit, calendar, clock, inputs, listcache
 from procurement.errors import Conflict, NotAllowed, ValidationFailed
@@ -190,7 +191,7 @@ def company_create(*, actor, data: dict) -> Company:
     membership = Membership.objects.create(user=actor, company=company, role=MembershipRole.ADMIN)
     _record_company_change(actor=actor, company=company, before={}, action="create")
     _record_membership(actor=actor, membership=membership, action="join-company",
-                       reason="Création de l'entreprise")
+                       reason=audit.message(gettext_noop("Création de l'entreprise")))
     return company
 
 
@@ -727,7 +728,7 @@ def declaration_renewals_suspend_overdue() -> int:
             if renewal.status != RenewalStatus.PENDING:
                 continue
             apply_transition(renewal, "lapse", actor=None, object_type="renewal",
-                             reason="Déclaration renouvelée non reçue dans le délai")
+                             reason=audit.message(gettext_noop("Déclaration renouvelée non reçue dans le délai")))
             for admission in Admission.objects.filter(company_id=renewal.company_id, category__dps_id=renewal.dps_id,
                                                       status=AdmissionStatus.ADMITTED):
                 admission_change(actor=None, admission=admission, action="suspend", system=True,

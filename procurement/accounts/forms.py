@@ -2,8 +2,13 @@ import hashlib
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from procurement.errors import TooManyAttempts
@@ -15,8 +20,38 @@ class RegisterForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=150)
     last_name = forms.CharField(label=_("Nom"), max_length=150)
     email = forms.EmailField(label=_("Adresse e-mail professionnelle"))
-    password = forms.CharField(label=_("Mot de passe"), widget=forms.PasswordInput, strip=False,
-                               help_text=_("Au moins 8 caractères, pas uniquement des chiffres."))
+    password = forms.CharField(label=_("Mot de passe"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               strip=False, help_text=_("Au moins 8 caractères, pas uniquement des chiffres."))
+    password_confirm = forms.CharField(label=_("Confirmation du mot de passe"), strip=False,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    # Whether the terms must be accepted is the registration service's rule; the box is marked as required.
+    accept_terms = forms.BooleanField(required=False)
+    accept_terms.required_when_shown = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["accept_terms"].label = format_html(
+            gettext("J'accepte les {terms} et j'ai lu la {privacy}."),
+            terms=format_html('<a href="{}">{}</a>', reverse("legal:terms"),
+                              gettext("conditions générales d'utilisation")),
+            privacy=format_html('<a href="{}">{}</a>', reverse("legal:privacy"),
+                                gettext("politique de données personnelles")))
+
+    def clean_password_confirm(self):
+        password, confirm = self.cleaned_data.get("password"), self.cleaned_data.get("password_confirm")
+        if password and confirm != password:
+            raise forms.ValidationError(_("Les deux mots de passe ne sont pas identiques."), code="password_mismatch")
+        return confirm
+
+
+class ProfileForm(forms.Form):
+    """The person's name; that both parts are required is ``user_profile_update``'s rule."""
+
+    first_name = forms.CharField(label=_("Prénom"), required=False, widget=forms.TextInput(
+        attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label=_("Nom"), required=False, widget=forms.TextInput(
+        attrs={"autocomplete": "family-name"}))
+    first_name.required_when_shown = last_name.required_when_shown = True
 
 
 class ResendVerificationForm(forms.Form):
@@ -59,7 +94,28 @@ class EmailLoginForm(AuthenticationForm):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Password-reset mails go through the same queue as every other mail (stored, sent once, retried)."""
+    """Password-reset mails go through the same queue as every other mail (stored, sent once, retried).
+
+    Whether the address has an account shows neither in the answer (the same page) nor in the time it takes:
+    either way one query looks the address up and one mail is written and queued, sent after the response.
+    An address without an active account gets a mail saying so (its owner alone reads it), with the link to
+    register."""
+
+    def get_users(self, email):
+        users = list(super().get_users(email))
+        self.found = bool(users)
+        return users
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if not self.found:
+            from procurement.notifications import notify
+
+            email = self.cleaned_data["email"]
+            digest = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
+            notify(key=f"password-reset-no-account:{digest}:{timezone.now():%Y%m%d%H%M%S%f}", to=email,
+                   template="password_reset_no_account",
+                   context={"register_url": settings.SITE_URL + reverse("accounts:register")})
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):

@@ -98,3 +98,22 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class TermsAcceptance(models.Model):
+    """A person's acceptance of the terms of use and of the privacy notice, in the version then in force
+    (``settings.TERMS_VERSION``): recorded at registration, kept as long as the account."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="terms_acceptances")
+    version = models.CharField(_("version des conditions"), max_length=40)
+    accepted_at = models.DateTimeField(_("acceptées le"))
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("acceptation des conditions d'utilisation")
+        verbose_name_plural = _("acceptations des conditions d'utilisation")
+        ordering = ["-accepted_at"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.version} ({self.accepted_at:%Y-%m-%d %H:%M})"

@@ -10,18 +10,18 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import validate_email, validate_ipv46_address
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement import audit
+from procurement import audit, clock
 from procurement.errors import ValidationFailed
 from procurement.notifications import notify
 
-from .models import STAFF_ROLES, ApiToken, User
+from .models import STAFF_ROLES, ApiToken, TermsAcceptance, User
 
 _VERIFY_SALT = "accounts.verify-email"
 
@@ -46,14 +46,18 @@ def _send_verification(user: User, *, attempt: str) -> None:
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
-    """Create an account and mail its verification link.
+def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "",
+                  accept_terms: bool = False, ip_address: str | None = None) -> User:
+    """Create an account, record its acceptance of the terms of use and privacy notice in force, and mail its
+    verification link.
 
     The answer is the same whether or not the address already has an account, so that registration cannot
     tell who is registered: for a known address nothing is created, its owner is mailed instead (with the
     login and password-reset links), and an unsaved ``User`` with a random id is returned."""
     email = User.objects.normalize_email(email or "").strip().lower()
     errors: dict[str, list[str]] = {}
+    if not accept_terms:
+        errors["accept_terms"] = [_("Acceptez les conditions générales d'utilisation pour créer un compte.")]
     if not email:
         errors["email"] = [_("L'adresse e-mail est obligatoire.")]
     else:
@@ -76,7 +80,60 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
                    "reset_url": settings.SITE_URL + reverse("accounts:password_reset")})
         return candidate
     user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+    terms_accept(user=user, ip_address=ip_address)
     _send_verification(user, attempt="1")
+    return user
+
+
+def terms_accept(*, user: User, ip_address: str | None = None) -> TermsAcceptance:
+    """Record that ``user`` accepts the terms of use and has read the privacy notice, in the version in force."""
+    try:
+        validate_ipv46_address(ip_address or "")
+    except ValidationError:
+        ip_address = None  # "unknown" or a malformed forwarded address: the acceptance stands without it
+    with transaction.atomic():
+        acceptance = TermsAcceptance.objects.create(user=user, version=settings.TERMS_VERSION,
+                                                    accepted_at=clock.now(), ip_address=ip_address)
+        audit.record(obj=user, object_type="user", action="accept-terms", actor=user,
+                     details={"version": acceptance.version, "email": user.email})
+    return acceptance
+
+
+# --- the person's own account ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, first_name: str, last_name: str) -> User:
+    """The person's own name. Both parts are required: they sign letters and appear in the audit trail."""
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    errors = {}
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if not value:
+            errors[field] = [_("Ce champ est obligatoire.")]
+        elif len(value) > 150:
+            errors[field] = [_("150 caractères au plus.")]
+    if errors:
+        raise ValidationFailed(errors)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = {"first_name": user.first_name, "last_name": user.last_name}
+    after = {"first_name": first_name, "last_name": last_name}
+    changed = audit.changes(before, after)
+    if changed:
+        user.first_name, user.last_name = first_name, last_name
+        user.save(update_fields=["first_name", "last_name"])
+        audit.record(obj=user, object_type="user", action="update", actor=user, details=changed)
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: User, password: str) -> User:
+    """Set a new password that the person chose (``PasswordChangeForm`` has checked the old one, the
+    confirmation and the password rules). Every API token issued under the old password stops working (they
+    are bound to it); the record says that it changed, never what it is."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(obj=user, object_type="user", action="change-password", actor=user, details={"email": user.email})
     return user
 
 

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.tokens import default_token_generator
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -13,6 +15,7 @@ from procurement.errors import TooManyAttempts, ValidationFailed
 from . import services, throttle
 from .forms import (
     EmailLoginForm,
+    ProfileForm,
     QueuedPasswordResetForm,
     RegisterForm,
     ResendVerificationForm,
@@ -25,18 +28,24 @@ from .models import User
 def register(request):
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "password_confirm"}
         try:
-            throttle.mail_request(request, "register", form.cleaned_data["email"])
-            user = services.user_register(**form.cleaned_data)
+            throttle.mail_request(request, "register", data["email"])
+            user = services.user_register(**data, ip_address=throttle.client_ip(request))
         except TooManyAttempts as exc:
             form.add_error(None, exc.detail)
         except ValidationFailed as exc:
-            for field, msgs in exc.errors.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, msg)
+            _add_errors(form, exc)
         else:
             return render(request, "accounts/register_done.html", {"email": user.email})
     return render(request, "accounts/register.html", {"form": form})
+
+
+def _add_errors(form, exc: ValidationFailed) -> None:
+    """A service's refusal shown on the fields it names (the rest above the form)."""
+    for field, msgs in exc.errors.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
 
 
 def verify(request, token):
@@ -115,3 +124,37 @@ def password_reset_link(request):
             return redirect("accounts:password_reset_confirm", uidb64=uidb64, token=confirm.reset_url_token)
         return render(request, "accounts/password_reset_confirm.html", {"validlink": False}, status=400)
     return render(request, "accounts/password_reset_link.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """"Mon compte": the person's name, the address (shown; it is the login), and a change of password.
+    Each form posts on its own (``action``); a changed password keeps this session open and ends the others."""
+    user = request.user
+    profile_form = ProfileForm(initial={"first_name": user.first_name, "last_name": user.last_name})
+    password_form = PasswordChangeForm(user)
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "profile":
+        profile_form = ProfileForm(request.POST)
+        if profile_form.is_valid():
+            try:
+                services.user_profile_update(user=user, **profile_form.cleaned_data)
+            except ValidationFailed as exc:
+                _add_errors(profile_form, exc)
+            else:
+                messages.success(request, _("Vos coordonnées sont enregistrées."))
+                return redirect("accounts:profile")
+        status = 400
+    elif request.method == "POST" and request.POST.get("action") == "password":
+        password_form = PasswordChangeForm(user, request.POST)
+        if password_form.is_valid():
+            user = services.user_password_change(user=user, password=password_form.cleaned_data["new_password1"])
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Votre mot de passe est modifié."))
+            return redirect("accounts:profile")
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(request, "accounts/profile.html", {"profile_form": profile_form, "password_form": password_form},
+                  status=status)

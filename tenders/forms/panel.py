@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from procurement.locale import elide
+
 from ..services import MAX_TEXT
 
 
@@ -33,8 +35,8 @@ class ScoreRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.bid = bid
         name = bid.company.name
-        self.fields["score"].label = _("Note de %(company)s (sur 10)") % {"company": name}
-        self.fields["comment"].label = _("Commentaire sur l'offre de %(company)s") % {"company": name}
+        self.fields["score"].label = elide(_("Note de %(company)s (sur 10)") % {"company": name}, name)
+        self.fields["comment"].label = elide(_("Commentaire sur l'offre de %(company)s") % {"company": name}, name)
 
     def clean_score(self):
         # A comma is the French decimal mark; the service checks the value itself.

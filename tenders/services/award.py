@@ -26,6 +26,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from procurement import audit, calendar, clock
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
@@ -140,7 +141,8 @@ def award_propose(*, actor, tender: Tender, bid, reason: str) -> AwardProposal:
         proposal = AwardProposal.objects.create(tender=tender, bid=chosen, reason=reason, proposed_by=actor,
                                                 proposed_at=clock.now())
         apply_transition(tender, "propose_award", actor=actor, object_type="tender",
-                         reason=_("%(company)s : %(reason)s") % {"company": chosen.company.name, "reason": reason})
+                         reason=audit.message(gettext_noop("%(company)s : %(reason)s"), company=chosen.company.name,
+                                              reason=reason))
         tender_id = tender.id
         transaction.on_commit(lambda: award_documents.after_proposal(tender_id))
     return proposal
@@ -187,9 +189,9 @@ def winner_evidence_request(*, actor, tender: Tender, due_at) -> AwardProposal:
         proposal.save(update_fields=["evidence_requested_at", "evidence_due_at"])
         audit.record(obj=tender, object_type="tender", action="request-winner-evidence", actor=actor,
                      from_state=tender.status, to_state=tender.status,
-                     reason=_("%(company)s, avant le %(due)s : %(items)s") % {
-                         "company": company.name, "due": when(due),
-                         "items": "; ".join(f"{c.label} ({c.status})" for c in missing)})
+                     reason=audit.message(gettext_noop("%(company)s, avant le %(due)s : %(items)s"),
+                                          company=company.name, due=due,
+                                          items="; ".join(f"{c.label} ({c.status})" for c in missing)))
         notify_many(
             (f"winner-evidence:{proposal.id}:{now.isoformat()}:{email}", email, "winner_evidence_requested",
              {"tender": tender, "company_name": name, "due": when(due), "missing": missing})
@@ -222,7 +224,8 @@ def award_approve(*, actor, tender: Tender) -> Contract:
         now = clock.now()
         ends = letter_rules.standstill_end(now) if tender.standstill else None
         apply_transition(tender, "approve_award", actor=actor, object_type="tender",
-                         reason=_("Attribution à %(company)s approuvée.") % {"company": winner.company.name},
+                         reason=audit.message(gettext_noop("Attribution à %(company)s approuvée."),
+                                              company=winner.company.name),
                          by=actor, at=now, standstill_ends_at=ends)
         winner.tender = tender
         apply_transition(winner, "award", actor=actor, object_type="bid")
@@ -282,7 +285,8 @@ def award_withdraw(*, actor, tender: Tender, reason: str, eliminate: bool = Fals
             bid = Bid.objects.select_for_update(of=("self",)).select_related("company").get(pk=proposal.bid_id)
             bid.tender = tender
             apply_transition(bid, "eliminate", actor=actor, object_type="bid",
-                             reason=_("%(reason)s (R2144-7)") % {"reason": reason}, note=reason, by=actor, at=now)
+                             reason=audit.message(gettext_noop("%(reason)s (R2144-7)"), reason=reason), note=reason,
+                             by=actor, at=now)
             bid_id = bid.id
             transaction.on_commit(lambda: award_documents.after_elimination(bid_id))
     return proposal

@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from procurement import audit, clock, inputs
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
@@ -310,8 +310,9 @@ def bid_submit(*, actor, bid: Bid) -> Bid:
                                     allowed_transitions=[])
         if tender.status != TenderStatus.PUBLISHED or received_at >= tender.bid_deadline:
             apply_transition(bid, "mark_late", actor=actor, object_type="bid", by=actor, at=received_at,
-                             reason=_("Reçue le %(at)s, après la date limite du %(deadline)s.")
-                             % {"at": when(received_at), "deadline": when(tender.bid_deadline)})
+                             reason=audit.message(gettext_noop("Reçue le %(at)s, après la date limite du "
+                                                               "%(deadline)s."),
+                                                  at=received_at, deadline=tender.bid_deadline))
             late_message = _(
                 "Offre reçue le %(at)s, après la date limite du %(deadline)s : elle est conservée comme offre hors "
                 "délai et ne sera pas examinée (R2151-5).") % {"at": when(received_at),
@@ -333,7 +334,8 @@ def bid_submit(*, actor, bid: Bid) -> Bid:
                              fingerprint=fingerprint, sealed_receipt=sealed_receipt)
             for previous in (b for b in locked if b.pk != bid.pk):
                 apply_transition(previous, "withdraw", actor=actor, object_type="bid", action="replace",
-                                 reason=_("Remplacée par l'offre déposée le %(at)s.") % {"at": when(received_at)},
+                                 reason=audit.message(gettext_noop("Remplacée par l'offre déposée le %(at)s."),
+                                                      at=received_at),
                                  at=received_at, replaced_by=bid)
             # One receipt per member and per deposit (a bid withdrawn and deposited again gets a new one). The
             # mail names the documents by type and fingerprint only: stored in the outbox, their names would

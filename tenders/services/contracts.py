@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from procurement import audit, calendar, clock
 from procurement.errors import Conflict
@@ -60,8 +61,8 @@ def contract_create(*, tender: Tender, bid: Bid, at: dt.datetime) -> Contract:
         standstill_ends_at=tender.standstill_ends_at)
     audit.record(obj=contract, object_type="contract", action="create", actor=tender.awarded_by,
                  to_state=contract.status,
-                 reason=_("Marché %(number)s : %(company)s, %(amount)s € HT.")
-                 % {"number": contract.number, "company": bid.company.name, "amount": contract.amount})
+                 reason=audit.message(gettext_noop("Marché %(number)s : %(company)s, %(amount)s € HT."),
+                                      number=contract.number, company=bid.company.name, amount=contract.amount))
     return contract
 
 
@@ -102,11 +103,13 @@ def contract_sign(*, actor, contract: Contract) -> Contract:
                            % {"items": "; ".join(f"{c.label} : {c.detail}" for c in problems)})
         if party == ContractParty.HOLDER:
             apply_transition(contract, "sign_as_holder", actor=actor, object_type="contract", action="sign",
-                             reason=_("Signé par le titulaire (%(email)s).") % {"email": actor.email},
+                             reason=audit.message(gettext_noop("Signé par le titulaire (%(email)s)."),
+                                                  email=actor.email),
                              refusal=_("Le titulaire a déjà signé ce marché."))
         else:
             apply_transition(contract, "sign_as_buyer", actor=actor, object_type="contract", action="sign",
-                             reason=_("Signé par l'acheteur (%(email)s).") % {"email": actor.email},
+                             reason=audit.message(gettext_noop("Signé par l'acheteur (%(email)s)."),
+                                                  email=actor.email),
                              refusal=_("Le titulaire signe le marché en premier, l'acheteur ensuite."), at=now)
         ContractSignature.objects.create(contract=contract, party=party, signed_by=actor, signed_at=now)
         if party == ContractParty.HOLDER:
@@ -188,8 +191,9 @@ def contracts_vigilance_reminders(*, today: dt.date | None = None) -> int:
                 continue
             audit.record(obj=contract, object_type="contract", action="request-vigilance", actor=None,
                          from_state=contract.status, to_state=contract.status,
-                         reason=_("Attestation de vigilance URSSAF redemandée (%(months)s mois de travaux).")
-                         % {"months": period * VIGILANCE_MONTHS})
+                         reason=audit.message(gettext_noop("Attestation de vigilance URSSAF redemandée "
+                                                           "(%(months)s mois de travaux)."),
+                                              months=period * VIGILANCE_MONTHS))
             _mail_holder(contract, "vigilance_renewal", str(period), months=period * VIGILANCE_MONTHS)
             asked += 1
     return asked

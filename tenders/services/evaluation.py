@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from procurement import audit, clock, inputs
 from procurement.accounts.models import User
@@ -216,10 +217,14 @@ def regularisation_request(*, actor, tender: Tender, message: str, due_at) -> li
             request = BidRequest.objects.create(bid=bid, kind=BidRequestKind.REGULARISATION, message=message,
                                                 due_at=due, requested_by=actor, requested_at=now)
             apply_transition(bid, "request_regularisation", actor=actor, object_type="bid",
-                             reason=_("%(message)s (échéance : %(due)s)") % {"message": message, "due": when(due)})
+                             reason=_request_reason(message, due))
             requests.append((bid, request))
         _mail_requests(requests)
     return irregular
+
+
+def _request_reason(message: str, due) -> audit.Message:
+    return audit.message(gettext_noop("%(message)s (échéance : %(due)s)"), message=message, due=due)
 
 
 def justification_request(*, actor, bid: Bid, message: str, due_at) -> Bid:
@@ -232,7 +237,7 @@ def justification_request(*, actor, bid: Bid, message: str, due_at) -> Bid:
         _require_evaluation_open(bid.tender)
         now = clock.now()
         apply_transition(bid, "request_justification", actor=actor, object_type="bid",
-                         reason=_("%(message)s (échéance : %(due)s)") % {"message": message, "due": when(due)})
+                         reason=_request_reason(message, due))
         request = BidRequest.objects.create(bid=bid, kind=BidRequestKind.JUSTIFICATION, message=message,
                                             due_at=due, requested_by=actor, requested_at=now)
         _mail_requests([(bid, request)])
@@ -297,8 +302,10 @@ def bid_respond(*, actor, bid: Bid, text: str, files=(), data: dict | None = Non
                 document.save()
             listed = "; ".join(f"{d.filename} (SHA-256 {d.sha256})" for d in documents)
             apply_transition(bid, "respond", actor=actor, object_type="bid",
-                             reason=_("Réponse à la demande de %(kind)s.") % {"kind": request.get_kind_display()}
-                             + (" " + _("Pièces : %(files)s.") % {"files": listed} if documents else ""))
+                             reason=[audit.message(gettext_noop("Réponse à la demande de %(kind)s."),
+                                                   kind=BidRequestKind(request.kind).label),
+                                     *([audit.message(gettext_noop("Pièces : %(files)s."), files=listed)]
+                                       if documents else [])])
             if request.requested_by_id:
                 notify(key=f"bid-request-answered:{request.id}", to=request.requested_by.email,
                        template="bid_request_answered",
@@ -325,8 +332,8 @@ def regularisations_expire() -> int:
             if bid.status != BidStatus.REGULARISATION_REQUESTED or request is None or not bid.waiting_request_overdue():
                 continue
             apply_transition(bid, "expire_regularisation", actor=None, object_type="bid",
-                             reason=_("Régularisation non reçue à l'échéance du %(due)s : l'offre reste irrégulière.")
-                             % {"due": when(request.due_at)})
+                             reason=audit.message(gettext_noop("Régularisation non reçue à l'échéance du %(due)s : "
+                                                               "l'offre reste irrégulière."), due=request.due_at))
             BidRequest.objects.filter(pk=request.pk).update(expired_at=clock.now())
             count += 1
     return count
@@ -399,14 +406,15 @@ def panel_set(*, actor, tender: Tender, evaluators: list) -> list[PanelMember]:
                                          for user in joining])
         if joining or leaving:
             names = ", ".join(sorted(u.email for u in wanted.values())) or "—"
-            details = [_("Commission : %(names)s.") % {"names": names}]
+            details = [audit.message(gettext_noop("Commission : %(names)s."), names=names)]
             if joining:
-                details.append(_("Nommés : %(names)s.") % {"names": ", ".join(sorted(u.email for u in joining))})
+                details.append(audit.message(gettext_noop("Nommés : %(names)s."),
+                                             names=", ".join(sorted(u.email for u in joining))))
             if leaving:
-                details.append(_("Retirés : %(names)s.")
-                               % {"names": ", ".join(sorted(m.evaluator.email for m in leaving))})
+                details.append(audit.message(gettext_noop("Retirés : %(names)s."),
+                                             names=", ".join(sorted(m.evaluator.email for m in leaving))))
             audit.record(obj=tender, object_type="tender", action="panel", actor=actor, from_state=tender.status,
-                         to_state=tender.status, reason=" ".join(details))
+                         to_state=tender.status, reason=details)
             notify_many(
                 (f"panel-named:{tender.id}:{user.pk}:{now.isoformat()}", user.email, "panel_named",
                  {"tender": tender}) for user in joining)
@@ -524,8 +532,8 @@ def scores_submit(*, actor, tender: Tender) -> PanelMember:
         member.sheet_sha256 = sheet_fingerprint(member)
         member.save(update_fields=["submitted_at", "sheet_sha256"])
         audit.record(obj=tender, object_type="tender", action="scores-submit", actor=actor,
-                     reason=_("Grille de %(email)s remise et verrouillée ; SHA-256 %(sha)s.")
-                     % {"email": actor.email, "sha": member.sheet_sha256})
+                     reason=audit.message(gettext_noop("Grille de %(email)s remise et verrouillée ; SHA-256 %(sha)s."),
+                                          email=actor.email, sha=member.sheet_sha256))
     return member
 
 
@@ -555,11 +563,11 @@ def consensus_record(*, actor, bid: Bid, criterion: str, score, rationale: str) 
         if existing is None:
             row = Consensus.objects.create(bid=bid, criterion=criterion_obj, score=value, rationale=rationale,
                                            recorded_by=actor, recorded_at=now)
-            change = _("%(code)s : %(score)s. %(rationale)s") % {"code": criterion_obj.code, "score": value,
-                                                               "rationale": rationale}
+            change = audit.message(gettext_noop("%(code)s : %(score)s. %(rationale)s"), code=criterion_obj.code,
+                                   score=value, rationale=rationale)
         else:
-            change = _("%(code)s : %(old)s → %(score)s. %(rationale)s") % {
-                "code": criterion_obj.code, "old": existing.score, "score": value, "rationale": rationale}
+            change = audit.message(gettext_noop("%(code)s : %(old)s → %(score)s. %(rationale)s"),
+                                   code=criterion_obj.code, old=existing.score, score=value, rationale=rationale)
             existing.score, existing.rationale = value, rationale
             existing.recorded_by, existing.recorded_at = actor, now
             existing.save(update_fields=["score", "rationale", "recorded_by", "recorded_at"])
@@ -595,6 +603,6 @@ def ranking_freeze(*, actor, tender: Tender) -> RankingSnapshot:
                                                   price_method=tender.price_method, rows=result, inputs=inputs)
         audit.record(obj=tender, object_type="tender", action="freeze-ranking", actor=actor,
                      from_state=tender.status, to_state=tender.status,
-                     reason=_("Classement figé (%(count)s offres classées).")
-                     % {"count": sum(1 for row in result if row["rank"] is not None)})
+                     reason=audit.message(gettext_noop("Classement figé (%(count)s offres classées)."),
+                                          count=sum(1 for row in result if row["rank"] is not None)))
     return snapshot

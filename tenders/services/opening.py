@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from procurement import clock
+from procurement import audit, clock
 from procurement.errors import Conflict, InvalidTransition, ValidationFailed
 from procurement.notifications import notify_many
 from procurement.permissions import BUYER, require_role
@@ -27,6 +28,8 @@ from .bids import bid_content
 from .inputs import when
 from .publication import _invitee_recipients
 
+_DEADLINE_REACHED = audit.message(gettext_noop("Date limite de remise des offres atteinte."))
+
 
 def tenders_close_expired() -> int:
     """Scheduled: close the published tenders whose deadline has passed (bids are refused anyway)."""
@@ -36,8 +39,7 @@ def tenders_close_expired() -> int:
         with transaction.atomic():
             tender = Tender.objects.select_for_update().get(pk=tender_id)
             if tender.status == TenderStatus.PUBLISHED and tender.deadline_passed():
-                apply_transition(tender, "close", actor=None, object_type="tender",
-                                 reason=_("Date limite de remise des offres atteinte."))
+                apply_transition(tender, "close", actor=None, object_type="tender", reason=_DEADLINE_REACHED)
                 count += 1
     return count
 
@@ -54,8 +56,7 @@ def tender_open(*, actor, tender: Tender) -> Tender:
                     _("Les plis ne peuvent être ouverts qu'après la date limite de remise des offres (%(date)s).")
                     % {"date": when(tender.bid_deadline)},
                     state=tender.status, allowed_transitions=allowed_actions(tender))
-            apply_transition(tender, "close", actor=None, object_type="tender",
-                             reason=_("Date limite de remise des offres atteinte."))
+            apply_transition(tender, "close", actor=None, object_type="tender", reason=_DEADLINE_REACHED)
         apply_transition(tender, "open", actor=actor, object_type="tender", by=actor)
         for bid in Bid.objects.select_for_update().filter(tender=tender, status=BidStatus.SUBMITTED):
             bid.tender = tender

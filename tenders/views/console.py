@@ -322,7 +322,7 @@ def _timeline(tender: Tender, now: dt.datetime) -> list[dict]:
     for entry in audit.history("tender", tender.id):
         events.append({"at": entry.at, "label": TENDER_ACTIONS.get(entry.action, entry.action),
                        "who": actor_name(entry.actor) if entry.actor_id else _("système"),
-                       "reason": entry.reason, "kind": "event"})
+                       "reason": entry.reason_text, "kind": "event"})
     if tender.shows_deadlines():
         for label, moment in ((_("Date limite des questions"), tender.questions_deadline),
                               (_("Date limite de remise des offres"), tender.bid_deadline)):

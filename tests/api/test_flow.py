@@ -34,7 +34,8 @@ def test_register_verify_token_company_declaration_documents_apply_decide(django
     # 1. Register: one verification mail whose link is /accounts/verify/<token>/.
     with django_capture_on_commit_callbacks(execute=True):
         user = ok(anonymous.post("/api/v1/auth/register/", {"email": "Gerante@Isolation-Oise.fr", "password": PASSWORD,
-                                                            "first_name": "Inès", "last_name": "Morel"},
+                                                            "first_name": "Inès", "last_name": "Morel",
+                                                            "accept_terms": True},
                                  format="json"), 201)
     assert set(user) == {"id", "email"} and user["email"] == "gerante@isolation-oise.fr"
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["gerante@isolation-oise.fr"]

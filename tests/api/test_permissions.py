@@ -91,7 +91,8 @@ A, M, O, B, E, P = PERSONAS  # noqa: E741
 # endpoint name -> (case builder, {persona: expected status})
 CASES = {
     "auth/register": (lambda w: ("post", "/api/v1/auth/register/", {
-        "email": "nouveau@example.fr", "password": "Tr3s-longue-phrase", "first_name": "Léa", "last_name": "Roux"}),
+        "email": "nouveau@example.fr", "password": "Tr3s-longue-phrase", "first_name": "Léa", "last_name": "Roux",
+        "accept_terms": True}),
         dict.fromkeys(PERSONAS, 201)),
     "auth/verify-email": (_verify_case, dict.fromkeys(PERSONAS, 200)),
     "auth/token": (lambda w: ("post", "/api/v1/auth/token/", {"email": w.member.email,

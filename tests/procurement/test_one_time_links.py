@@ -36,14 +36,15 @@ def test_a_sent_reset_mail_keeps_no_link_nor_token(client, mailoutbox, django_ca
 
 def test_a_sent_verification_mail_keeps_no_link(mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        user_register(email="neuve@example.fr", password="Un-mot-de-passe-42", first_name="Léa")
+        user_register(email="neuve@example.fr", password="Un-mot-de-passe-42", first_name="Léa", accept_terms=True)
     assert "/accounts/verify/" in mailoutbox[-1].body
     stored = OutboundEmail.objects.get(to="neuve@example.fr")
     assert stored.status == EmailStatus.SENT and "/accounts/verify/" not in stored.body
 
 
 def test_the_admin_never_shows_a_one_time_link(admin_client, django_capture_on_commit_callbacks):
-    user_register(email="attente@example.fr", password="Un-mot-de-passe-42", first_name="Léa")  # not sent yet
+    user_register(email="attente@example.fr", password="Un-mot-de-passe-42", first_name="Léa",  # not sent yet
+                  accept_terms=True)
     stored = OutboundEmail.objects.get(to="attente@example.fr")
     assert stored.status == EmailStatus.QUEUED and "/accounts/verify/" in stored.body
     page = admin_client.get(f"/admin/procurement/outboundemail/{stored.pk}/change/")

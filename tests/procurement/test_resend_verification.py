@@ -11,7 +11,7 @@ from procurement.models import OutboundEmail
 def registered(django_capture_on_commit_callbacks):
     def register(email):
         with django_capture_on_commit_callbacks(execute=True):
-            return user_register(email=email, password="Un-mot-de-passe-42", first_name="Léa")
+            return user_register(email=email, password="Un-mot-de-passe-42", first_name="Léa", accept_terms=True)
     return register
 
 

@@ -91,8 +91,8 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(settings):
 
 def register(email, ip="203.0.113.7"):
     return APIClient().post("/api/v1/auth/register/", {
-        "email": email, "password": "Tr3s-longue-phrase", "first_name": "Léa", "last_name": "Roux"},
-        format="json", REMOTE_ADDR=ip)
+        "email": email, "password": "Tr3s-longue-phrase", "first_name": "Léa", "last_name": "Roux",
+        "accept_terms": True}, format="json", REMOTE_ADDR=ip)
 
 
 def test_registration_answers_the_same_for_a_known_address_and_mails_its_owner(mailoutbox,
@@ -112,7 +112,8 @@ def test_registration_answers_the_same_for_a_known_address_and_mails_its_owner(m
 
 def test_registration_page_answers_the_same_for_a_known_address(client):
     UserFactory(email="deja@example.fr")
-    data = {"email": "deja@example.fr", "password": "Tr3s-longue-phrase", "first_name": "Léa", "last_name": "Roux"}
+    data = {"email": "deja@example.fr", "password": "Tr3s-longue-phrase", "password_confirm": "Tr3s-longue-phrase",
+            "first_name": "Léa", "last_name": "Roux", "accept_terms": "on"}
     known = client.post(reverse("accounts:register"), data)
     new = client.post(reverse("accounts:register"), {**data, "email": "autre@example.fr"})
     assert known.status_code == new.status_code == 200

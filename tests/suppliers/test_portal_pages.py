@@ -451,12 +451,14 @@ def test_staff_on_the_portal_dashboard_go_to_the_console(client):
 def test_register_pages_render(client, mailoutbox):
     assert client.get(reverse("accounts:register")).status_code == 200
     response = client.post(reverse("accounts:register"), {
-        "first_name": "Jeanne", "last_name": "Martin", "email": "jeanne@example.fr", "password": "Toiture-2026-isolee"})
+        "first_name": "Jeanne", "last_name": "Martin", "email": "jeanne@example.fr", "password": "Toiture-2026-isolee",
+        "password_confirm": "Toiture-2026-isolee", "accept_terms": "on"})
     assert response.status_code == 200
     assert "jeanne@example.fr" in response.content.decode()
     assert "Vérifiez votre adresse e-mail" in response.content.decode()
     response = client.post(reverse("accounts:register"), {
-        "first_name": "Jeanne", "last_name": "Martin", "email": "jeanne@example.fr", "password": "123"})
+        "first_name": "Jeanne", "last_name": "Martin", "email": "jeanne@example.fr", "password": "123",
+        "password_confirm": "123", "accept_terms": "on"})
     # A weak password is refused; the address already having an account is not told.
     assert set(response.context["form"].errors) == {"password"}
 

@@ -366,7 +366,7 @@ def test_consensus_waits_for_every_sheet_needs_a_rationale_and_audits_changes(ot
     ev.consensus_record(actor=ot.buyer, bid=high, criterion="tech", score="7.25", rationale="Mémoire solide")
     ev.consensus_record(actor=ot.buyer, bid=high, criterion="tech", score="8", rationale="Après relecture du planning")
     entries = list(AuditEntry.objects.filter(action="consensus", object_id=str(high.id)).order_by("id"))
-    assert len(entries) == 2 and "7.25 → 8" in entries[1].reason and "relecture" in entries[1].reason
+    assert len(entries) == 2 and "7,25 → 8" in entries[1].reason and "relecture" in entries[1].reason
 
 
 # --- anomalies and ranking --------------------------------------------------------------------------------
