@@ -81,8 +81,9 @@ class UI:
 
         ``viewport`` is the window's size (a desktop screen unless told, e.g. ``layout.PHONE``).
         """
-        context = self.browser.new_context(base_url=self.base_url, locale="fr-FR",
-                                           viewport=viewport or {"width": 1280, "height": 900})
+        context = self.browser.new_context(
+            base_url=self.base_url, locale="fr-FR", viewport=viewport or {"width": 1280, "height": 900}
+        )
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)
         page = context.new_page()

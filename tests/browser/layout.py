@@ -56,8 +56,10 @@ def overflow(page) -> list[str]:
     measured = page.evaluate(OVERFLOW_JS)
     problems = []
     if measured["scrollWidth"] > measured["innerWidth"]:
-        problems.append(f"the page scrolls sideways: {measured['scrollWidth']} px wide in a "
-                        f"{measured['innerWidth']} px viewport")
+        problems.append(
+            f"the page scrolls sideways: {measured['scrollWidth']} px wide in a "
+            f"{measured['innerWidth']} px viewport"
+        )
     problems.extend(measured["offenders"])
     return problems
 
