@@ -76,10 +76,14 @@ class UI:
         self.pages: dict[str, object] = {}
         self.contexts = []
 
-    def new_page(self, name: str):
-        """A page in a fresh context (its own cookies): one per person taking part in the journey."""
-        context = self.browser.new_context(base_url=self.base_url, locale="fr-FR",
-                                           viewport={"width": 1280, "height": 900})
+    def new_page(self, name: str, *, viewport: dict | None = None):
+        """A page in a fresh context (its own cookies): one per person taking part in the journey.
+
+        ``viewport`` is the window's size (a desktop screen unless told, e.g. ``layout.PHONE``).
+        """
+        context = self.browser.new_context(
+            base_url=self.base_url, locale="fr-FR", viewport=viewport or {"width": 1280, "height": 900}
+        )
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)
         page = context.new_page()
