@@ -7,6 +7,7 @@ import contextlib
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from procurement import numbers
 from procurement.errors import ValidationFailed
 from procurement.forms.fields import DayField, DecimalField, IntegerField
 from procurement.models import Category, DPSStatus
@@ -120,7 +121,8 @@ class TenderForm(forms.Form):
             initial_rows = initial_rows or {}
             self.criteria_rows = [{"values": {k: str(v) for k, v in row.items()}, "errors": {}}
                                   for row in initial_rows.get("criteria", [])]
-            self.line_rows = [{"values": {k: _plain(v) for k, v in row.items()}, "errors": {}}
+            self.line_rows = [{"values": {k: _plain(v) if k == "quantity" else str(v) for k, v in row.items()},
+                               "errors": {}}
                               for row in initial_rows.get("price_schedule", [])]
 
     @property
@@ -195,11 +197,9 @@ class TenderForm(forms.Form):
 
 
 def _plain(value) -> str:
-    """A quantity as typed by a person: no trailing zeros (``1200.000`` → ``1200``)."""
-    text = str(value)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    """A saved quantity as a person types it, the page's way, without trailing zeros (``1200.500`` → ``1 200,5``);
+    a text that is not one (an imported cell the service will refuse) as it is."""
+    return numbers.format(value, 3, trim=True, field=True) or str(value)
 
 
 class ScheduleUploadForm(forms.Form):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tenders import services
 from tenders.models import Bid, BidDocument, BidStatus
-from tests.factories import TINY_PDF, draft_bid, published_tender, submitted_bid
+from tests.factories import TINY_PDF, draft_bid, draft_tender, published_tender, submitted_bid
 from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +187,16 @@ def test_a_new_draft_starts_from_the_latest_deposit(invited):
 def test_a_first_bid_starts_blank(invited):
     bid = services.bid_create(actor=invited.user, tender=invited.tender)
     assert services.bid_content(bid)["lines"] == [] and services.bid_content(bid)["total_price"] is None
+
+
+def test_the_tender_wizard_shows_saved_figures_the_french_way(client, buyer):
+    schedule = [
+        {"ref": "1.10", "label": "Installation de chantier", "unit": "forfait", "quantity": "1"},
+        {"ref": "2.1", "label": "Isolant", "unit": "m²", "quantity": "2350.5"},
+    ]
+    tender = draft_tender(estimated_value="450000", price_schedule=schedule)
+    client.force_login(buyer)
+    page = client.get(reverse("tenders_console:edit", args=[tender.id])).content.decode()
+    assert _value(page, "estimated_value") == "450\u00a0000,00"
+    assert re.search(r'name="lines-ref" value="1.10"', page)  # a reference is not a number
+    assert re.search(r'name="lines-quantity" value="2\u00a0350,5"', page)
