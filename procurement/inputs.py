@@ -15,14 +15,14 @@ words its own message.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date as _django_parse_date
 from django.utils.dateparse import parse_datetime as _django_parse_datetime
 from django.utils.translation import gettext as _
 
-from . import calendar, clock
+from . import calendar, clock, numbers
 from .errors import ValidationFailed
 
 CENT = Decimal("0.01")
@@ -50,20 +50,9 @@ def _missing(value) -> bool:
 
 def parse_decimal(value) -> Decimal | None:
     """A finite decimal from a Decimal, an int, a float (as written: 0.2, not 0.2000000000000000111) or a
-    text (``"1 250,50"`` and ``"1250.50"`` alike); None for anything else (booleans included)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    if isinstance(value, str):
-        value = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
-    if not isinstance(value, Decimal | int | str):
-        return None
-    try:
-        number = Decimal(value)
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
+    text written the French way (``"1 250,50"``, ``"45,50"``) or with a dot (``"1250.50"``); None for
+    anything else (booleans included). The rule is ``procurement.numbers.read``'s, which also says why."""
+    return numbers.parse(value)
 
 
 def _read_moment(value, *, window: bool = True, shape: str | None = None) -> tuple[dt.datetime | None, str | None]:
@@ -167,9 +156,9 @@ def decimal(value, field: str, errors: dict | None = None, *, required: bool = T
         if required:
             _problem(errors, field, _("Ce champ est obligatoire."))
         return None
-    number = parse_decimal(value)
-    if number is None:
-        _problem(errors, field, _("Nombre décimal attendu (par exemple 1250.50)."))
+    number, problem = numbers.read(value)
+    if problem:
+        _problem(errors, field, problem)
         return None
     if number < 0 or (positive and number == 0):
         _problem(errors, field, _("La valeur doit être strictement positive.") if positive
@@ -183,18 +172,16 @@ def decimal(value, field: str, errors: dict | None = None, *, required: bool = T
 
 def integer(value, field: str, errors: dict | None = None, *, required: bool = True, minimum: int = 1,
             maximum: int = 10_000) -> int | None:
-    """A whole number from ``minimum`` to ``maximum`` (7 and "7" yes; 7.5, True and "sept" no)."""
+    """A whole number from ``minimum`` to ``maximum`` (7, "7" and "1 450" yes; 7.5, True and "sept" no)."""
     if _missing(value):
         if required:
             _problem(errors, field, _("Ce champ est obligatoire."))
         return None
-    try:
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise ValueError
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
+    parsed = numbers.parse(value)
+    if parsed is None or parsed != parsed.to_integral_value():
         _problem(errors, field, _("Nombre entier attendu."))
         return None
+    number = int(parsed)
     if not minimum <= number <= maximum:
         _problem(errors, field, _("Valeur attendue entre %(min)s et %(max)s.") % {"min": minimum, "max": maximum})
         return None

@@ -113,6 +113,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "procurement.context_processors.navigation",
             ],
+            # Every page writes its numbers with the same filter (``{{ amount|number }}``).
+            "builtins": ["procurement.templatetags.figures"],
         },
     },
 ]

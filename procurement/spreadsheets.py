@@ -23,13 +23,15 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+
+from . import numbers
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -299,18 +301,4 @@ def cell_text(value) -> str:
 def cell_decimal(value) -> Decimal | None:
     """A cell read as an amount: a number, or a text written the French way ("1 250,50"); ``None`` when it
     does not read as one (the caller says so); ``InvalidOperation`` never escapes."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    text = re.sub(r"[\s\u00a0\u202f€]", "", str(value or ""))
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
+    return numbers.parse(value)

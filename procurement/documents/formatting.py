@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.utils import formats, timezone, translation
 
+from procurement import numbers
 from procurement.inputs import parse_date, parse_decimal, parse_moment
 
 NBSP = "\u00a0"
@@ -17,21 +18,15 @@ NBSP = "\u00a0"
 
 def amount(value, suffix: str = "HT") -> str:
     """``125000`` → ``125 000,00 € HT`` (``suffix=""`` for no tax mention)."""
-    number = parse_decimal(value)
-    if number is None:
+    text = numbers.format(value, 2, language="fr")
+    if not text:
         return "—"
-    with translation.override("fr"):
-        text = formats.number_format(number, 2, use_l10n=True, force_grouping=True)
     return f"{text}{NBSP}€" + (f"{NBSP}{suffix}" if suffix else "")
 
 
 def number(value, places: int = 2) -> str:
     """``81.875`` → ``81,88``; ``12`` → ``12,00`` (scores, points); ``—`` for nothing."""
-    parsed = parse_decimal(value)
-    if parsed is None:
-        return "—"
-    with translation.override("fr"):
-        return formats.number_format(parsed, places, use_l10n=True, force_grouping=True)
+    return numbers.format(value, places, language="fr") or "—"
 
 
 def percent(value, places: int = 1) -> str:

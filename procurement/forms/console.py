@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import DEPARTEMENTS_HDF, EvidenceKind, Trade
+from . import fields
 
 
 class DPSForm(forms.Form):
@@ -18,7 +19,7 @@ class DPSForm(forms.Form):
                                   input_formats=["%Y-%m-%d", "%d/%m/%Y"])
     cpv_codes = forms.CharField(label=_("Codes CPV"), required=False,
                                 help_text=_("Séparés par des virgules, par exemple 45321000, 45421000-4."))
-    initial_decision_days = forms.IntegerField(
+    initial_decision_days = fields.IntegerField(
         label=_("Délai initial d'examen (jours ouvrables)"), required=False,
         help_text=_("Facultatif : délai plus long annoncé dans les documents du SAD, avant la première invitation."),
     )
@@ -40,9 +41,9 @@ class CategoryForm(forms.Form):
         label=_("Autres départements"), required=False, max_length=200,
         help_text=_("Codes séparés par des virgules, par exemple 08, 51."),
     )
-    max_contract_value = forms.DecimalField(label=_("Montant maximal d'un marché (€ HT)"), required=False,
+    max_contract_value = fields.DecimalField(label=_("Montant maximal d'un marché (€ HT)"), required=False,
                                             min_value=0, max_digits=14, decimal_places=2)
-    min_turnover = forms.DecimalField(label=_("Chiffre d'affaires annuel minimal (€)"), required=False,
+    min_turnover = fields.DecimalField(label=_("Chiffre d'affaires annuel minimal (€)"), required=False,
                                       min_value=0, max_digits=14, decimal_places=2)
     min_turnover_justification = forms.CharField(
         label=_("Justification du chiffre d'affaires minimal"), required=False,

@@ -14,7 +14,10 @@
       if (!form.hasAttribute("data-once")) { return; }
       // After this event: a button disabled now would not be sent with the form.
       setTimeout(function () {
-        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+        // form.elements: its buttons, and those outside it that belong to it (form="…").
+        Array.prototype.forEach.call(form.elements, function (b) {
+          if (b.type === "submit") { b.disabled = true; }
+        });
       }, 0);
     });
   });

@@ -3,14 +3,15 @@
  *
  * Each line's amount is quantity × unit price rounded to the cent (half up), like the server does;
  * the sum of the lines is compared with the total price typed, and the difference is highlighted.
- * Amounts are computed on integers (BigInt, in thousandths and cents), never on binary floats.
+ * Amounts are computed on integers (BigInt, in thousandths and cents), never on binary floats; what is
+ * typed is read, and amounts are written, by numbers.js (the same rule as the server's).
  * No framework: the page works without this script (the server computes the same amounts on save).
  */
 (function () {
   "use strict";
 
   var table = document.querySelector("table[data-price-schedule]");
-  if (!table || typeof BigInt === "undefined") { return; }
+  if (!table || typeof BigInt === "undefined" || !window.PlatformNumbers) { return; }
   var form = table.closest("form");
   var totalInput = form.querySelector("input[data-total]");
   var check = form.querySelector("[data-check]");
@@ -18,33 +19,12 @@
   var sumCell = table.querySelector("[data-sum]");
   var lang = document.documentElement.lang || "fr";
 
-  /* "1 250,5" or "1250.50" → BigInt scaled by 10^places (rounded half up), or null when unreadable. */
-  function parseScaled(text, places) {
-    var clean = String(text || "").replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
-    if (clean === "") { return undefined; }
-    var match = /^(\d+)(?:\.(\d*))?$/.exec(clean);
-    if (!match) { return null; }
-    var decimals = match[2] || "";
-    var kept = (decimals + "0".repeat(places)).slice(0, places);
-    var value = BigInt(match[1] + kept);
-    if (decimals.length > places && decimals.charAt(places) >= "5") { value += 1n; }
-    return value;
-  }
+  var numbers = window.PlatformNumbers;
+  var parseScaled = numbers.readScaled;  // the platform's rule: "1 450,50", "45,5", "1450.50"
 
   /* BigInt of cents → "167 000,00" in the page's language. */
   function formatCents(cents) {
-    var negative = cents < 0n;
-    if (negative) { cents = -cents; }
-    var units = cents / 100n;
-    var rest = (cents % 100n).toString().padStart(2, "0");
-    var grouped = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }).format(units);
-    var decimal = new Intl.NumberFormat(lang).format(1.5).charAt(1);
-    return (negative ? "−" : "") + grouped + decimal + rest;
-  }
-
-  /* BigInt of cents → "167000.00", what the total field takes. */
-  function plainCents(cents) {
-    return (cents / 100n).toString() + "." + (cents % 100n).toString().padStart(2, "0");
+    return numbers.formatScaled(cents, 2, lang);
   }
 
   var lastSum = 0n;
@@ -61,7 +41,7 @@
         cell.textContent = "—";
         return;
       }
-      if (price === null || quantity === null || quantity === undefined) {
+      if (price === null || price < 0n || quantity === null || quantity === undefined) {  // no negative price
         cell.textContent = table.getAttribute("data-msg-invalid");
         row.classList.add("price-schedule__invalid");
         return;
@@ -77,7 +57,7 @@
     var total = parseScaled(totalInput.value, 2);
     check.classList.remove("price-check--ok", "price-check--gap");
     totalInput.classList.remove("price-total--gap");
-    if (total === undefined || total === null) {
+    if (total === undefined || total === null || total < 0n) {
       check.textContent = table.getAttribute("data-msg-no-total");
     } else if (total === sum) {
       check.textContent = table.getAttribute("data-msg-equal");
@@ -95,7 +75,7 @@
   if (copyButton) {
     copyButton.hidden = false;
     copyButton.addEventListener("click", function () {
-      totalInput.value = plainCents(lastSum);
+      totalInput.value = numbers.formatScaled(lastSum, 2, lang, { field: true });
       update();
       totalInput.focus();
     });

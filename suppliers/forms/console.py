@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from procurement.errors import ValidationFailed
+from procurement.forms import fields
 
 from ..models import AdmissionStatus, ApplicationStatus
 
@@ -90,7 +91,7 @@ class DirectoryFilterForm(forms.Form):
                                 widget=forms.TextInput(attrs={"size": 3, "placeholder": "60"}))
     admission_status = forms.ChoiceField(label=_("Admission"), required=False,
                                          choices=[("", _("Toutes"))] + list(AdmissionStatus.choices))
-    expiring_within = forms.IntegerField(label=_("Justificatif expirant sous (jours)"), required=False,
+    expiring_within = fields.IntegerField(label=_("Justificatif expirant sous (jours)"), required=False,
                                          min_value=0, max_value=3650)
 
     def __init__(self, *args, category_choices=(), **kwargs):

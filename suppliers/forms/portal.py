@@ -6,13 +6,12 @@ the matching fields with ``procurement.web.add_service_errors``.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procurement.forms import fields as number_fields
 from procurement.inputs import parse_decimal
 from procurement.models import EvidenceKind, Trade
 
@@ -42,14 +41,6 @@ def _date_field(label, required=True, help_text=""):
                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
-def _plain_amount(value):
-    """2500000.00 → 2500000 for display; other values unchanged."""
-    amount = parse_decimal(value)
-    if amount is None:
-        return value
-    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
-
-
 def turnover_years() -> list[int]:
     """The last closed financial years, most recent first."""
     last = timezone.localdate().year - 1
@@ -60,12 +51,11 @@ class TurnoverFieldsMixin:
     """Three optional amount fields ``turnover_<year>``; ``turnovers()`` gives the service's list."""
 
     def _add_turnover_fields(self, initial_turnovers=None):
-        known = {int(t["year"]): _plain_amount(t.get("amount")) for t in (initial_turnovers or []) if "year" in t}
+        known = {int(t["year"]): parse_decimal(t.get("amount")) for t in (initial_turnovers or []) if "year" in t}
         for year in turnover_years():
-            self.fields[f"turnover_{year}"] = forms.DecimalField(
+            self.fields[f"turnover_{year}"] = number_fields.DecimalField(
                 label=_("Chiffre d'affaires %(year)s (€ HT)") % {"year": year}, required=False, min_value=0,
-                max_digits=14, decimal_places=2, initial=known.get(year),
-                widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal"}),
+                max_digits=14, decimal_places=2, initial=known.get(year), trim=True,
             )
 
     def turnover_field_names(self):
@@ -109,7 +99,7 @@ class CompanyForm(TurnoverFieldsMixin, forms.Form):
     street = forms.CharField(label=_("Adresse"), max_length=255, required=False)
     postal_code = forms.CharField(label=_("Code postal"), max_length=10, required=False)
     city = forms.CharField(label=_("Commune"), max_length=100, required=False)
-    employees = forms.IntegerField(label=_("Effectif (salariés)"), required=False, min_value=0)
+    employees = number_fields.IntegerField(label=_("Effectif (salariés)"), required=False, min_value=0)
 
     identifier_fields = ("country", "siret", "national_id")
 
@@ -157,7 +147,7 @@ YES_NO = [("no", _("Non")), ("yes", _("Oui"))]
 class DeclarationForm(TurnoverFieldsMixin, forms.Form):
     """The declaration on honour: every exclusion ground answered, capacities, signatory, oath."""
 
-    staff = forms.IntegerField(label=_("Effectif moyen annuel"), required=False, min_value=0)
+    staff = number_fields.IntegerField(label=_("Effectif moyen annuel"), required=False, min_value=0)
     signatory = forms.CharField(label=_("Nom et qualité du signataire"), max_length=255,
                                 help_text=_("Par exemple : Jeanne Martin, gérante."))
     sworn = forms.BooleanField(
@@ -193,9 +183,9 @@ class DeclarationForm(TurnoverFieldsMixin, forms.Form):
                 label=_("Maître d'ouvrage"), max_length=255, required=False, initial=ref.get("client"))
             self.fields[f"ref_{index}_year"] = forms.IntegerField(
                 label=_("Année"), required=False, min_value=1950, max_value=2100, initial=ref.get("year"))
-            self.fields[f"ref_{index}_amount"] = forms.DecimalField(
+            self.fields[f"ref_{index}_amount"] = number_fields.DecimalField(
                 label=_("Montant (€ HT)"), required=False, min_value=0, max_digits=14, decimal_places=2,
-                initial=ref.get("amount"))
+                initial=parse_decimal(ref.get("amount")), trim=True)
 
     @property
     def ground_fields(self):

@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils import formats
 from django.utils.translation import gettext as _
+
+from procurement import numbers
 
 UNACCEPTABLE = "unacceptable"
 IRREGULAR = "irregular"
@@ -63,4 +64,4 @@ def suggest(*, total_price: Decimal | None, budget_ceiling: Decimal | None, docu
 
 
 def _money(value: Decimal) -> str:
-    return formats.number_format(value, 2, use_l10n=True, force_grouping=True)
+    return numbers.format(value, 2)

@@ -7,8 +7,9 @@ import contextlib
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from procurement import numbers
 from procurement.errors import ValidationFailed
-from procurement.forms.fields import DayField
+from procurement.forms.fields import DayField, DecimalField, IntegerField
 from procurement.models import Category, DPSStatus
 
 from ..models import CriterionKind, EnergyLabel, PriceMethod, TenderDocumentKind, TenderStatus
@@ -74,17 +75,16 @@ class TenderForm(forms.Form):
     operation_commune = forms.CharField(label=_("Commune"), max_length=100)
     operation_insee_code = forms.CharField(label=_("Code INSEE"), max_length=5,
                                            widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}))
-    dwellings = forms.IntegerField(label=_("Nombre de logements"), min_value=1, max_value=100_000)
+    dwellings = IntegerField(label=_("Nombre de logements"), min_value=1, max_value=100_000)
     # No preselected letter: a wrong default would go unnoticed on a legal document.
     energy_label_before = forms.ChoiceField(label=_("Étiquette énergie actuelle"),
                                             choices=[("", "—"), *EnergyLabel.choices])
     energy_label_target = forms.ChoiceField(label=_("Étiquette énergie visée"),
                                             choices=[("", "—"), *EnergyLabel.choices])
-    estimated_value = forms.DecimalField(label=_("Montant estimé (€ HT)"), min_value=0, max_digits=14,
-                                         decimal_places=2, localize=True)
-    budget_ceiling = forms.DecimalField(label=_("Budget maximal (€ HT)"), required=False, min_value=0, max_digits=14,
-                                        decimal_places=2, localize=True)
-    works_duration_weeks = forms.IntegerField(label=_("Durée des travaux (semaines)"), min_value=1, max_value=520)
+    estimated_value = DecimalField(label=_("Montant estimé (€ HT)"), min_value=0, max_digits=14, decimal_places=2)
+    budget_ceiling = DecimalField(label=_("Budget maximal (€ HT)"), required=False, min_value=0, max_digits=14,
+                                  decimal_places=2)
+    works_duration_weeks = IntegerField(label=_("Durée des travaux (semaines)"), min_value=1, max_value=520)
     questions_deadline = _datetime_field(_("Date limite des questions"),
                                          help_text=_("Heure de Paris."))
     bid_deadline = _datetime_field(_("Date limite de remise des offres"),
@@ -121,7 +121,8 @@ class TenderForm(forms.Form):
             initial_rows = initial_rows or {}
             self.criteria_rows = [{"values": {k: str(v) for k, v in row.items()}, "errors": {}}
                                   for row in initial_rows.get("criteria", [])]
-            self.line_rows = [{"values": {k: _plain(v) for k, v in row.items()}, "errors": {}}
+            self.line_rows = [{"values": {k: _plain(v) if k == "quantity" else str(v) for k, v in row.items()},
+                               "errors": {}}
                               for row in initial_rows.get("price_schedule", [])]
 
     @property
@@ -196,11 +197,9 @@ class TenderForm(forms.Form):
 
 
 def _plain(value) -> str:
-    """A quantity as typed by a person: no trailing zeros (``1200.000`` → ``1200``)."""
-    text = str(value)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    """A saved quantity as a person types it, the page's way, without trailing zeros (``1200.500`` → ``1 200,5``);
+    a text that is not one (an imported cell the service will refuse) as it is."""
+    return numbers.format(value, 3, trim=True, field=True) or str(value)
 
 
 class ScheduleUploadForm(forms.Form):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from procurement.forms.fields import NumberInput
+
 from ..models import BidDocumentKind
 from ..services import MAX_TEXT
 
@@ -18,15 +20,16 @@ class QuestionForm(forms.Form):
 
 
 class BidForm(forms.Form):
-    """The figures of a draft bid. Amounts stay text: the service parses them (comma or dot, spaces)."""
+    """The figures of a draft bid. Amounts stay text: the service parses them (``procurement.numbers``);
+    saved figures, given as numbers in ``initial``, are shown the page's way (``45,50``)."""
 
     total_price = forms.CharField(
         label=_("Prix total de l'offre (€ HT)"), required=False, max_length=30,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "data-total": ""}),
+        widget=NumberInput(attrs={"data-total": ""}),
     )
     duration_weeks = forms.CharField(
         label=_("Durée des travaux proposée (semaines)"), required=False, max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        widget=NumberInput(places=0),
     )
     notes = forms.CharField(label=_("Remarques"), required=False, max_length=MAX_TEXT,
                             widget=forms.Textarea(attrs={"rows": 3}))
@@ -37,8 +40,7 @@ class BidForm(forms.Form):
         for index, line in enumerate(self.price_lines):
             self.fields[self.line_field(index)] = forms.CharField(
                 label=_("Prix unitaire de la ligne %(ref)s") % {"ref": line.ref}, required=False, max_length=30,
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
-                                              "data-unit-price": "", "class": "price-input"}),
+                widget=NumberInput(attrs={"data-unit-price": "", "class": "price-input"}),
             )
 
     @staticmethod

@@ -132,8 +132,12 @@ def _empty_content() -> dict:
 
 def bid_create(*, actor, tender: Tender, data: dict | None = None, company: Company | None = None,
                copy_from: Bid | None = None) -> Bid:
-    """Start a draft bid (sealed from this first save). ``copy_from`` starts from an earlier version."""
+    """Start a draft bid (sealed from this first save). ``copy_from`` starts from an earlier version; without
+    it, a company that has deposited a bid on this tender (still standing, or withdrawn since) starts from its
+    latest deposit: a replacement never starts from a blank schedule."""
     company = invited_company(actor=actor, tender=tender, company=company)
+    if copy_from is None:
+        copy_from = latest_deposit(tender=tender, company=company)
     if not tender.accepts_bids():
         raise InvalidTransition(
             _("La remise des offres est close depuis le %(date)s.") % {"date": when(tender.bid_deadline)}
@@ -158,6 +162,13 @@ def bid_create(*, actor, tender: Tender, data: dict | None = None, company: Comp
                 _record_bid_document(bid=bid, document=copy, actor=actor, action="add-document",
                                      copied_from=str(document.id))
     return bid
+
+
+def latest_deposit(*, tender: Tender, company: Company) -> Bid | None:
+    """The company's last bid deposited in time on ``tender``, standing or withdrawn (a late one is not a
+    bid to build on: it will never be examined)."""
+    return (Bid.objects.filter(tender=tender, company=company, status__in=(BidStatus.SUBMITTED, BidStatus.WITHDRAWN))
+            .exclude(submitted_at=None).order_by("-submitted_at").first())
 
 
 def _record_bid_document(*, bid: Bid, document: BidDocument, actor, action: str, **extra) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.utils import formats, timezone
 
+from procurement import numbers
 from procurement.inputs import CENT, MAX_TEXT  # noqa: F401  (the tender services' limits)
 
 
 def money(value) -> str:
-    return formats.number_format(value, 2, use_l10n=True, force_grouping=True) + " €"
+    return numbers.format(value, 2) + " €"
 
 
 def when(value) -> str:

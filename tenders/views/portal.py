@@ -107,6 +107,7 @@ def tender_page(request, tender_id):
             "company": invitation.company,
             "draft": next((b for b in reversed(company_bids) if b.status == BidStatus.DRAFT), None),
             "submitted": next((b for b in company_bids if b.status == BidStatus.SUBMITTED), None),
+            "withdrawn": any(b.status == BidStatus.WITHDRAWN for b in company_bids),
         })
     return render(request, "portal/tender_detail.html", {
         "tender": tender,
@@ -230,12 +231,22 @@ def _deposited_context(request, bid: Bid, content: dict, *, respond_form=None, d
 
 
 def _initial(bid_form_lines, content: dict) -> dict:
-    prices = {line["ref"]: line.get("unit_price") for line in content.get("lines") or []}
-    initial = {"total_price": content.get("total_price") or "", "duration_weeks": content.get("duration_weeks") or "",
-               "notes": content.get("notes") or ""}
+    """The saved figures, as numbers: the form shows them the page's way (``45,50``, not ``45.50``)."""
+    prices = {line["ref"]: inputs.parse_decimal(line.get("unit_price")) for line in content.get("lines") or []}
+    initial = {"total_price": inputs.parse_decimal(content.get("total_price")),
+               "duration_weeks": content.get("duration_weeks"), "notes": content.get("notes") or ""}
     for index, line in enumerate(bid_form_lines):
-        initial[BidForm.line_field(index)] = prices.get(line.ref) or ""
+        initial[BidForm.line_field(index)] = prices.get(line.ref)
     return initial
+
+
+def _document_form(*args, **kwargs) -> BidDocumentForm:
+    """The "attach a document" fields: shown below the documents, sent with the bid form (``form=`` on each
+    control), so that attaching a document first saves the prices typed above it."""
+    form = BidDocumentForm(*args, prefix="document", **kwargs)
+    for field in form.fields.values():
+        field.widget.attrs["form"] = "bid-form"
+    return form
 
 
 @login_required
@@ -272,9 +283,14 @@ def bid_page(request, bid_id):
         for index, line in enumerate(price_lines):
             posted[BidForm.line_field(index)] = prices[line.ref]
     form = BidForm(posted or None, price_lines=price_lines, initial=_initial(price_lines, content))
+    document_form = None
     if request.method == "POST":
         submit = request.POST.get("action") == "submit"
         imported = request.POST.get("action") == "import"
+        attach = request.POST.get("action") == "attach"
+        if attach:
+            # Without the saved draft, the file must be chosen again: only its type is kept.
+            document_form = _document_form(initial={"kind": request.POST.get("document-kind")})
         if submit and not tender.accepts_bids():
             # Past the deadline the draft can no longer be changed; depositing it records it as late.
             return _submit(request, bid)
@@ -294,16 +310,44 @@ def bid_page(request, bid_id):
                         "encore déposé.", "Prix importés du fichier (%(n)s lignes) et brouillon enregistré "
                         "(chiffré). Il n'est pas encore déposé.", len(price_lines)) % {"n": len(price_lines)})
                     return redirect("tenders_portal:bid", bid_id=bid.id)
+                if attach:
+                    document_form = _document_form(request.POST, request.FILES)
+                    if _attach(request, bid, document_form):
+                        return redirect(reverse("tenders_portal:bid", args=[bid.id]) + "#documents")
+                    return _bid_form_page(request, bid, content, form, upload_form, document_form, status=400)
                 if not submit:
                     messages.success(request, _("Brouillon enregistré (chiffré). Il n'est pas encore déposé."))
                     return redirect("tenders_portal:bid", bid_id=bid.id)
                 return _submit(request, bid)
         else:
             messages.error(request, _("L'offre n'a pas été enregistrée : corrigez les points signalés."))
-    return _bid_form_page(request, bid, content, form, upload_form)
+        if attach:
+            messages.error(request, _("Le document n'a pas été joint : choisissez-le de nouveau une fois l'offre "
+                                      "corrigée."))
+    return _bid_form_page(request, bid, content, form, upload_form, document_form)
 
 
-def _bid_form_page(request, bid, content, form, upload_form, *, status=200):
+def _attach(request, bid: Bid, document_form: BidDocumentForm) -> bool:
+    """Attach the posted document to the draft whose figures were just saved; False (and why on the form)
+    when it is refused. The typed figures are saved either way."""
+    if document_form.is_valid():
+        try:
+            services.bid_document_upload(actor=request.user, bid=bid, kind=document_form.cleaned_data["kind"],
+                                         uploaded_file=document_form.cleaned_data["file"])
+        except ValidationFailed as exc:
+            add_service_errors(document_form, exc)
+        except DomainError as exc:
+            refused(request, exc)
+        else:
+            messages.success(request, _("Brouillon enregistré et document « %(name)s » ajouté à l'offre (chiffré).")
+                             % {"name": document_form.cleaned_data["file"].name})
+            return True
+    messages.error(request, _("Brouillon enregistré (chiffré), mais le document n'a pas été ajouté : corrigez les "
+                              "points signalés."))
+    return False
+
+
+def _bid_form_page(request, bid, content, form, upload_form, document_form=None, *, status=200):
     """The draft's form; a refused form shows what was typed, with the amounts computed from it."""
     if form.is_bound and hasattr(form, "cleaned_data"):
         content = {**content, **{k: v for k, v in _typed(form).items()}}
@@ -312,7 +356,7 @@ def _bid_form_page(request, bid, content, form, upload_form, *, status=200):
     for row, field in zip(rows, form.line_fields(), strict=False):
         row["field"] = field
     return render(request, "portal/bid_form.html", {
-        **context, "form": form, "document_form": BidDocumentForm(), "upload_form": upload_form,
+        **context, "form": form, "document_form": document_form or _document_form(), "upload_form": upload_form,
         "dpgf_max_size": human_size(settings.DPGF_MAX_UPLOAD_BYTES),
     }, status=status)
 

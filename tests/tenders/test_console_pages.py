@@ -292,7 +292,7 @@ def test_edit_a_draft_and_refuse_to_edit_once_published(client, buyer):
     response = client.get(url("edit", tender.id))
     assert response.status_code == 200
     form = response.context["form"]
-    assert [row["values"]["quantity"] for row in form.line_rows] == ["1", "1200", "1200"]
+    assert [row["values"]["quantity"] for row in form.line_rows] == ["1", "1\xa0200", "1\xa0200"]  # the French way
     body = response.content.decode()
     assert f'value="{escape(tender.title)}"' in body
     posted = form_data(tender.category, title="Nouvel intitulé",
