@@ -26,8 +26,22 @@ from django.db.models.functions import Collate
 FRENCH_COLLATION = "fr-x-icu"
 
 # What NFKD leaves whole: the ligatures of French words, the typographic apostrophes and dashes.
-_PLAIN = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l",
-                        "’": "'", "‘": "'", "ʼ": "'", "‐": "-", "‑": "-", "–": "-", "—": "-"})
+_PLAIN = str.maketrans(
+    {
+        "œ": "oe",
+        "æ": "ae",
+        "ø": "o",
+        "đ": "d",
+        "ł": "l",
+        "’": "'",
+        "‘": "'",
+        "ʼ": "'",
+        "‐": "-",
+        "‑": "-",
+        "–": "-",
+        "—": "-",
+    }
+)
 
 
 def fold(text: str | None) -> str:
@@ -94,13 +108,17 @@ def with_search_fields(instance, update_fields):
         return None
     update_fields = list(update_fields)
     for field in instance._meta.concrete_fields:
-        if isinstance(field, SearchField) and field.name not in update_fields \
-                and any(source in update_fields for source in field.sources):
+        if (
+            isinstance(field, SearchField)
+            and field.name not in update_fields
+            and any(source in update_fields for source in field.sources)
+        ):
             update_fields.append(field.name)
     return update_fields
 
 
 # --- French ordering --------------------------------------------------------------------------------------
+
 
 def french(field: str | F) -> Collate:
     """``field`` compared by the French collation: for ``order_by(french("name"), "id")``."""

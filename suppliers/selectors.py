@@ -242,8 +242,13 @@ def supplier_directory(*, category_id=None, territory: str | None = None, admiss
                               .filter(company=OuterRef("pk"))))
     if search:
         # Every word in the name or the commune, whatever the case and accents ("bethune" finds "Béthune"),
-        # or the start of the SIRET.
-        qs = qs.filter(text.matches("search_text", search) | Q(siret__startswith=search.replace(" ", "")))
+        # served by the trigram index on PostgreSQL; digits may also be the start of the SIRET (that
+        # alternative reads the table: only asked for when it can match).
+        condition = text.matches("search_text", search)
+        digits = search.replace(" ", "")
+        if digits.isdigit():
+            condition |= Q(siret__startswith=digits)
+        qs = qs.filter(condition)
     qs = qs.prefetch_related(
         Prefetch("admissions", queryset=Admission.objects.select_related("category").order_by("category__code"))
     ).order_by(text.french("name"), "id")

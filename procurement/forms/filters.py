@@ -31,7 +31,8 @@ class FilterForm(forms.Form):
         for name, field in self.fields.items():
             if isinstance(field, forms.ChoiceField):
                 field.error_messages["invalid_choice"] = self.unknown_choice.get(
-                    name, _("« %(value)s » ne fait pas partie des choix de ce filtre."))
+                    name, _("« %(value)s » ne fait pas partie des choix de ce filtre.")
+                )
 
     def filters(self) -> dict:
         """The valid filters' values (empty for an unbound form)."""

@@ -32,8 +32,10 @@ def index(apps, schema_editor):
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute('CREATE INDEX IF NOT EXISTS company_name_fr_idx ON suppliers_company '
-                       '(name COLLATE "fr-x-icu", id)')
+        cursor.execute(
+            "CREATE INDEX IF NOT EXISTS company_name_fr_idx ON suppliers_company "
+            '(name COLLATE "fr-x-icu", id)'
+        )
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         trigrams = cursor.fetchone() is not None
     if not trigrams:
@@ -47,8 +49,10 @@ def index(apps, schema_editor):
         cursor.execute("DROP INDEX IF EXISTS company_name_trgm_idx")
         cursor.execute("DROP INDEX IF EXISTS company_city_trgm_idx")
         if trigrams:
-            cursor.execute("CREATE INDEX IF NOT EXISTS company_search_trgm_idx ON suppliers_company "
-                           "USING gin (search_text gin_trgm_ops)")
+            cursor.execute(
+                "CREATE INDEX IF NOT EXISTS company_search_trgm_idx ON suppliers_company "
+                "USING gin (search_text gin_trgm_ops)"
+            )
 
 
 def unindex(apps, schema_editor):
@@ -60,8 +64,10 @@ def unindex(apps, schema_editor):
         for name, column in (("company_name_trgm_idx", "name"), ("company_city_trgm_idx", "city")):
             cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
             if cursor.fetchone() is not None:
-                cursor.execute(f'CREATE INDEX IF NOT EXISTS {name} ON suppliers_company '
-                               f'USING gin (UPPER("{column}"::text) gin_trgm_ops)')
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON suppliers_company "
+                    f'USING gin (UPPER("{column}"::text) gin_trgm_ops)'
+                )
 
 
 class Migration(migrations.Migration):

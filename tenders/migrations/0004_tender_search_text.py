@@ -28,7 +28,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="tender",
             name="search_text",
-            field=procurement.text.SearchField(sources=["reference", "title", "operation_name", "operation_commune"]),
+            field=procurement.text.SearchField(
+                sources=["reference", "title", "operation_name", "operation_commune"]
+            ),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]

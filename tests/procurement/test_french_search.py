@@ -25,7 +25,15 @@ from tests.factories import CompanyFactory, DPSFactory, UserFactory, admitted_co
 pytestmark = pytest.mark.django_db
 
 SHUFFLED = ["Boulonnais", "Bâtisseurs", "Électricité", "Ebénisterie", "Zinc", "zinguerie", "Œuvres communes"]
-FRENCH_ORDER = ["Bâtisseurs", "Boulonnais", "Ebénisterie", "Électricité", "Œuvres communes", "Zinc", "zinguerie"]
+FRENCH_ORDER = [
+    "Bâtisseurs",
+    "Boulonnais",
+    "Ebénisterie",
+    "Électricité",
+    "Œuvres communes",
+    "Zinc",
+    "zinguerie",
+]
 
 
 def companies(*names, city="Lille"):
@@ -34,6 +42,7 @@ def companies(*names, city="Lille"):
 
 
 # --- folding -------------------------------------------------------------------------------------------------
+
 
 def test_fold_ignores_case_accents_ligatures_and_spacing():
     assert text.fold("  L’Électricité  du\tNORD ") == "l'electricite du nord"
@@ -58,6 +67,7 @@ def test_bulk_created_companies_get_their_search_column():
 
 
 # --- the directory -------------------------------------------------------------------------------------------
+
 
 def page_text(response) -> str:
     return html.unescape(response.content.decode())
@@ -132,7 +142,9 @@ def test_directory_departement_codes(client, buyer):
         names, response = directory_names(client, territory=code)
         assert names == [] and "n'existe pas" not in page_text(response)
     for code in ("20", "96", "00", "abc"):
-        assert f"Le département « {code} » n'existe pas." in page_text(directory_names(client, territory=code)[1])
+        assert f"Le département « {code} » n'existe pas." in page_text(
+            directory_names(client, territory=code)[1]
+        )
 
 
 def test_unknown_category_and_state_are_said_by_name(client, buyer):
@@ -156,9 +168,17 @@ def test_a_page_number_that_does_not_exist_is_said(client, buyer):
 
 # --- tenders -------------------------------------------------------------------------------------------------
 
+
 def test_tender_search_ignores_case_and_accents(client, buyer):
-    operation = {"name": "Résidence Les Écrins", "address": "3 rue d'Arras", "commune": "Béthune",
-                 "insee_code": "62119", "dwellings": 24, "energy_label_before": "E", "energy_label_target": "B"}
+    operation = {
+        "name": "Résidence Les Écrins",
+        "address": "3 rue d'Arras",
+        "commune": "Béthune",
+        "insee_code": "62119",
+        "dwellings": 24,
+        "energy_label_before": "E",
+        "energy_label_target": "B",
+    }
     tender = draft_tender(title="Ravalement et isolation", operation=operation)
     assert tender.search_text.endswith("\nresidence les ecrins\nbethune")
     client.force_login(buyer)
@@ -171,11 +191,14 @@ def test_tender_search_ignores_case_and_accents(client, buyer):
 
 def test_tender_list_says_when_the_date_range_is_empty(client, buyer):
     client.force_login(buyer)
-    response = client.get(reverse("tenders_console:list"), {"deadline_from": "2030-05-10", "deadline_to": "2030-05-01"})
+    response = client.get(
+        reverse("tenders_console:list"), {"deadline_from": "2030-05-10", "deadline_to": "2030-05-01"}
+    )
     assert "La date de fin précède la date de début" in page_text(response)
 
 
 # --- the API -------------------------------------------------------------------------------------------------
+
 
 def test_api_companies_search_and_order(buyer):
     companies(*SHUFFLED)
@@ -197,8 +220,10 @@ def test_api_unknown_departement_is_a_400_on_that_parameter(buyer):
 
 
 def test_api_unknown_category_and_state_are_400s(buyer):
-    response = client_for(buyer).get("/api/v1/companies/", {
-        "category": "2b1f7a56-4d0c-4c3c-9a43-3c1c1b7e9f10", "admission_status": "frozen", "territory": "60"})
+    response = client_for(buyer).get(
+        "/api/v1/companies/",
+        {"category": "2b1f7a56-4d0c-4c3c-9a43-3c1c1b7e9f10", "admission_status": "frozen", "territory": "60"},
+    )
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert set(errors) == {"category", "admission_status"}
