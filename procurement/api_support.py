@@ -136,14 +136,15 @@ def query_flag(request, name: str) -> bool:
     return request.query_params.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def state_or_none(params, choices) -> str | None:
-    """A ``status`` filter must name a known state: a typo is a 400, not an empty list."""
-    value = params.get("status")
+def state_or_none(params, choices, name: str = "status") -> str | None:
+    """A state filter (``status`` unless named otherwise) must name a known state: a typo is a 400, not an
+    empty list."""
+    value = params.get(name)
     if not value:
         return None
     if value not in choices.values:
-        raise ValidationFailed({"status": [_("État inconnu : %(value)s. États possibles : %(states)s.")
-                                           % {"value": value, "states": ", ".join(choices.values)}]})
+        raise ValidationFailed({name: [_("État inconnu : %(value)s. États possibles : %(states)s.")
+                                       % {"value": value, "states": ", ".join(choices.values)}]})
     return value
 
 

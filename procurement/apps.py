@@ -7,9 +7,14 @@ class ProcurementConfig(AppConfig):
 
     def ready(self):
         from django.apps import apps
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from . import checks  # noqa: F401  (registers system checks)
+        from .text import register_sqlite_collation
+
+        # SQLite sorts text in French like PostgreSQL's ICU collation (procurement.text).
+        connection_created.connect(register_sqlite_collation, dispatch_uid="sqlite-french-collation")
 
         # Connected model by model: a receiver for every sender would stop Django's fast deletes everywhere.
         for model in apps.get_models(include_auto_created=True):

@@ -15,6 +15,7 @@ words its own message.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -235,6 +236,30 @@ def due_moment(value, field: str = "due_at", errors: dict | None = None) -> dt.d
         _problem(errors, field, _("L'échéance doit être dans le futur."))
         return None
     return parsed
+
+
+# The départements of metropolitan France (Corsica: 2A and 2B, no longer 20) and overseas (971 to 976).
+_DEPARTEMENT = re.compile(r"^(0[1-9]|1\d|2[1-9]|[3-8]\d|9[0-5]|2A|2B|97[1-6])$")
+
+
+def parse_departement(value) -> str | None:
+    """``" 2a "`` → ``"2A"``, ``"1"`` → ``"01"``; None for a code no département has."""
+    code = str(value if value is not None else "").strip().upper()
+    if len(code) == 1 and code.isdigit():
+        code = "0" + code
+    return code if _DEPARTEMENT.match(code) else None
+
+
+def departement(value, field: str, errors: dict | None = None, *, required: bool = True) -> str | None:
+    """A département code (``"60"``, ``"2A"``, ``"974"``)."""
+    if _missing(value):
+        if required:
+            _problem(errors, field, _("Ce champ est obligatoire."))
+        return None
+    code = parse_departement(value)
+    if code is None:
+        _problem(errors, field, _("Le département « %(code)s » n'existe pas.") % {"code": str(value).strip()})
+    return code
 
 
 def checked(field: str, cleaned: tuple, errors: dict | None = None):

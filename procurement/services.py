@@ -16,7 +16,6 @@ from .models import Category, DPSStatus, DynamicPurchasingSystem, EvidenceKind, 
 from .permissions import BUYER, require_role
 from .workflow import apply_transition
 
-_DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
 MAX_TURNOVER_RATIO = Decimal("1.5")  # R2142-7
 # A longer decision period announced in the DPS documents before its first invitation (R2162-45).
 INITIAL_DECISION_DAYS_MIN, INITIAL_DECISION_DAYS_MAX = 10, 60
@@ -75,7 +74,7 @@ def category_create(*, actor, dps: DynamicPurchasingSystem, code: str, name: str
     territories = [str(t).strip().upper() for t in territories or []]
     if not territories:
         errors["territories"] = [_("Au moins un département est requis.")]
-    bad = [t for t in territories if not _DEPARTEMENT.match(t)]
+    bad = [t for t in territories if inputs.parse_departement(t) != t]
     if bad:
         errors["territories"] = [_("Département inconnu : %(code)s.") % {"code": t} for t in bad]
     kinds = list(dict.fromkeys(required_evidence or []))

@@ -4,6 +4,9 @@ A list selector names its sort keys (``{"entreprise": ("company__name",), …}``
 or ``-key`` for descending. Anything else (an unknown key, a field name, an injection attempt) is ignored
 and the list keeps its usual order: the URL never names a database column.
 
+Text columns (names, references, communes) are ordered by the French collation (``procurement.text``):
+"Électricité" among the E's, "Bâtisseurs" before "Boulonnais", whatever the database.
+
 Pages read the requested key with ``Sorting`` (parameter ``tri``), which gives each sortable header its
 link and its ``aria-sort`` (``templates/_sort_th.html``); the export links keep the same ``tri``.
 """
@@ -12,7 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from django.db.models import F, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import CharField, F, QuerySet, TextField
+
+from . import text
 
 SORT_PARAM = "tri"
 
@@ -31,8 +37,23 @@ def apply(qs: QuerySet, sort: str | None, sorts: Mapping[str, tuple[str, ...]], 
     if parsed is None:
         return qs
     key, descending = parsed
-    fields = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in sorts[key]]
+    fields = []
+    for name in sorts[key]:
+        expression = text.french(name) if is_text(qs.model, name) else F(name)
+        fields.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
     return qs.order_by(*fields, f"-{tiebreak}" if descending else tiebreak)
+
+
+def is_text(model, path: str) -> bool:
+    """Whether ``path`` (``"company__name"``) names a text column of ``model`` (an annotation does not)."""
+    *relations, last = path.split("__")
+    try:
+        for name in relations:
+            model = model._meta.get_field(name).related_model
+        field = model._meta.get_field(last)
+    except (FieldDoesNotExist, AttributeError):
+        return False
+    return isinstance(field, CharField | TextField) and not field.choices
 
 
 class Sorting:

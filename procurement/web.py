@@ -163,11 +163,31 @@ class NotFoundMiddleware:
 
 
 def paginate(request, queryset, per_page: int):
-    """The requested page, and the query string of the other parameters (for the page links)."""
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    """The requested page, and the query string of the other parameters (for the page links).
+
+    A page number that is not one (``abc``, ``0``) or past the end shows the first or the last page, and
+    ``page.requested_error`` says so (``console/_pagination.html`` shows it): never a silent substitute."""
+    raw = (request.GET.get("page") or "").strip()
+    page = Paginator(queryset, per_page).get_page(raw)
+    page.requested_error = _page_error(raw, page)
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+def _page_error(raw: str, page) -> str:
+    if not raw:
+        return ""
+    try:
+        number = int(raw)
+    except ValueError:
+        number = 0
+    if number < 1:
+        return _("La page « %(page)s » n'existe pas : voici la première page.") % {"page": raw}
+    if number > page.paginator.num_pages:
+        return _("La page %(page)s n'existe pas : voici la dernière, la page %(last)s.") % {
+            "page": number, "last": page.paginator.num_pages}
+    return ""
 
 
 def table_rows(template_name: str, rows, *, columns: int, link=None) -> list[str]:

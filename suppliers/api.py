@@ -16,6 +16,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from procurement import inputs
 from procurement import selectors as dps_selectors
 from procurement.api_parsers import FormParser, MultiPartParser
 from procurement.api_support import (
@@ -29,6 +30,7 @@ from procurement.api_support import (
     uuid_or_none,
     validated,
 )
+from procurement.errors import ValidationFailed
 from procurement.permissions import require_staff
 from procurement.serializers import MeSerializer
 from procurement.web import file_response, get_or_404
@@ -61,9 +63,40 @@ class CompanyListView(CachedListMixin, generics.ListAPIView):
     serializer_class = s.CompanySerializer
 
     def get_queryset(self):
-        return selectors.companies_for_user(self.request.user).order_by("name", "id")
+        """The directory's filters, each checked: a value that names nothing is a 400 on that parameter."""
+        params, errors = self.request.query_params, {}
+        category = None
+        try:
+            category = uuid_or_none(params, "category")
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        if category is not None and dps_selectors.category_find(self.request.user, category) is None:
+            errors["category"] = [_("La catégorie « %(value)s » n'existe pas.") % {"value": params["category"]}]
+        territory = inputs.departement(params.get("territory"), "territory", errors, required=False)
+        try:
+            admission_status = state_or_none(params, AdmissionStatus, "admission_status")
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise ValidationFailed(errors)
+        return selectors.supplier_directory(
+            companies=selectors.companies_for_user(self.request.user), category_id=category, territory=territory,
+            admission_status=admission_status, search=(params.get("q") or "").strip() or None,
+        ).prefetch_related(None)
 
-    @extend_schema(tags=["companies"], summary="Companies: a supplier's own, or all of them for staff")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Words in the name or the commune, whatever the "
+                             "case and accents, or the start of the SIRET"),
+            OpenApiParameter("category", OpenApiTypes.UUID, description="Admitted, suspended or excluded in this "
+                             "category"),
+            OpenApiParameter("territory", OpenApiTypes.STR, description="With an admission in a category covering "
+                             "this département, e.g. 60, 2A, 974"),
+            OpenApiParameter("admission_status", OpenApiTypes.STR, enum=AdmissionStatus.values,
+                             description="With an admission in this state"),
+        ],
+        tags=["companies"], summary="Companies: a supplier's own, or all of them for staff, in French alphabetical "
+                                    "order")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

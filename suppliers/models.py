@@ -10,6 +10,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from procurement import calendar, clock
 from procurement.models import Category, DynamicPurchasingSystem, EvidenceKind, Trade
 from procurement.permissions import is_staff_member
+from procurement.text import SearchField, with_search_fields
 
 from .evidence_files import ACCEPTED
 
@@ -45,6 +46,8 @@ class Company(models.Model):
     # [{"year": 2025, "amount": "1250000.00"}, …], most recent first.
     turnovers = models.JSONField(_("chiffres d'affaires"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The name and the commune folded (procurement.text): what the directory's search box looks in.
+    search_text = SearchField(sources=("name", "city"))
 
     objects = CompanyQuerySet.as_manager()
 
@@ -63,6 +66,9 @@ class Company(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        super().save(*args, update_fields=with_search_fields(self, update_fields), **kwargs)
 
     @property
     def identifier(self) -> str:

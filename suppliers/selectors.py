@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from procurement import calendar, clock, sorting
+from procurement import calendar, clock, sorting, text
 from procurement.permissions import is_staff_member
 from procurement.web import get_or_404
 
@@ -42,7 +42,7 @@ def company_get(*, user, company_id) -> Company:
 
 
 def memberships_for_user(user) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("company").order_by("company__name")
+    return Membership.objects.filter(user=user).select_related("company").order_by(text.french("company__name"))
 
 
 def dashboard_memberships(user) -> QuerySet[Membership]:
@@ -209,7 +209,7 @@ def admissions_list(*, category_id=None, company_id=None, status: str | None = N
     lookups = {"category_id": category_id, "company_id": company_id, "status": status, "category__dps_id": dps_id}
     qs = (Admission.objects.select_related("company", "category", "category__dps")
           .filter(**{key: value for key, value in lookups.items() if value})
-          .order_by("company__name", "category__code"))
+          .order_by(text.french("company__name"), "category__code"))
     return sorting.apply(qs, sort, ADMISSION_SORTS)
 
 
@@ -220,13 +220,14 @@ def admissions_for_company(company: Company) -> QuerySet[Admission]:
 
 def supplier_directory(*, category_id=None, territory: str | None = None, admission_status: str | None = None,
                        expiring_within_days: int | None = None, search: str | None = None,
-                       sort: str | None = None) -> QuerySet[Company]:
-    """Companies with their admissions and the soonest expiry among their documents.
+                       sort: str | None = None, companies: QuerySet[Company] | None = None) -> QuerySet[Company]:
+    """Companies (of ``companies``, all by default) with their admissions and the soonest expiry among their
+    documents, in French alphabetical order.
 
     Fixed query count whatever the number of rows: one for the page, one for the count, one prefetch,
     and one for ``with_document_stats`` on the displayed page.
     """
-    qs = Company.objects.all()
+    qs = Company.objects.all() if companies is None else companies
     admissions = Admission.objects.all()
     if category_id:
         admissions = admissions.filter(category_id=category_id)
@@ -240,10 +241,17 @@ def supplier_directory(*, category_id=None, territory: str | None = None, admiss
         qs = qs.filter(Exists(EvidenceDocument.objects.expiring(within=expiring_within_days)
                               .filter(company=OuterRef("pk"))))
     if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(siret__startswith=search.replace(" ", "")) | Q(city__icontains=search))
+        # Every word in the name or the commune, whatever the case and accents ("bethune" finds "Béthune"),
+        # served by the trigram index on PostgreSQL; digits may also be the start of the SIRET (that
+        # alternative reads the table: only asked for when it can match).
+        condition = text.matches("search_text", search)
+        digits = search.replace(" ", "")
+        if digits.isdigit():
+            condition |= Q(siret__startswith=digits)
+        qs = qs.filter(condition)
     qs = qs.prefetch_related(
         Prefetch("admissions", queryset=Admission.objects.select_related("category").order_by("category__code"))
-    ).order_by("name", "id")
+    ).order_by(text.french("name"), "id")
     return sorting.apply(qs, sort, DIRECTORY_SORTS)
 
 

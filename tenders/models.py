@@ -17,6 +17,7 @@ from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, can_proceed, trans
 from procurement import clock
 from procurement.models import Category, DynamicPurchasingSystem
 from procurement.permissions import is_staff_member
+from procurement.text import SearchField, with_search_fields
 from suppliers.evidence_files import ACCEPTED
 from suppliers.models import Membership
 
@@ -156,6 +157,8 @@ class Tender(FSMModelMixin, models.Model):
     invitations_mailed_at = models.DateTimeField(null=True, blank=True)
     # The tender's data key, wrapped by the master key (tenders.sealing); never stored in the clear.
     wrapped_key = models.BinaryField(editable=False)
+    # What the list's search box looks in, folded (procurement.text): case and accents ignored.
+    search_text = SearchField(sources=("reference", "title", "operation_name", "operation_commune"))
 
     objects = TenderQuerySet.as_manager()
 
@@ -167,6 +170,9 @@ class Tender(FSMModelMixin, models.Model):
 
     def __str__(self):
         return f"{self.reference} — {self.title}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        super().save(*args, update_fields=with_search_fields(self, update_fields), **kwargs)
 
     @transition(field=status, source=TenderStatus.DRAFT, target=TenderStatus.PUBLISHED)
     def publish(self, *, by, at):

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from procurement import clock, sorting
+from procurement import clock, sorting, text
 from procurement.permissions import is_staff_member
 from procurement.web import get_or_404
 from suppliers.models import Membership
@@ -76,9 +76,8 @@ def tender_list(*, user, status: str | None = None, category=None, dps=None, dea
     lookups = {"status": status, "category_id": category, "dps_id": dps, "bid_deadline__lt": deadline_before,
                "bid_deadline__gte": deadline_after}
     qs = qs.filter(**{key: value for key, value in lookups.items() if value})
-    if search:
-        qs = qs.filter(Q(title__icontains=search) | Q(reference__icontains=search)
-                       | Q(operation_name__icontains=search) | Q(operation_commune__icontains=search))
+    if search:  # every word, whatever the case and accents, in the reference, title, residence or commune
+        qs = qs.filter(text.matches("search_text", search))
     return sorting.apply(qs.order_by("bid_deadline", "id"), sort, TENDER_SORTS)
 
 
@@ -107,7 +106,7 @@ def tender_document_get(*, user, document_id) -> TenderDocument:
 def own_invitations(user, tender: Tender) -> QuerySet[Invitation]:
     """The invitations of ``user``'s companies to this tender, with the company, by company name."""
     return (Invitation.objects.filter(tender=tender, company_id__in=_user_company_ids(user))
-            .select_related("company").order_by("company__name"))
+            .select_related("company").order_by(text.french("company__name")))
 
 
 def own_bids(user, tender: Tender) -> QuerySet[Bid]:
@@ -116,7 +115,7 @@ def own_bids(user, tender: Tender) -> QuerySet[Bid]:
 
 
 def invitations_for_tender(tender: Tender) -> QuerySet[Invitation]:
-    return tender.invitations.select_related("company").order_by("company__name", "id")
+    return tender.invitations.select_related("company").order_by(text.french("company__name"), "id")
 
 
 def invitation_mail_progress(tender: Tender) -> dict:

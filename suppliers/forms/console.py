@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.errors import ValidationFailed
 from procurement.forms import fields
+from procurement.forms.filters import DepartementField, FilterForm
 
 from ..models import AdmissionStatus, ApplicationStatus
 
@@ -72,7 +73,7 @@ class DecisionForm(forms.Form):
 
 # --- filters (GET) -----------------------------------------------------------------------------------
 
-class ApplicationFilterForm(forms.Form):
+class ApplicationFilterForm(FilterForm):
     status = forms.ChoiceField(label=_("État"), required=False,
                                choices=[("", _("Tous"))] + list(ApplicationStatus.choices))
     dps = forms.ChoiceField(label=_("SAD"), required=False)
@@ -83,12 +84,11 @@ class ApplicationFilterForm(forms.Form):
         self.fields["dps"].choices = [("", _("Tous"))] + list(dps_choices)
 
 
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(FilterForm):
     q = forms.CharField(label=_("Recherche"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"placeholder": _("Nom, SIRET ou commune")}))
     category = forms.ChoiceField(label=_("Catégorie"), required=False)
-    territory = forms.CharField(label=_("Département"), required=False, max_length=3,
-                                widget=forms.TextInput(attrs={"size": 3, "placeholder": "60"}))
+    territory = DepartementField(label=_("Département"), required=False)
     admission_status = forms.ChoiceField(label=_("Admission"), required=False,
                                          choices=[("", _("Toutes"))] + list(AdmissionStatus.choices))
     expiring_within = fields.IntegerField(label=_("Justificatif expirant sous (jours)"), required=False,
@@ -99,7 +99,7 @@ class DirectoryFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("Toutes"))] + list(category_choices)
 
 
-class AdmissionFilterForm(forms.Form):
+class AdmissionFilterForm(FilterForm):
     category = forms.ChoiceField(label=_("Catégorie"), required=False)
     status = forms.ChoiceField(label=_("État"), required=False,
                                choices=[("", _("Tous"))] + list(AdmissionStatus.choices))

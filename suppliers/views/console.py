@@ -127,7 +127,7 @@ def _applications_query(request):
     """The filter form, the filtered and sorted applications and the sort: the page and its exports share it."""
     dps_choices = [(str(d.id), d.reference) for d in dps_selectors.dps_visible(request.user)]
     form = ApplicationFilterForm(request.GET or None, dps_choices=dps_choices)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.filters()
     sort = Sorting(request, selectors.APPLICATION_SORTS)
     qs = selectors.applications_for_user(
         request.user, status=filters.get("status") or None, dps_id=filters.get("dps") or None,
@@ -320,11 +320,11 @@ def application_extend(request, application_id):
 
 def _directory_query(request):
     form = DirectoryFilterForm(request.GET or None, category_choices=_category_choices(request.user))
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.filters()
     sort = Sorting(request, selectors.DIRECTORY_SORTS)
     qs = selectors.supplier_directory(
         category_id=filters.get("category") or None,
-        territory=(filters.get("territory") or "").strip().upper() or None,
+        territory=filters.get("territory") or None,
         admission_status=filters.get("admission_status") or None,
         expiring_within_days=filters.get("expiring_within"),
         search=(filters.get("q") or "").strip() or None,
@@ -410,7 +410,7 @@ def company_detail(request, company_id):
 
 def _admissions_query(request):
     form = AdmissionFilterForm(request.GET or None, category_choices=_category_choices(request.user))
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.filters()
     sort = Sorting(request, selectors.ADMISSION_SORTS)
     qs = selectors.admissions_list(category_id=filters.get("category") or None, status=filters.get("status") or None,
                                    sort=sort.value)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement import numbers
 from procurement.errors import ValidationFailed
 from procurement.forms.fields import DayField, DecimalField, IntegerField
+from procurement.forms.filters import FilterForm
 from procurement.models import Category, DPSStatus
 
 from ..models import CriterionKind, EnergyLabel, PriceMethod, TenderDocumentKind, TenderStatus
@@ -31,7 +32,7 @@ def category_choices(dps=None) -> list[tuple[str, str]]:
     return [(str(c.id), f"{c.dps.reference} · {c.code} — {c.name}") for c in qs]
 
 
-class TenderFilterForm(forms.Form):
+class TenderFilterForm(FilterForm):
     state = forms.ChoiceField(label=_("État"), required=False, choices=[("", _("Tous"))] + TenderStatus.choices)
     category = forms.ChoiceField(label=_("Catégorie"), required=False)
     dps = forms.ChoiceField(label=_("SAD"), required=False)
@@ -44,6 +45,13 @@ class TenderFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Toutes"))] + categories
         self.fields["dps"].choices = [("", _("Tous"))] + systems
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("deadline_from"), cleaned.get("deadline_to")
+        if start and end and start > end:
+            self.add_error("deadline_to", _("La date de fin précède la date de début : aucune date ne serait retenue."))
+        return cleaned
 
 
 CRITERION_FIELDS = ("code", "name", "kind", "weight")

@@ -102,7 +102,7 @@ def _tender_list_query(request):
     categories = [(str(c.id), f"{c.dps.reference} · {c.code}")
                   for c in dps_selectors.categories_visible(request.user)]
     form = TenderFilterForm(request.GET or None, categories=categories, systems=systems)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.filters()
     deadline_after, deadline_before = calendar.day_range(filters.get("deadline_from"), filters.get("deadline_to"))
     sort = Sorting(request, selectors.TENDER_SORTS)
     qs = selectors.tender_list(
