@@ -1,4 +1,15 @@
-"""Whether a company's evidence proves its situation: the checklist asked of an intended winner.
+"""Whether a company's evidence proves its situation: the dossier of an application (``dossier_checks``) and
+the checklist asked of an intended winner (``winner_evidence``). Only current documents count
+(``EvidenceDocumentQuerySet.current``): a superseded one is history.
+
+The dossier of an application, per category (DOMAIN.md "Applications"): a sworn declaration, a valid document
+of each required kind (RGE or Qualibat "or equivalent"), and the category's minimum annual turnover. The portal
+says "dossier complet" and the console's review shows its checks from this one function, so the two never
+disagree. A missing or expired document or declaration blocks the submission (``Dossier.missing_items``); a
+turnover below the minimum does not (the buyer judges, and may accept other proof of capacity), but the
+dossier is not complete and both sides show it.
+
+The winner's checklist:
 
 Before an award is approved, and again before its contract is signed, the winner must hold (DOMAIN.md
 "Evidence" and "Award"):
@@ -20,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -83,7 +95,7 @@ def winner_evidence(company: Company, *, trade: str, today: dt.date | None = Non
     """One check per kind of ``WINNER_KINDS``, in that order. ``documents`` may be given already loaded."""
     today = today or clock.today()
     works_start = max(works_start or today, today)
-    documents = list(company.documents.all() if documents is None else documents)
+    documents = _current(company, documents)
     checks = []
     for kind in WINNER_KINDS:
         own = sorted((d for d in documents if d.kind == kind), key=lambda d: (d.issued_on, d.uploaded_at),
@@ -108,3 +120,133 @@ def winner_evidence(company: Company, *, trade: str, today: dt.date | None = Non
 def evidence_problems(checks) -> dict[str, list[str]]:
     """The failed checks as ``errors``: one entry per missing or invalid kind."""
     return {check.kind: [f"{check.label} : {check.detail}"] for check in checks if not check.ok}
+
+
+def _current(company: Company, documents) -> list[EvidenceDocument]:
+    """The company's current documents (those given, already loaded, or read now)."""
+    if documents is None:
+        return list(company.documents.current())
+    return [document for document in documents if document.is_current]
+
+
+# --- an application's dossier ---------------------------------------------------------------------------
+
+# Qualifications accepted "or equivalent" (DOMAIN.md): another proof may stand in for them.
+QUALIFICATION_KINDS = {EvidenceKind.RGE_CERTIFICATE, EvidenceKind.QUALIBAT_CERTIFICATE}
+
+
+def declared_turnover(company: Company) -> tuple[int | None, Decimal | None]:
+    """The turnover compared with a category's minimum: the most recent year the company declared."""
+    latest = None
+    for item in company.turnovers or []:
+        try:
+            year, amount = int(item["year"]), Decimal(str(item["amount"]))
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            continue
+        if latest is None or year > latest[0]:
+            latest = (year, amount)
+    return latest or (None, None)
+
+
+@dataclass(frozen=True)
+class TurnoverCheck:
+    minimum: Decimal
+    year: int | None
+    amount: Decimal | None
+
+    @property
+    def required(self) -> bool:
+        return self.minimum > 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.required or (self.amount is not None and self.amount >= self.minimum)
+
+
+@dataclass(frozen=True)
+class DossierItem:
+    """One required evidence kind of a category: ``VALID``, ``MISSING`` or ``EXPIRED``."""
+
+    key: str
+    kind: str
+    status: str
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == VALID
+
+    @property
+    def label(self) -> str:
+        return str(EvidenceKind(self.kind).label)
+
+
+@dataclass(frozen=True)
+class CategoryDossier:
+    category: object
+    evidence: list[DossierItem]
+    turnover: TurnoverCheck
+
+    @property
+    def missing(self) -> list[str]:
+        """What blocks the submission for this category."""
+        return [item.message for item in self.evidence if not item.ok]
+
+    @property
+    def complete(self) -> bool:
+        """Everything the category asks is there: "dossier complet"."""
+        return not self.missing and self.turnover.ok
+
+
+@dataclass(frozen=True)
+class Dossier:
+    declaration_missing: list[str]
+    categories: list[CategoryDossier]
+
+    def missing_items(self) -> dict[str, list[str]]:
+        """What blocks the submission, one entry per item: ``declaration`` and ``category:<code>:<kind>``."""
+        out: dict[str, list[str]] = {}
+        if self.declaration_missing:
+            out["declaration"] = list(self.declaration_missing)
+        for dossier in self.categories:
+            for item in dossier.evidence:
+                if not item.ok:
+                    out[item.key] = [item.message]
+        return out
+
+    def by_category_id(self) -> dict:
+        return {dossier.category.id: dossier for dossier in self.categories}
+
+
+def dossier_checks(company: Company, categories, *, at: dt.date | None = None, documents=None,
+                   declaration=None) -> Dossier:
+    """The company's dossier for these categories on ``at`` (today). ``documents`` and ``declaration`` may be
+    given already loaded (the latest declaration, or None when there is none)."""
+    at = at or clock.today()
+    if declaration is None:
+        declaration = company.declarations.order_by("-version").first()
+    declaration_missing = [] if declaration is not None and declaration.sworn else [
+        _("La déclaration sur l'honneur n'a pas été faite et signée.")]
+    current = _current(company, documents)
+    valid_kinds = {d.kind for d in current if d.is_valid_on(at)}
+    expired_kinds = {d.kind for d in current if not d.is_valid_on(at)} - valid_kinds
+    year, amount = declared_turnover(company)
+    dossiers = []
+    for category in categories:
+        items = []
+        for kind in category.required_evidence:
+            label = EvidenceKind(kind).label
+            key = f"category:{category.code}:{kind}"
+            if kind in valid_kinds or (
+                    # "or equivalent": another qualification or proof; the buyer judges equivalence
+                    kind in QUALIFICATION_KINDS and valid_kinds & (QUALIFICATION_KINDS | {EvidenceKind.OTHER})):
+                items.append(DossierItem(key=key, kind=kind, status=VALID, message=""))
+            elif kind in expired_kinds:
+                items.append(DossierItem(key=key, kind=kind, status=EXPIRED, message=_(
+                    "%(document)s : le document fourni a expiré, déposez-en un à jour.") % {"document": label}))
+            else:
+                items.append(DossierItem(key=key, kind=kind, status=MISSING, message=_(
+                    "%(document)s : document manquant.") % {"document": label}))
+        turnover = TurnoverCheck(minimum=Decimal(category.min_turnover or 0), year=year, amount=amount)
+        dossiers.append(CategoryDossier(category=category, evidence=items, turnover=turnover))
+    return Dossier(declaration_missing=declaration_missing, categories=dossiers)

@@ -173,6 +173,10 @@ class Declaration(models.Model):
 # Kinds whose document states the activities (trades) it covers.
 INSURANCE_KINDS = (EvidenceKind.LIABILITY_INSURANCE, EvidenceKind.DECENNIAL_INSURANCE)
 
+# Kinds a company holds several of at once (its references, other proofs): a new one adds to the others. A new
+# document of any other kind supersedes the company's current one of that kind.
+ACCUMULATING_KINDS = (EvidenceKind.REFERENCES, EvidenceKind.OTHER)
+
 # Kinds that lapse by law when no expiry date is printed on them (months after issue).
 DEFAULT_VALIDITY_MONTHS = {EvidenceKind.URSSAF_VIGILANCE: 6}
 
@@ -200,6 +204,12 @@ def evidence_status(valid_until: dt.date | None, *, on: dt.date | None = None) -
     return EvidenceStatus.EXPIRING
 
 
+# Why a document cannot be deleted (``EvidenceDocumentQuerySet.relied_on``): the service's refusal and the pages.
+RELIED_ON_REFUSAL = _("Ce document ne peut pas être supprimé : une décision de l'acheteur s'est appuyée sur lui "
+                      "(candidature examinée ou décidée, attribution ou signature d'un marché). Déposez plutôt un "
+                      "nouveau document du même type : il le remplacera.")
+
+
 class EvidenceDocumentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "EvidenceDocumentQuerySet":
         """Staff see every company's evidence; a supplier its own companies' only."""
@@ -209,9 +219,40 @@ class EvidenceDocumentQuerySet(models.QuerySet):
             return self
         return self.filter(company__memberships__user=user)
 
+    def current(self) -> "EvidenceDocumentQuerySet":
+        """The documents that count: not superseded by a newer one of the same kind. Badges, the directory's
+        figures, the application and winner checks and the reminders read these; the others are history.
+        ``EvidenceDocument.is_current`` says the same of one row."""
+        return self.filter(superseded_by__isnull=True)
+
+    def superseded(self) -> "EvidenceDocumentQuerySet":
+        """The history: every document ``current`` leaves out."""
+        return self.filter(superseded_by__isnull=False)
+
     def expiring(self, *, on: dt.date | None = None, within: int = EXPIRY_WARNING_DAYS) -> "EvidenceDocumentQuerySet":
-        """Documents whose expiry date falls within ``within`` days of ``on`` (``expiry_window``)."""
-        return self.filter(valid_until__range=expiry_window(on=on, within=within))
+        """Current documents whose expiry date falls within ``within`` days of ``on`` (``expiry_window``)."""
+        return self.current().filter(valid_until__range=expiry_window(on=on, within=within))
+
+    def relied_on(self) -> "EvidenceDocumentQuerySet":
+        """Documents a decision relied on, which therefore stay: those marked when an admission was decided,
+        an award approved or a contract signed (``relied_on_at``), and those in the dossier of an application
+        awaiting its decision (uploaded before its last submission). Anything else its company may delete."""
+        return self.filter(models.Q(relied_on_at__isnull=False) | models.Exists(_awaiting_decision()))
+
+    def with_relied_on(self) -> "EvidenceDocumentQuerySet":
+        """Each row with ``is_relied_on`` already known (a list page asks it of every row)."""
+        return self.annotate(relied_on_known=models.ExpressionWrapper(
+            models.Q(relied_on_at__isnull=False) | models.Exists(_awaiting_decision()),
+            output_field=models.BooleanField()))
+
+
+def _awaiting_decision():
+    """The applications of a document's company that await a decision on a dossier holding that document."""
+    return Application.objects.filter(
+        company_id=models.OuterRef("company_id"),
+        status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED],
+        submitted_at__gte=models.OuterRef("uploaded_at"),
+    )
 
 
 def evidence_upload_to(instance, filename):
@@ -238,6 +279,12 @@ class EvidenceDocument(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
     reminded_30_at = models.DateTimeField(null=True, blank=True)
     reminded_7_at = models.DateTimeField(null=True, blank=True)
+    # The newer document of the same kind that replaced this one (history from then on: never counted again).
+    superseded_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                      verbose_name=_("remplacé par"))
+    superseded_at = models.DateTimeField(_("remplacé le"), null=True, blank=True)
+    # The first decision (admission, award, contract signature) that relied on this document: it stays.
+    relied_on_at = models.DateTimeField(null=True, blank=True)
 
     objects = EvidenceDocumentQuerySet.as_manager()
 
@@ -261,6 +308,25 @@ class EvidenceDocument(models.Model):
     @property
     def status(self) -> str:
         return self.status_on()
+
+    @property
+    def is_current(self) -> bool:
+        """This document as ``EvidenceDocumentQuerySet.current`` sees it."""
+        return self.superseded_by_id is None
+
+    @property
+    def is_relied_on(self) -> bool:
+        """This document as ``EvidenceDocumentQuerySet.relied_on`` sees it (read from ``with_relied_on``
+        when the row was loaded with it)."""
+        known = getattr(self, "relied_on_known", None)
+        if known is None:
+            known = EvidenceDocument.objects.relied_on().filter(pk=self.pk).exists()
+        return known
+
+    @property
+    def can_be_deleted(self) -> bool:
+        """Its company may delete it: no decision relied on it."""
+        return not self.is_relied_on
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_until is None or self.valid_until >= day

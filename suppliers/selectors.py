@@ -50,7 +50,7 @@ def dashboard_memberships(user) -> QuerySet[Membership]:
     applications, admissions, pending renewals), in one query per relation whatever the number of companies."""
     return memberships_for_user(user).prefetch_related(
         Prefetch("company__declarations", queryset=Declaration.objects.order_by("-version"), to_attr="versions"),
-        Prefetch("company__documents", queryset=EvidenceDocument.objects.order_by("kind", "-issued_on"),
+        Prefetch("company__documents", queryset=EvidenceDocument.objects.current().order_by("kind", "-issued_on"),
                  to_attr="docs"),
         Prefetch("company__applications", queryset=Application.objects.select_related("dps").order_by("-created_at"),
                  to_attr="apps"),
@@ -59,6 +59,10 @@ def dashboard_memberships(user) -> QuerySet[Membership]:
         Prefetch("company__renewals", queryset=DeclarationRenewal.objects.filter(status=RenewalStatus.PENDING)
                  .order_by("due_on"), to_attr="pending_renewals"),
     )
+
+
+def is_company_member(user, company: Company) -> bool:
+    return company.memberships.filter(user=user).exists()
 
 
 def is_company_admin(user, company: Company) -> bool:
@@ -114,7 +118,19 @@ def renewals_for_dps(user, dps) -> QuerySet[DeclarationRenewal]:
 # --- evidence -------------------------------------------------------------------------------------
 
 def documents_for_company(company: Company) -> QuerySet[EvidenceDocument]:
+    """Every document of the company, current and superseded (the API's list: each says which it is)."""
     return company.documents.order_by("kind", "-issued_on", "-uploaded_at")
+
+
+def current_documents(company: Company) -> QuerySet[EvidenceDocument]:
+    """The documents that count, each knowing whether a decision relied on it (may it be deleted)."""
+    return documents_for_company(company).current().with_relied_on()
+
+
+def document_history(company: Company) -> QuerySet[EvidenceDocument]:
+    """The superseded documents, most recently replaced first, with what replaced them."""
+    return (company.documents.superseded().select_related("superseded_by")
+            .with_relied_on().order_by("-superseded_at", "kind"))
 
 
 def document_get(*, user, document_id) -> EvidenceDocument:
@@ -256,14 +272,15 @@ def supplier_directory(*, category_id=None, territory: str | None = None, admiss
 
 
 def with_document_stats(companies: list[Company]) -> list[Company]:
-    """Attach ``document_count`` and ``next_expiry`` (soonest expiry date) to a page of companies.
+    """Attach ``document_count`` and ``next_expiry`` (soonest expiry date) to a page of companies, over their
+    current documents only (a superseded one is history).
 
     One grouped query over the page's companies only: computing these figures in the listing query
     itself makes PostgreSQL evaluate them for every row skipped by the OFFSET of deep pages.
     """
     stats = {
         row["company_id"]: row
-        for row in EvidenceDocument.objects.filter(company__in=[c.pk for c in companies])
+        for row in EvidenceDocument.objects.current().filter(company__in=[c.pk for c in companies])
         .values("company_id")
         .annotate(n=Count("pk"), soonest=Min("valid_until"))
         .order_by()

@@ -152,13 +152,20 @@ class DocumentUploadSerializer(serializers.Serializer):
 class DocumentSerializer(serializers.ModelSerializer):
     company = serializers.UUIDField(source="company_id", read_only=True)
     status = serializers.ChoiceField(choices=EvidenceStatus.choices, read_only=True)
+    superseded = serializers.SerializerMethodField(
+        help_text="Replaced by a newer document of the same kind: kept as history, never counted again.")
+    superseded_by = serializers.UUIDField(source="superseded_by_id", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = EvidenceDocument
         fields = ["id", "company", "kind", "filename", "content_type", "size", "sha256", "issued_on",
-                  "valid_until", "activities", "status", "uploaded_at", "download_url"]
+                  "valid_until", "activities", "status", "superseded", "superseded_by", "superseded_at",
+                  "uploaded_at", "download_url"]
         read_only_fields = fields
+
+    def get_superseded(self, obj) -> bool:
+        return not obj.is_current
 
     def get_download_url(self, obj) -> str:
         return reverse("api:document-download", args=[obj.id])

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -21,13 +22,15 @@ from procurement.permissions import BUYER, require_role
 from procurement.services import decision_due_for
 from procurement.workflow import apply_transition, check_allowed
 
-from . import evidence_files, identifiers
+from . import evidence_checks, evidence_files, identifiers
 from .models import (
+    ACCUMULATING_KINDS,
     DEFAULT_VALIDITY_MONTHS,
     EXCLUSION_GROUNDS,
     EXPIRY_WARNING_DAYS,
     EXTENDED_DECISION_DAYS,
     INSURANCE_KINDS,
+    RELIED_ON_REFUSAL,
     RENEWAL_DAYS,
     Admission,
     AdmissionStatus,
@@ -46,8 +49,7 @@ from .models import (
     expiry_window,
 )
 
-# Qualifications accepted "or equivalent" (DOMAIN.md): another proof may stand in for them.
-QUALIFICATION_KINDS = {EvidenceKind.RGE_CERTIFICATE, EvidenceKind.QUALIBAT_CERTIFICATE}
+QUALIFICATION_KINDS = evidence_checks.QUALIFICATION_KINDS
 
 
 # --- membership -------------------------------------------------------------------------------
@@ -340,11 +342,27 @@ def declaration_submit(*, actor, company: Company, exclusion_grounds: dict, capa
 
 # --- evidence -------------------------------------------------------------------------------------
 
+class ExpiredEvidence(ValidationFailed):
+    """The document being uploaded has already expired: it is stored only once the person confirms
+    (``confirm_expired``), knowing it proves nothing for an application or an award."""
+
+    def __init__(self, valid_until: dt.date):
+        self.valid_until = valid_until
+        super().__init__({"confirm_expired": [
+            _("Ce document a expiré le %(date)s : il ne vaudra pas justificatif. Confirmez pour le déposer "
+              "quand même.") % {"date": formats.date_format(valid_until, "SHORT_DATE_FORMAT")}]})
+
+
 @transaction.atomic
 def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued_on: dt.date | None,
-                    valid_until: dt.date | None = None, activities=None) -> EvidenceDocument:
+                    valid_until: dt.date | None = None, activities=None,
+                    confirm_expired: bool = False) -> EvidenceDocument:
     """Store an evidence document. ``activities`` (trade codes, a list or a comma-separated text) says what an
-    insurance covers; it is refused on the other kinds."""
+    insurance covers; it is refused on the other kinds.
+
+    A document already expired raises ``ExpiredEvidence`` unless ``confirm_expired``. The new document
+    supersedes the company's current one of the same kind (``ACCUMULATING_KINDS`` excepted): the older one is
+    kept as history and never counted again."""
     require_member(actor, company)
     errors: dict[str, list[str]] = {}
     if kind not in EvidenceKind.values:
@@ -367,21 +385,40 @@ def evidence_upload(*, actor, company: Company, kind: str, uploaded_file, issued
         errors["file"] = [str(exc)]
     if errors:
         raise ValidationFailed(errors)
+    if valid_until is not None and valid_until < today and not confirm_expired:
+        raise ExpiredEvidence(valid_until)
+    # The company's row orders two uploads of one kind at once: each supersedes what was current before it.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
     document = EvidenceDocument(
         company=company, kind=kind, filename=checked.filename, content_type=checked.content_type,
         size=checked.size, sha256=checked.sha256, issued_on=issued_on, valid_until=valid_until, uploaded_by=actor,
-        activities=activities,
+        activities=activities, uploaded_at=clock.now(),
     )
     uploaded_file.seek(0)
     document.file.save(checked.filename, uploaded_file, save=False)
     try:
         document.save()
-        audit.record(obj=company, object_type="company", action="upload-evidence", actor=actor,
-                     details=_evidence_details(document))
+        details = _evidence_details(document)
+        if valid_until is not None and valid_until < today:
+            details["expired_confirmed"] = True
+        audit.record(obj=company, object_type="company", action="upload-evidence", actor=actor, details=details)
+        if kind not in ACCUMULATING_KINDS:
+            _supersede(actor=actor, document=document)
     except Exception:
         document.file.delete(save=False)  # the row is rolled back: leave no orphan file in storage
         raise
     return document
+
+
+def _supersede(*, actor, document: EvidenceDocument) -> None:
+    """The company's other current documents of ``document``'s kind become its history."""
+    older = (EvidenceDocument.objects.current().select_for_update()
+             .filter(company_id=document.company_id, kind=document.kind).exclude(pk=document.pk).order_by("uploaded_at"))
+    for old in older:
+        old.superseded_by, old.superseded_at = document, document.uploaded_at
+        old.save(update_fields=["superseded_by", "superseded_at"])
+        audit.record(obj=document.company, object_type="company", action="supersede-evidence", actor=actor,
+                     details={**_evidence_details(old), "superseded_by": str(document.id)})
 
 
 def _clean_activities(value, kind: str, errors: dict) -> list[str]:
@@ -415,50 +452,51 @@ def _evidence_details(document: EvidenceDocument) -> dict:
 
 @transaction.atomic
 def evidence_delete(*, actor, document: EvidenceDocument, reason: str = "") -> None:
-    """Remove an evidence document (members of its company). The chain keeps its kind, dates and SHA-256;
-    the file leaves storage only once the deletion is committed."""
-    document = EvidenceDocument.objects.select_for_update().select_related("company").get(pk=document.pk)
+    """Remove an evidence document (members of its company) that no decision relied on
+    (``EvidenceDocumentQuerySet.relied_on``). The chain keeps its kind, dates and SHA-256; the file leaves
+    storage only once the deletion is committed. The document it had superseded, if any, counts again."""
     require_member(actor, document.company)
+    # The company's row first (as an upload or a submission would take it), then the document's.
+    Company.objects.select_for_update().filter(pk=document.company_id).first()
+    try:
+        document = EvidenceDocument.objects.select_for_update().select_related("company").get(pk=document.pk)
+    except EvidenceDocument.DoesNotExist:
+        raise Conflict(_("Ce document a déjà été supprimé."))
+    if document.is_relied_on:
+        raise Conflict(str(RELIED_ON_REFUSAL))
     audit.record(obj=document.company, object_type="company", action="delete-evidence", actor=actor,
                  reason=(reason or "").strip(), details=_evidence_details(document))
+    for previous in EvidenceDocument.objects.select_for_update().filter(superseded_by=document):
+        previous.superseded_by, previous.superseded_at = None, None
+        previous.save(update_fields=["superseded_by", "superseded_at"])
+        audit.record(obj=document.company, object_type="company", action="reinstate-evidence", actor=actor,
+                     details={**_evidence_details(previous), "replacing_deleted": str(document.id)})
     storage, name = document.file.storage, document.file.name
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
 
 
+def evidence_mark_relied_on(*, company_id, documents, at: dt.datetime | None = None) -> int:
+    """Record that a decision relied on these documents of a company (admission decided, award approved,
+    contract signed): from then on they cannot be deleted. Called inside the decision's transaction; the
+    decision's own audit entry is the record of it. Returns how many were newly marked."""
+    ids = [document.pk for document in documents if document is not None]
+    if not ids:
+        return 0
+    return (EvidenceDocument.objects.filter(company_id=company_id, pk__in=ids, relied_on_at__isnull=True)
+            .update(relied_on_at=at or clock.now()))
+
+
 # --- applications ---------------------------------------------------------------------------------
-
-def _latest_declaration(company: Company) -> Declaration | None:
-    return company.declarations.order_by("-version").first()
-
 
 def missing_items(*, company: Company, categories, on: dt.date | None = None) -> dict[str, list[str]]:
     """What the company still lacks to apply to these categories: one entry per missing item.
 
     Keys: ``declaration`` and ``category:<code>:<evidence kind>``, each with one message; empty when
-    the application can be submitted. ``missing_by_category`` groups them for a page.
+    the application can be submitted. ``missing_by_category`` groups them for a page. The rule is
+    ``evidence_checks.dossier_checks``, which the portal and the console's review show.
     """
-    on = on or clock.today()
-    out: dict[str, list[str]] = {}
-    declaration = _latest_declaration(company)
-    if declaration is None or not declaration.sworn:
-        out["declaration"] = [_("La déclaration sur l'honneur n'a pas été faite et signée.")]
-    documents = list(company.documents.all())
-    valid_kinds = {d.kind for d in documents if d.is_valid_on(on)}
-    expired_kinds = {d.kind for d in documents if not d.is_valid_on(on)} - valid_kinds
-    for category in categories:
-        for kind in category.required_evidence:
-            label = EvidenceKind(kind).label
-            if kind in valid_kinds:
-                continue
-            if kind in QUALIFICATION_KINDS and (valid_kinds & (QUALIFICATION_KINDS | {EvidenceKind.OTHER})):
-                continue  # "or equivalent": another qualification or proof; the buyer judges equivalence
-            if kind in expired_kinds:
-                message = _("%(document)s : le document fourni a expiré, déposez-en un à jour.") % {"document": label}
-            else:
-                message = _("%(document)s : document manquant.") % {"document": label}
-            out[f"category:{category.code}:{kind}"] = [message]
-    return out
+    return evidence_checks.dossier_checks(company, categories, at=on).missing_items()
 
 
 def missing_by_category(missing: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -626,6 +664,9 @@ def application_decide(*, actor, application: Application, decisions: list[dict]
     if errors:
         raise ValidationFailed(errors)
     apply_transition(application, "decide", actor=actor, object_type="application", by=actor)
+    # The decision relied on the dossier as it stands: its documents may no longer be deleted.
+    evidence_mark_relied_on(company_id=application.company_id, at=application.decided_at,
+                            documents=EvidenceDocument.objects.current().filter(company_id=application.company_id))
     for item in decisions:
         line = lines[str(item["category"])]
         line.decision = CategoryDecision.ADMITTED if item["admitted"] else CategoryDecision.REJECTED
@@ -753,7 +794,7 @@ def evidence_expiry_reminders() -> int:
             due = due.exclude(pk__in=EvidenceDocument.objects.expiring(on=today, within=LAST_REMINDER_DAYS).values("pk"))
         for doc in due.select_related("company"):
             # A newer document of the same kind that stays valid longer (or has no end) makes the reminder pointless.
-            if EvidenceDocument.objects.filter(Q(valid_until__gt=horizon) | Q(valid_until__isnull=True),
+            if EvidenceDocument.objects.current().filter(Q(valid_until__gt=horizon) | Q(valid_until__isnull=True),
                                                company_id=doc.company_id, kind=doc.kind).exists():
                 EvidenceDocument.objects.filter(pk=doc.pk).update(**{field: clock.now()})
                 continue

@@ -13,6 +13,7 @@ urlpatterns = [
     path("entreprises/<uuid:company_id>/declaration/", portal.declaration, name="declaration"),
     path("entreprises/<uuid:company_id>/documents/", portal.documents, name="documents"),
     path("documents/<uuid:document_id>/telecharger/", portal.document_download, name="document_download"),
+    path("documents/<uuid:document_id>/supprimer/", portal.document_delete, name="document_delete"),
     path("invitations/<uuid:invitation_id>/", portal.invitation_accept, name="invitation"),
     path("sad/<uuid:dps_id>/candidater/", portal.apply, name="apply"),
     path("candidatures/<uuid:application_id>/", portal.application_detail, name="application"),

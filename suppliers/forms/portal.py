@@ -236,11 +236,18 @@ class EvidenceUploadForm(forms.Form):
                     "l'attestation couvre. Elles doivent comprendre le corps d'état du marché attribué."),
     )
 
+    # The file already received and kept aside while the person confirms (``suppliers.evidence_stash``), and
+    # that confirmation: whether it is needed is the service's rule (``services.ExpiredEvidence``).
+    stash = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirm_expired = forms.BooleanField(required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _("PDF, JPEG ou PNG, %(size)s maximum.") % {
             "size": human_size(settings.EVIDENCE_MAX_UPLOAD_BYTES)}
         self.fields["file"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+        if self.is_bound and self.data.get("stash"):
+            self.fields["file"].required = False  # received already: choosing another one stays possible
 
 
 class ApplyForm(forms.Form):

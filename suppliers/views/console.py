@@ -3,8 +3,6 @@ and the supplier part of the dashboard (composed with the tenders' part in ``pro
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,7 +35,7 @@ from procurement.web import (
     timeline,
 )
 
-from .. import selectors, services
+from .. import evidence_checks, selectors, services
 from ..evidence_files import ACCEPTED
 from ..forms.console import (
     AdmissionFilterForm,
@@ -178,26 +176,18 @@ def applications_export(request, fmt):
     return spreadsheets.response(sheet, fmt=fmt, filename=dated_name("candidatures"))
 
 
-def _turnover_table(company, lines):
-    """Rows (year, amount, [(category, meets)]) comparing each declared turnover with each category minimum."""
-    categories = [line.category for line in lines]
-    rows = []
-    for item in sorted(company.turnovers or [], key=lambda t: -int(t["year"])):
-        amount = Decimal(str(item["amount"]))
-        rows.append({"year": item["year"], "amount": amount,
-                     "checks": [(c, amount >= (c.min_turnover or 0)) for c in categories]})
-    return categories, rows
-
-
 def _review_context(request, application, *, decision_form=None, info_form=None, extend_form=None):
     company = application.company
     lines = list(application.lines.all())
     declaration = selectors.declaration_current(company)
-    documents = list(selectors.documents_for_company(company))
-    for document in documents:
+    documents = list(selectors.current_documents(company))
+    history = list(selectors.document_history(company))
+    for document in documents + history:
         document.url = document_url(document)
         document.preview_url = reverse("console:document_preview", args=[document.id])
-    categories, turnover_rows = _turnover_table(company, lines)
+    categories = [line.category for line in lines]
+    # The same checks as the portal's "dossier complet" (suppliers.evidence_checks.dossier_checks).
+    dossier = evidence_checks.dossier_checks(company, categories, documents=documents, declaration=declaration)
     grounds = []
     if declaration:
         grounds = [{"code": code, "label": label, "applies": bool(declaration.exclusion_grounds.get(code))}
@@ -211,9 +201,9 @@ def _review_context(request, application, *, decision_form=None, info_form=None,
         "grounds": grounds,
         "grounds_applying": [g for g in grounds if g["applies"]],
         "documents": documents,
-        "categories": categories,
-        "turnover_rows": turnover_rows,
-        "missing": services.missing_items(company=company, categories=categories) if pending else {},
+        "document_history": history,
+        "dossier": dossier,
+        "missing": dossier.missing_items() if pending else {},
         "history": timeline("application", application.id, states=STATE_LABELS),
         "days_left": days_left(application.decision_due) if pending else None,
         "can_act": can_act(request.user),
@@ -384,13 +374,15 @@ def directory_export(request, fmt):
 
 
 def _company_context(request, company):
-    documents = list(selectors.documents_for_company(company))
-    for document in documents:
+    documents = list(selectors.current_documents(company))
+    history = list(selectors.document_history(company))
+    for document in documents + history:
         document.url = document_url(document)
     return {
         "company": company,
         "admissions": selectors.admissions_list(company_id=company.id),
         "documents": documents,
+        "document_history": history,
         "declarations": selectors.declaration_versions(company),
         "applications": selectors.applications_for_user(request.user, company_id=company.id),
         "members": selectors.company_members(company),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from procurement.errors import DomainError, ValidationFailed
 from procurement.models import DPSStatus, EvidenceKind
 from procurement.web import add_service_errors, file_response, form_errors_as_messages, refused
 
-from .. import selectors, services
+from .. import evidence_checks, evidence_stash, selectors, services
 from ..evidence_files import human_size
 from ..forms.portal import (
     COUNTRIES,
@@ -35,7 +36,9 @@ from ..forms.portal import (
     WithdrawForm,
 )
 from ..models import (
+    RELIED_ON_REFUSAL,
     ApplicationStatus,
+    EvidenceDocument,
     Membership,
 )
 
@@ -194,25 +197,79 @@ def documents(request, company_id):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
         back = ""
+    pending = None
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                document = services.evidence_upload(
-                    actor=request.user, company=company, kind=data["kind"], uploaded_file=data["file"],
-                    issued_on=data["issued_on"], valid_until=data["valid_until"], activities=data["activities"])
-            except ValidationFailed as exc:
-                add_service_errors(form, exc)
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                messages.success(request, _("Document « %(name)s » déposé.") % {"name": document.filename})
+            outcome = _upload(request, company, form)
+            if isinstance(outcome, EvidenceDocument):
+                messages.success(request, _("Document « %(name)s » déposé.") % {"name": outcome.filename})
                 return redirect(back or reverse("portal:documents", args=[company.id]))
-        messages.error(request, _("Le document n'a pas été déposé : corrigez les points signalés."))
+            pending = outcome
+        if pending is not None:
+            # The same fields again, the file kept aside: one more click confirms.
+            data = request.POST.copy()
+            data["stash"], data["confirm_expired"] = pending["token"], ""
+            form = EvidenceUploadForm(data)
+        else:
+            messages.error(request, _("Le document n'a pas été déposé : corrigez les points signalés."))
     return render(request, "portal/documents.html", {
-        **_company_nav(company, "documents"), "form": form,
-        "documents": selectors.documents_for_company(company),
+        **_company_nav(company, "documents"), "form": form, "pending": pending,
+        "documents": selectors.current_documents(company),
+        "history": selectors.document_history(company),
         "max_size": human_size(settings.EVIDENCE_MAX_UPLOAD_BYTES), "back": back,
+    })
+
+
+def _upload(request, company, form):
+    """Deposit the posted document: the document, or what the confirmation step needs (``{token, filename,
+    message}``) when the service asks to confirm an expired one, or None with the errors on the form."""
+    data = form.cleaned_data
+    token, uploaded = data["stash"], data["file"]
+    if uploaded is None:
+        uploaded = evidence_stash.take(token, company=company, user=request.user)
+        if uploaded is None:
+            form.add_error("file", _("Le fichier reçu n'est plus disponible : choisissez-le à nouveau."))
+            return None
+    try:
+        document = services.evidence_upload(
+            actor=request.user, company=company, kind=data["kind"], uploaded_file=uploaded,
+            issued_on=data["issued_on"], valid_until=data["valid_until"], activities=data["activities"],
+            confirm_expired=data["confirm_expired"])
+    except services.ExpiredEvidence as exc:
+        if data["file"] is not None:  # a file chosen now replaces any kept earlier
+            if token:
+                evidence_stash.discard(token, company=company, user=request.user)
+            token = evidence_stash.put(company=company, user=request.user, uploaded_file=data["file"])
+        return {"token": token, "filename": uploaded.name, "message": exc.messages[0]}
+    except ValidationFailed as exc:
+        add_service_errors(form, exc)
+    except DomainError as exc:
+        form.add_error(None, exc.detail)
+    else:
+        if token:
+            evidence_stash.discard(token, company=company, user=request.user)
+        return document
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_delete(request, document_id):
+    """Confirm, then delete a document of one's company that no decision relied on (the service's rule)."""
+    document = selectors.document_get(user=request.user, document_id=document_id)
+    company = document.company
+    if not selectors.is_company_member(request.user, company):
+        raise PermissionDenied(_("Seuls les membres de l'entreprise peuvent supprimer ses justificatifs."))
+    if request.method == "POST":
+        try:
+            services.evidence_delete(actor=request.user, document=document)
+        except DomainError as exc:
+            refused(request, exc)
+        else:
+            messages.success(request, _("Document « %(name)s » supprimé.") % {"name": document.filename})
+        return redirect("portal:documents", company_id=company.id)
+    return render(request, "portal/document_delete.html", {
+        **_company_nav(company, "documents"), "document": document, "refusal": RELIED_ON_REFUSAL,
     })
 
 
@@ -272,16 +329,16 @@ def apply(request, dps_id):
         else:
             messages.success(request, _("Catégories enregistrées. Vérifiez votre dossier puis déposez la candidature."))
             return redirect("portal:application", application_id=current.id)
-    missing = services.missing_items(company=company, categories=categories)
+    dossier = evidence_checks.dossier_checks(company, categories)
     admitted = selectors.live_admission_category_ids(company)
     chosen = set(form["categories"].value() or [])
-    by_category = services.missing_by_category(missing)
-    rows = [{"category": c, "missing": by_category.get(c.code, []), "admitted": c.id in admitted,
-             "checked": str(c.id) in chosen, "evidence": [_evidence_label(k) for k in c.required_evidence]}
-            for c in categories]
+    rows = [{"category": d.category, "dossier": d, "admitted": d.category.id in admitted,
+             "checked": str(d.category.id) in chosen,
+             "evidence": [_evidence_label(k) for k in d.category.required_evidence]}
+            for d in dossier.categories]
     return render(request, "portal/apply.html", {
         "dps": dps, "company": company, "form": form, "rows": rows, "current": current,
-        "declaration_missing": missing.get("declaration", []),
+        "declaration_missing": dossier.declaration_missing,
         "dps_open": dps.status == DPSStatus.OPEN,
     })
 
@@ -304,15 +361,15 @@ def _timeline(application) -> list:
 def application_detail(request, application_id):
     application = selectors.application_get(user=request.user, application_id=application_id)
     lines = list(application.lines.all())
-    missing = {}
     editable = can_proceed(application.submit)
-    if editable:
-        missing = services.missing_items(company=application.company, categories=[line.category for line in lines])
-    by_category = services.missing_by_category(missing)
-    rows = [{"line": line, "missing": by_category.get(line.category.code, [])} for line in lines]
+    dossier = evidence_checks.dossier_checks(application.company, [line.category for line in lines]) if editable \
+        else None
+    rows = [{"line": line, "dossier": dossier.categories[index] if dossier else None}
+            for index, line in enumerate(lines)]
     return render(request, "portal/application.html", {
         "application": application, "company": application.company, "rows": rows,
-        "declaration_missing": missing.get("declaration", []), "has_missing": bool(missing),
+        "declaration_missing": dossier.declaration_missing if dossier else [],
+        "has_missing": bool(dossier and dossier.missing_items()),
         "editable": editable,
         "can_withdraw": can_proceed(application.withdraw),
         "history": _timeline(application),

@@ -35,7 +35,7 @@ from procurement.permissions import APPROVER, BUYER, require_role
 from procurement.workflow import allowed_actions, apply_transition, check_allowed
 from suppliers import evidence_checks
 from suppliers.models import EvidenceDocument, Membership
-from suppliers.services import require_member
+from suppliers.services import evidence_mark_relied_on, require_member
 
 from .. import award_documents
 from .. import letters as letter_rules
@@ -163,7 +163,7 @@ def expected_works_start(tender: Tender) -> dt.date:
 
 
 def winner_checklist(tender: Tender, company) -> list[evidence_checks.EvidenceCheck]:
-    documents = EvidenceDocument.objects.filter(company_id=company.pk)
+    documents = EvidenceDocument.objects.current().filter(company_id=company.pk)
     return evidence_checks.winner_evidence(company, trade=tender.category.trade,
                                            works_start=expected_works_start(tender), documents=documents)
 
@@ -218,10 +218,13 @@ def award_approve(*, actor, tender: Tender) -> Contract:
         bids = list(Bid.objects.select_for_update(of=("self",)).select_related("company")
                     .filter(tender=tender, status__in=EVALUATED_STATES).order_by("id"))
         winner = next(b for b in bids if b.pk == proposal.bid_id)
-        problems = evidence_checks.evidence_problems(winner_checklist(tender, winner.company))
+        checks = winner_checklist(tender, winner.company)
+        problems = evidence_checks.evidence_problems(checks)
         if problems:
             raise ValidationFailed(problems)
         now = clock.now()
+        # The approval relied on these documents: they may no longer be deleted.
+        evidence_mark_relied_on(company_id=winner.company_id, documents=[c.document for c in checks], at=now)
         ends = letter_rules.standstill_end(now) if tender.standstill else None
         apply_transition(tender, "approve_award", actor=actor, object_type="tender",
                          reason=audit.message(gettext_noop("Attribution à %(company)s approuvée."),

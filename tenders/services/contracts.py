@@ -30,7 +30,7 @@ from procurement.permissions import BUYER, require_role
 from procurement.workflow import allowed_actions, apply_transition
 from suppliers import evidence_checks
 from suppliers.models import Membership
-from suppliers.services import require_member
+from suppliers.services import evidence_mark_relied_on, require_member
 
 from .. import award_documents
 from ..models import Bid, Contract, ContractParty, ContractSignature, ContractStatus, Tender
@@ -96,11 +96,12 @@ def contract_sign(*, actor, contract: Contract) -> Contract:
                                        "%(date)s (R2182-1).") % {"date": when(contract.standstill_ends_at)})
         checks = evidence_checks.winner_evidence(
             contract.holder, trade=contract.tender.category.trade,
-            documents=contract.holder.documents.all())
+            documents=contract.holder.documents.current())
         problems = [c for c in checks if not c.ok]
         if problems:
             raise _refusal(contract, _("Les justificatifs du titulaire ne sont pas valides : %(items)s.")
                            % {"items": "; ".join(f"{c.label} : {c.detail}" for c in problems)})
+        evidence_mark_relied_on(company_id=contract.holder_id, documents=[c.document for c in checks], at=now)
         if party == ContractParty.HOLDER:
             apply_transition(contract, "sign_as_holder", actor=actor, object_type="contract", action="sign",
                              reason=audit.message(gettext_noop("Signé par le titulaire (%(email)s)."),

@@ -297,7 +297,7 @@ class Command(BaseCommand):
         lines.append("Document de démonstration — sans valeur juridique.")
         content = ContentFile(make_pdf(title, lines), name=f"{kind}-{slugify(company.name)[:40]}.pdf")
         return self.s.evidence_upload(actor=owner, company=company, kind=kind, uploaded_file=content,
-                                      issued_on=issued, valid_until=valid_until)
+                                      issued_on=issued, valid_until=valid_until, confirm_expired=True)
 
     def _story(self, index, company, owner, categories, start):
         s = self.s
