@@ -9,6 +9,7 @@ database and broker, an SMTP server that counts what it receives, and readings o
 - ``delete_queue(queue)``: the run's queue removed from the broker;
 - ``SmtpSink``: an SMTP server on a free loopback port that accepts every message and counts recipients;
 - ``cpu_seconds``, ``children``, ``memory``: CPU time, child processes and resident memory (Linux /proc).
+- ``percentile``: the linear-interpolation percentile every benchmark prints (p95, p99).
 """
 
 from __future__ import annotations
@@ -331,3 +332,13 @@ class SmtpSink:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The ``pct`` percentile of ``values`` by linear interpolation between the closest ranks (0.0 when empty)."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = (len(ordered) - 1) * pct / 100
+    low, high = int(rank), min(int(rank) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)

@@ -33,6 +33,7 @@ from django.utils import timezone
 from procurement import demo_data as data
 from procurement.accounts.models import User
 from procurement.accounts.services import staff_create_or_update
+from procurement.benchmarking import percentile
 from procurement.models import Category, DynamicPurchasingSystem, Trade
 from suppliers.identifiers import make_siret
 
@@ -46,15 +47,6 @@ BATCH = 2000
 
 def _siret(n: int) -> str:
     return make_siret(f"9{n:07d}")
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    rank = (len(ordered) - 1) * pct / 100
-    low, high = int(rank), min(int(rank) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 class Command(BaseCommand):
@@ -290,7 +282,7 @@ class Command(BaseCommand):
         all_ok = True
         per_url: dict[str, set[int]] = {}
         for label, url, timings, counts, sql_times in results:
-            p50, p95 = statistics.median(timings), _percentile(timings, 95)
+            p50, p95 = statistics.median(timings), percentile(timings, 95)
             distinct = sorted(set(counts))
             per_url.setdefault(url, set()).update(distinct)
             shown = str(distinct[0]) if len(distinct) == 1 else f"{distinct[0]}–{distinct[-1]} (variable)"

@@ -55,14 +55,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
+from procurement.benchmarking import children, cpu_seconds, database_url, free_port, percentile
 from procurement.management.commands.benchmark_directory import Command as DirectoryBenchmark
-from tenders.management.commands.benchmark_tenders import (
-    _children,
-    _cpu_seconds,
-    _database_url,
-    _free_port,
-    _percentile,
-)
 
 TARGETS = {"api": 40, "pages": 25, "dashboard": 20}
 TARGET_SINGLE_P95_MS = 150
@@ -303,7 +297,7 @@ class Command(BaseCommand):
             "SEALING_MASTER_KEYS": ",".join(settings.SEALING_MASTER_KEYS),
             "SECURE_SSL_REDIRECT": "false",
             "SITE_URL": "http://127.0.0.1",
-            "DATABASE_URL": _database_url(connection.settings_dict),
+            "DATABASE_URL": database_url(connection.settings_dict),
             "EMAIL_URL": "memorymail://",
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "LOG_LEVEL": "WARNING",
@@ -316,7 +310,7 @@ class Command(BaseCommand):
         (self.workdir / "benchmark_floor.py").write_text(FLOOR_WSGI)
         ports = []
         for name, module in (("platform", "procurement.wsgi"), ("floor", "benchmark_floor:application")):
-            port = _free_port()
+            port = free_port()
             log = (self.workdir / f"{name}.log").open("wb")
             process = subprocess.Popen(  # noqa: S603  our own interpreter and fixed arguments
                 [sys.executable, "-m", "gunicorn", module, "-w", str(workers), "-b", f"127.0.0.1:{port}",
@@ -371,10 +365,10 @@ class Command(BaseCommand):
 
     def run(self, port: int, path: str, headers: dict, duration: float, connections: int) -> Run:
         process = self.processes[0 if port == self.platform_port else 1]
-        app_pids = _children(process.pid)
+        app_pids = children(process.pid)
         backends = self.backend_pids()
-        db_before = {pid: _cpu_seconds([pid]) for pid in backends}
-        app_before = _cpu_seconds(app_pids)
+        db_before = {pid: cpu_seconds([pid]) for pid in backends}
+        app_before = cpu_seconds(app_pids)
         if self.wrk:
             command = [self.wrk, f"-t{min(connections, os.cpu_count() or 1)}", f"-c{connections}",
                        f"-d{duration}s", "--latency", "--timeout", "10s"]
@@ -385,8 +379,8 @@ class Command(BaseCommand):
             requests, seconds, p99, errors = parse_wrk(output.stdout)
         else:
             requests, seconds, p99, errors = self.python_client(port, path, headers, duration, connections)
-        app_after = _cpu_seconds(app_pids)
-        db_used = [(_cpu_seconds([pid]), db_before.get(pid, 0.0)) for pid in self.backend_pids()]
+        app_after = cpu_seconds(app_pids)
+        db_used = [(cpu_seconds([pid]), db_before.get(pid, 0.0)) for pid in self.backend_pids()]
         run = Run(requests, seconds, p99, errors)
         if requests and None not in (app_before, app_after):
             run.app_cpu_ms = (app_after - app_before) * 1000 / requests
@@ -429,7 +423,7 @@ class Command(BaseCommand):
         barrier.wait()
         for thread in threads:
             thread.join()
-        return len(latencies), time.perf_counter() - begin, _percentile(latencies, 99), errors[0]
+        return len(latencies), time.perf_counter() - begin, percentile(latencies, 99), errors[0]
 
     def measure(self, pages: list[Page], floor_path: str, options):
         duration, connections = options["duration"], options["connections"]
@@ -464,7 +458,7 @@ class Command(BaseCommand):
                     raise CommandError(f"{label}: HTTP {response.status}")
                 if number >= 3:  # the first ones warm the worker up
                     timings.append((time.perf_counter() - begin) * 1000)
-            out.append((label, statistics.median(timings), _percentile(timings, 95)))
+            out.append((label, statistics.median(timings), percentile(timings, 95)))
         conn.close()
         return out
 

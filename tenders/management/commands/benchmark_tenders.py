@@ -108,15 +108,6 @@ PRICES = [{"ref": "1.1", "unit_price": "5000.00"}, {"ref": "2.1", "unit_price": 
 TOTAL = "167000.00"
 
 
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    rank = (len(ordered) - 1) * pct / 100
-    low, high = int(rank), min(int(rank) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
 # --- the command -------------------------------------------------------------------------------------
 
 
@@ -413,7 +404,7 @@ class Command(BaseCommand):
         good = rate >= TARGET_SUBMISSIONS_PER_S and other == 0 and submitted == ok
         line = (f"Dépôts d'offres via l'API (gunicorn -w {workers}, {n_threads} clients) : {rate:.0f} dépôts/s "
                 f"(objectif ≥ {TARGET_SUBMISSIONS_PER_S}/s) — {len(statuses)} requêtes en {wall:.2f} s, "
-                f"p50 {statistics.median(latencies):.1f} ms, p95 {_percentile(latencies, 95):.1f} ms ; "
+                f"p50 {statistics.median(latencies):.1f} ms, p95 {benchmarking.percentile(latencies, 95):.1f} ms ; "
                 f"200 : {ok}, 409 : {conflicts}, autres : {other}")
         self.stdout.write(line)
         app_cpu = ((app_after - app_before) * 1000 / len(statuses)
