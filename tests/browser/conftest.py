@@ -76,10 +76,10 @@ class UI:
         self.pages: dict[str, object] = {}
         self.contexts = []
 
-    def new_page(self, name: str):
+    def new_page(self, name: str, *, javascript: bool = True):
         """A page in a fresh context (its own cookies): one per person taking part in the journey."""
         context = self.browser.new_context(base_url=self.base_url, locale="fr-FR",
-                                           viewport={"width": 1280, "height": 900})
+                                           viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)
         page = context.new_page()

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from procurement.models import EvidenceKind
 from suppliers.models import EvidenceDocument
 from tenders.models import Contract, ContractStatus, DebriefRequest, Tender
+from tests.browser.confirm import accept_next_dialog
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, complete_winner_evidence, ranked_tender
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,15 +32,6 @@ ANSWER = "Méthodologie en site occupé plus détaillée et phasage par cage d'e
 NO_OVERFLOW = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
-def accept_next_dialog(page) -> list[str]:
-    seen: list[str] = []
-
-    def accept(dialog):
-        seen.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    return seen
 
 
 def no_overflow(ui, page, name):
@@ -135,7 +127,7 @@ def test_proposal_evidence_approval_letters_debriefing_and_signatures(situation,
     approver.get_by_role("button", name="Approuver l'attribution").click()
     expect(approver.get_by_role("status").filter(has_text="L'attribution est approuvée"),
            ui.why(approver, "approved")).to_be_visible()
-    assert confirmed and confirmed[0].startswith("Approuver l'attribution à")
+    assert confirmed and confirmed[0].startswith("Approuver l'attribution")
     letters = approver.locator("#letters-table")
     expect(letters, ui.why(approver, "letters listed")).to_contain_text(loser.name)
     expect(approver.locator("#lettres")).to_contain_text("signature possible à partir du")

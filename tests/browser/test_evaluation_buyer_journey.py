@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 
 from procurement.models import AuditEntry
 from tenders.models import Bid, BidStatus, Consensus, PanelMember
+from tests.browser.confirm import accept_next_dialog
 from tests.factories import DEFAULT_PASSWORD, TINY_PDF, StaffFactory, opened_tender
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,10 +60,6 @@ def assert_no_horizontal_overflow(ui, page, what: str) -> None:
     assert result["overflow"] <= 0, ui.why(
         page, f"{what}: {result['overflow']}px wider than the {page.viewport_size['width']}px screen, "
               f"because of {result['out']}")
-
-
-def accept_next_dialog(page) -> None:
-    page.once("dialog", lambda dialog: dialog.accept())
 
 
 def due_in(days: int) -> str:

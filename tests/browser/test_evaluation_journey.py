@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tenders.models import BidRequest, BidStatus, PanelMember, Score
 from tenders.services.evaluation import bid_classify, justification_request, score_put, scores_submit
+from tests.browser.confirm import accept_next_dialog
 from tests.factories import DEFAULT_PASSWORD, TINY_PDF, StaffFactory, scoring_tender, seat_evaluators
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,15 +25,6 @@ ANSWER = "Enduit acheté directement au fabricant, équipe en propre : devis joi
 HIDDEN_COMMENT = "Avis provisoire de Nadia"
 
 
-def accept_next_dialog(page) -> list[str]:
-    seen: list[str] = []
-
-    def accept(dialog):
-        seen.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    return seen
 
 
 def test_bidder_answers_then_evaluator_declares_scores_and_submits_blind(ui, tmp_path):

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from procurement.models import DynamicPurchasingSystem
 from tenders.models import Bid, BidStatus, Question, Tender, TenderStatus
+from tests.browser.confirm import accept_next_dialog
 from tests.factories import (
     DEFAULT_PASSWORD,
     CompanyFactory,
@@ -49,16 +50,6 @@ def local_input(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def accept_next_dialog(page) -> list[str]:
-    """Accept the next confirm() of the page; the list receives its message."""
-    seen: list[str] = []
-
-    def accept(dialog):
-        seen.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    return seen
 
 
 def test_buyer_publishes_contractor_bids_buyer_opens(ui, open_dps, buyer, mailoutbox):

@@ -131,8 +131,8 @@ def test_another_companys_bid_and_contract_are_404(client):
     assert client.get(bid_url(ot.bids[0])).status_code == 404
     assert client.get(bid_url(ot.bids[2])).status_code == 404
     assert client.get(reverse("tenders_portal:contract", args=[ot.contract.id])).status_code == 404
-    assert client.post(reverse("tenders_portal:contract_sign", args=[ot.contract.id])).status_code == 404
-    assert client.post(reverse("tenders_portal:bid_debrief", args=[ot.bids[2].id]), {"debrief-text": "x"}) \
+    assert client.post(reverse("tenders_portal:contract_sign", args=[ot.contract.id]), {"confirmed": "1"}).status_code == 404
+    assert client.post(reverse("tenders_portal:bid_debrief", args=[ot.bids[2].id]), {"confirmed": "1", "debrief-text": "x"}) \
         .status_code == 404
 
 
@@ -165,7 +165,7 @@ def test_after_15_days_the_form_is_gone_and_a_request_is_refused(client):
         client.force_login(ot.bidders[2][1])  # a session of 16 days ago would have expired
         body = text(client.get(bid_url(third)))
         assert 'name="debrief-text"' not in body and "a expiré le" in body
-        response = client.post(reverse("tenders_portal:bid_debrief", args=[third.id]), {"debrief-text": "Motifs ?"})
+        response = client.post(reverse("tenders_portal:bid_debrief", args=[third.id]), {"confirmed": "1", "debrief-text": "Motifs ?"})
     assert "Le délai de 15 jours pour cette demande a expiré" in " ".join(messages_of(response))
     assert not DebriefRequest.objects.filter(bid=third).exists()
 
@@ -210,7 +210,7 @@ def test_a_member_who_is_not_the_admin_cannot_sign(client):
     with time_machine.travel(contract.standstill_ends_at + dt.timedelta(minutes=1), tick=False):
         body = text(client.get(reverse("tenders_portal:contract", args=[contract.id])))
         assert "réservée aux administrateurs" in body
-        response = client.post(reverse("tenders_portal:contract_sign", args=[contract.id]))
+        response = client.post(reverse("tenders_portal:contract_sign", args=[contract.id]), {"confirmed": "1"})
     assert "administrateurs de l'entreprise" in " ".join(messages_of(response))
     assert not contract.signatures.exists()
 

@@ -266,7 +266,7 @@ def test_a_new_version_copies_the_submitted_bid(invited):
 
 def test_withdraw_a_submitted_bid(invited):
     bid = submitted_bid(invited.tender, invited.user)
-    response = invited.post(reverse("tenders_portal:bid_withdraw", args=[bid.id]), {"reason": "Erreur de prix"})
+    response = invited.post(reverse("tenders_portal:bid_withdraw", args=[bid.id]), {"confirmed": "1", "reason": "Erreur de prix"})
     assert response.status_code == 302
     bid.refresh_from_db()
     assert bid.status == BidStatus.WITHDRAWN
@@ -296,7 +296,7 @@ def test_a_late_submit_shows_the_late_message_and_keeps_the_bid_as_late(invited)
 
 def test_a_post_without_fields_does_not_erase_the_draft(invited):
     bid = draft_bid(invited.tender, invited.user)
-    response = invited.post(reverse("tenders_portal:bid", args=[bid.id]), {"action": "submit"})
+    response = invited.post(reverse("tenders_portal:bid", args=[bid.id]), {"confirmed": "1", "action": "submit"})
     assert response.status_code == 302
     bid.refresh_from_db()
     assert bid.status == BidStatus.SUBMITTED
@@ -337,7 +337,7 @@ def test_upload_list_and_delete_a_document(invited):
     assert 'price-check--ok" data-check aria-live="polite">Le prix total est égal à la somme des lignes.' in page
     download = invited.get(reverse("tenders_portal:bid_document", args=[bid.id, document.id]))
     assert download.content == TINY_PDF and "memoire.pdf" in download["Content-Disposition"]
-    response = invited.post(reverse("tenders_portal:bid_document_delete", args=[bid.id, document.id]))
+    response = invited.post(reverse("tenders_portal:bid_document_delete", args=[bid.id, document.id]), {"confirmed": "1"})
     assert response.status_code == 302
     assert not BidDocument.objects.exists()
 
