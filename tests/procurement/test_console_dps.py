@@ -162,14 +162,14 @@ def test_terminate_needs_a_reason(client, buyer):
     dps = DPSFactory(actor=buyer, published=True)
     client.force_login(buyer)
     url = reverse("console:dps_terminate", args=[dps.id])
-    response = client.post(url, {"reason": ""})
+    response = client.post(url, {"confirmed": "1", "reason": ""})
     assert response.status_code == 400
     assert "reason" in response.context["terminate_form"].errors
-    response = client.post(url, {"reason": "Fin du programme de rénovation."})
+    response = client.post(url, {"confirmed": "1", "reason": "Fin du programme de rénovation."})
     assert response.status_code == 302
     dps.refresh_from_db()
     assert dps.status == DPSStatus.TERMINATED
-    response = client.post(url, {"reason": "encore"})
+    response = client.post(url, {"confirmed": "1", "reason": "encore"})
     assert response.status_code == 302
     assert any("Résilié" in m for m in messages_of(response))
 

@@ -396,13 +396,13 @@ def test_buyer_suspends_reinstates_and_excludes(client, buyer, dps):
     suspend = reverse("console:admission_action", args=[admission.id, "suspendre"])
     assert suspend in listing.content.decode()
 
-    response = client.post(suspend, {"reason": ""})
+    response = client.post(suspend, {"confirmed": "1", "reason": ""})
     assert response.status_code == 302
     assert any("motif est obligatoire" in m for m in messages_of(response))
     admission.refresh_from_db()
     assert admission.status == "admitted"
 
-    client.post(suspend, {"reason": "Attestation URSSAF expirée."})
+    client.post(suspend, {"confirmed": "1", "reason": "Attestation URSSAF expirée."})
     admission.refresh_from_db()
     assert admission.status == "suspended"
     client.post(reverse("console:admission_action", args=[admission.id, "reintegrer"]), {"reason": "Attestation reçue."})

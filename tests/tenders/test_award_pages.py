@@ -178,7 +178,7 @@ def test_approval_is_refused_with_one_message_per_missing_or_invalid_evidence_ki
                              skip=[EvidenceKind.KBIS, EvidenceKind.TAX_CERTIFICATE])
     client.force_login(ot.approver)
     body = text(client.get(url("award", ot.tender.id)))
-    assert "data-confirm=\"Approuver l'attribution à" in body
+    assert "data-confirm=\"Approuver l'attribution ?" in body
     response = client.post(url("award_approve", ot.tender.id), {"confirmed": "1"})
     errors = messages_of(response)
     assert len(errors) == 2

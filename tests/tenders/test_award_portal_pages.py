@@ -144,15 +144,15 @@ def test_a_rejected_bidder_asks_for_the_detailed_reasons_once_within_15_days(cli
     second = ot.bids[1]
     client.force_login(ot.bidders[1][1])
     target = reverse("tenders_portal:bid_debrief", args=[second.id])
-    response = client.post(target, {"debrief-text": "  "})
+    response = client.post(target, {"confirmed": "1", "debrief-text": "  "})
     assert response.status_code == 400 and "Écrivez votre demande" in text(response)
-    response = client.post(target, {"debrief-text": "Quels sont les avantages de l'offre retenue ?"})
+    response = client.post(target, {"confirmed": "1", "debrief-text": "Quels sont les avantages de l'offre retenue ?"})
     assert response.status_code == 302
     request = DebriefRequest.objects.get(bid=second)
     body = text(client.get(bid_url(second)))
     assert "Vous avez demandé le" in body and "L'acheteur doit vous répondre avant le" in body
     assert 'name="debrief-text"' not in body
-    response = client.post(target, {"debrief-text": "Encore ?"})
+    response = client.post(target, {"confirmed": "1", "debrief-text": "Encore ?"})
     assert "Une demande a déjà été faite" in " ".join(messages_of(response))
     aw.debrief_answer(actor=ot.buyer, request=request, text="Valeur technique supérieure.")
     assert "Valeur technique supérieure." in text(client.get(bid_url(second)))
@@ -184,7 +184,7 @@ def test_the_holder_admin_signs_after_the_standstill_through_a_confirmation_step
     assert "Vous pourrez signer à partir du" in body and sign_url not in body
     body = text(client.get(sign_url))
     assert "ne peut pas être signé avant le" in body and "Je signe" not in body
-    response = client.post(sign_url)
+    response = client.post(sign_url, {"confirmed": "1"})
     assert response.status_code == 302
     assert "avant la fin du délai de suspension" in " ".join(messages_of(response))
     assert not contract.signatures.exists()
@@ -194,7 +194,7 @@ def test_the_holder_admin_signs_after_the_standstill_through_a_confirmation_step
         body = text(client.get(sign_url))
         assert "Je signe le marché" in body and 'data-confirm="Signer le marché' in body
         assert contract.holder.name in body and re.search(r"150\D000,00 € HT", body)
-        response = client.post(sign_url)
+        response = client.post(sign_url, {"confirmed": "1"})  # what the confirmation step's form sends
         assert "Vous avez signé le marché" in " ".join(messages_of(response))
         body = text(client.get(page_url))
     assert contract.signatures.get().party == "holder"
