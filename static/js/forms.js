@@ -89,6 +89,14 @@
     });
   });
 
+  // The summary of a form that failed takes the focus. A page opened at an anchor (the form's own: the page
+  // stays where the form is) has the browser move the focus to that anchor once loaded: focus again then.
   var summary = document.querySelector("[data-error-summary]");
-  if (summary && document.activeElement !== summary) { summary.focus(); }
+  function focusSummary() {
+    if (document.activeElement === document.body || document.activeElement === null) { summary.focus(); }
+  }
+  if (summary) {
+    summary.focus();
+    window.addEventListener("load", function () { setTimeout(focusSummary, 0); });
+  }
 })();
