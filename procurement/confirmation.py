@@ -74,7 +74,11 @@ def irreversible(question, consequences, *, when: Callable[[Mapping, Mapping], b
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method == "POST" and not is_confirmed(request) and action.applies(request.POST, kwargs):
+            if (
+                request.method == "POST"
+                and not is_confirmed(request)
+                and action.applies(request.POST, kwargs)
+            ):
                 return confirmation_page(request, action)
             return view(request, *args, **kwargs)
 
@@ -109,8 +113,9 @@ def _section_home(request) -> tuple[str, str]:
 def _cancel_url(request, fallback: str) -> str:
     """Back to the page the form was on (when it is one of ours), else the section's home page."""
     referer = request.headers.get("referer", "")
-    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         parts = urlsplit(referer)
         if parts.path != request.path:
             return referer
@@ -120,12 +125,18 @@ def _cancel_url(request, fallback: str) -> str:
 def confirmation_page(request, action: Irreversible):
     """The page that asks before acting: the action, its consequences, and the post to send again."""
     base_template, home = _section_home(request)
-    fields = [(name, value) for name, values in request.POST.lists() if name not in _NOT_RESENT for value in values]
-    return render(request, "confirm.html", {
-        "base_template": base_template,
-        "action": action,
-        "target": request.get_full_path(),
-        "fields": fields,
-        "files_dropped": bool(request.FILES),
-        "cancel_url": _cancel_url(request, home),
-    })
+    fields = [
+        (name, value) for name, values in request.POST.lists() if name not in _NOT_RESENT for value in values
+    ]
+    return render(
+        request,
+        "confirm.html",
+        {
+            "base_template": base_template,
+            "action": action,
+            "target": request.get_full_path(),
+            "fields": fields,
+            "files_dropped": bool(request.FILES),
+            "cancel_url": _cancel_url(request, home),
+        },
+    )

@@ -6,6 +6,7 @@ from django import template
 
 register = template.Library()
 
+
 @register.filter
 def error_summary(form) -> list[dict]:
     """``[{"href", "label", "message"}]``: the form's own errors first (no link), then each field's in order."""
@@ -16,8 +17,15 @@ def error_summary(form) -> list[dict]:
         if not field.errors:
             continue
         # A list of choices has no control of its own (its label is a legend): the link reaches its first choice.
-        target = "" if field.is_hidden else field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else "")
+        target = (
+            "" if field.is_hidden else field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else "")
+        )
         for message in field.errors:
-            entries.append({"href": f"#{target}" if target else "", "label": str(field.label or ""),
-                            "message": str(message)})
+            entries.append(
+                {
+                    "href": f"#{target}" if target else "",
+                    "label": str(field.label or ""),
+                    "message": str(message),
+                }
+            )
     return entries
