@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 CONFIRM_DIALOG = "#confirm-dialog"
 
 
-def accept_next_dialog(page) -> list[str]:
-    """Click "Confirmer" in the next confirmation dialog the page opens; the list receives its question.
+def confirm_dialog(page) -> list[str]:
+    """Answer "Confirmer" in the confirmation dialog the last click opened; returns ``[its question]``.
 
-    The dialog is the page's own <dialog>, not a browser prompt: Playwright answers it when it shows up
-    during the next action or assertion (a locator handler, used once)."""
-    seen: list[str] = []
+    The dialog is the page's own <dialog>, not a browser prompt: it is found and answered like any element."""
     dialog = page.locator(CONFIRM_DIALOG)
-
-    def accept(found):
-        seen.append(found.locator("#confirm-dialog-title").text_content())
-        found.get_by_role("button", name="Confirmer").click()
-
-    page.add_locator_handler(dialog, accept, times=1)
-    return seen
+    expect(dialog, f"a confirmation dialog on {page.url}").to_be_visible()
+    question = dialog.locator("#confirm-dialog-title").text_content()
+    # The click waits for the navigation it starts, whose request does the action itself (a receipt, the
+    # letters of an award are generated then): longer than a page load.
+    dialog.get_by_role("button", name="Confirmer").click(timeout=60_000)
+    return [question]

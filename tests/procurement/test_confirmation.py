@@ -33,7 +33,11 @@ IRREVERSIBLE = [
     ("tenders_console:cancel", [ANY], {"cancel-reason": "Besoin disparu"}),
     ("tenders_console:unsuccessful", [ANY], {"unsuccessful-reason": "Aucune offre"}),
     ("tenders_console:award_propose", [ANY], {"bid": ANY, "reason": "Mieux-disant"}),
-    ("tenders_console:award_withdraw", [ANY], {"withdraw-reason": "Pièces manquantes", "withdraw-eliminate": "on"}),
+    (
+        "tenders_console:award_withdraw",
+        [ANY],
+        {"withdraw-reason": "Pièces manquantes", "withdraw-eliminate": "on"},
+    ),
     ("tenders_console:award_approve", [ANY], {}),
     ("tenders_console:contract_sign", [ANY], {}),
     ("tenders_console:contract_notify", [ANY], {}),
@@ -51,37 +55,96 @@ IRREVERSIBLE = [
 # or that only prepare a decision (a draft, a question, a request for more, a score before the grid is handed in).
 NOT_IRREVERSIBLE = {
     # console: suppliers and DPS
-    "console:dashboard", "console:applications", "console:applications_export", "console:application_review",
-    "console:application_request_info", "console:application_extend", "console:directory",
-    "console:directory_export", "console:company_detail", "console:document_preview", "console:admissions",
-    "console:admissions_export", "console:renewals_request", "console:dps_list", "console:dps_create",
-    "console:dps_detail", "console:category_add",
+    "console:dashboard",
+    "console:applications",
+    "console:applications_export",
+    "console:application_review",
+    "console:application_request_info",
+    "console:application_extend",
+    "console:directory",
+    "console:directory_export",
+    "console:company_detail",
+    "console:document_preview",
+    "console:admissions",
+    "console:admissions_export",
+    "console:renewals_request",
+    "console:dps_list",
+    "console:dps_create",
+    "console:dps_detail",
+    "console:category_add",
     # console: tenders (reinstating an admission is the same URL as suspending: see test_reinstating_…)
-    "tenders_console:list", "tenders_console:list_export", "tenders_console:create", "tenders_console:invitee_count",
-    "tenders_console:approvals", "tenders_console:debriefs", "tenders_console:contracts", "tenders_console:contract",
-    "tenders_console:detail", "tenders_console:edit", "tenders_console:document_upload",
-    "tenders_console:invitations", "tenders_console:invitations_export", "tenders_console:questions",
-    "tenders_console:bids", "tenders_console:register_export", "tenders_console:opened_bids_export",
-    "tenders_console:documents", "tenders_console:documents_progress", "tenders_console:generated_document",
-    "tenders_console:generated_document_retry", "tenders_console:document", "tenders_console:answer",
-    "tenders_console:bid", "tenders_console:bid_document", "tenders_console:evaluation",
-    "tenders_console:evaluation_bids", "tenders_console:evaluation_regularisation",
-    "tenders_console:evaluation_anomalies", "tenders_console:evaluation_panel",
-    "tenders_console:evaluation_consensus", "tenders_console:evaluation_ranking",
-    "tenders_console:evaluation_ranking_csv", "tenders_console:evaluation_ranking_xlsx",
-    "tenders_console:award", "tenders_console:award_request_evidence", "tenders_console:evaluation_classify",
-    "tenders_console:evaluation_justification", "tenders_console:evaluation_consensus_record",
-    "tenders_console:evaluation_request_document", "tenders_console:panels", "tenders_console:panel",
-    "tenders_console:panel_declare", "tenders_console:panel_scores", "tenders_console:bid_document_view",
+    "tenders_console:list",
+    "tenders_console:list_export",
+    "tenders_console:create",
+    "tenders_console:invitee_count",
+    "tenders_console:approvals",
+    "tenders_console:debriefs",
+    "tenders_console:contracts",
+    "tenders_console:contract",
+    "tenders_console:detail",
+    "tenders_console:edit",
+    "tenders_console:document_upload",
+    "tenders_console:invitations",
+    "tenders_console:invitations_export",
+    "tenders_console:questions",
+    "tenders_console:bids",
+    "tenders_console:register_export",
+    "tenders_console:opened_bids_export",
+    "tenders_console:documents",
+    "tenders_console:documents_progress",
+    "tenders_console:generated_document",
+    "tenders_console:generated_document_retry",
+    "tenders_console:document",
+    "tenders_console:answer",
+    "tenders_console:bid",
+    "tenders_console:bid_document",
+    "tenders_console:evaluation",
+    "tenders_console:evaluation_bids",
+    "tenders_console:evaluation_regularisation",
+    "tenders_console:evaluation_anomalies",
+    "tenders_console:evaluation_panel",
+    "tenders_console:evaluation_consensus",
+    "tenders_console:evaluation_ranking",
+    "tenders_console:evaluation_ranking_csv",
+    "tenders_console:evaluation_ranking_xlsx",
+    "tenders_console:award",
+    "tenders_console:award_request_evidence",
+    "tenders_console:evaluation_classify",
+    "tenders_console:evaluation_justification",
+    "tenders_console:evaluation_consensus_record",
+    "tenders_console:evaluation_request_document",
+    "tenders_console:panels",
+    "tenders_console:panel",
+    "tenders_console:panel_declare",
+    "tenders_console:panel_scores",
+    "tenders_console:bid_document_view",
     # portal
-    "portal:dashboard", "portal:company_create", "portal:company", "portal:company_edit", "portal:company_invite",
-    "portal:declaration", "portal:documents", "portal:document_download", "portal:invitation", "portal:apply",
-    "portal:application", "portal:application_submit",
-    "tenders_portal:inbox", "tenders_portal:my_bids", "tenders_portal:tender_document",
-    "tenders_portal:generated_document", "tenders_portal:receipt", "tenders_portal:bid_document_upload",
-    "tenders_portal:bid_document", "tenders_portal:bid_respond", "tenders_portal:contract",
-    "tenders_portal:request_document", "tenders_portal:tender", "tenders_portal:dpgf",
-    "tenders_portal:question_ask", "tenders_portal:bid_start",
+    "portal:dashboard",
+    "portal:company_create",
+    "portal:company",
+    "portal:company_edit",
+    "portal:company_invite",
+    "portal:declaration",
+    "portal:documents",
+    "portal:document_download",
+    "portal:invitation",
+    "portal:apply",
+    "portal:application",
+    "portal:application_submit",
+    "tenders_portal:inbox",
+    "tenders_portal:my_bids",
+    "tenders_portal:tender_document",
+    "tenders_portal:generated_document",
+    "tenders_portal:receipt",
+    "tenders_portal:bid_document_upload",
+    "tenders_portal:bid_document",
+    "tenders_portal:bid_respond",
+    "tenders_portal:contract",
+    "tenders_portal:request_document",
+    "tenders_portal:tender",
+    "tenders_portal:dpgf",
+    "tenders_portal:question_ask",
+    "tenders_portal:bid_start",
 }
 
 PAGE_NAMESPACES = {"console", "tenders_console", "portal", "tenders_portal"}
@@ -90,8 +153,11 @@ PAGE_NAMESPACES = {"console", "tenders_console", "portal", "tenders_portal"}
 def _page_urls(resolver=None, namespace=""):
     for pattern in (resolver or get_resolver()).url_patterns:
         if isinstance(pattern, URLResolver):
-            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else (
-                pattern.namespace or namespace)
+            inner = (
+                f"{namespace}:{pattern.namespace}"
+                if namespace and pattern.namespace
+                else (pattern.namespace or namespace)
+            )
             yield from _page_urls(pattern, inner)
         elif isinstance(pattern, URLPattern) and namespace in PAGE_NAMESPACES:
             yield f"{namespace}:{pattern.name}", pattern.callback
@@ -113,7 +179,9 @@ def test_every_page_is_classified():
 
 def test_the_register_is_exactly_the_list():
     """Every listed action is declared irreversible on its view, and nothing else is."""
-    listed = {confirmation.view_key(resolve(reverse(name, args=args)).func) for name, args, _data in IRREVERSIBLE}
+    listed = {
+        confirmation.view_key(resolve(reverse(name, args=args)).func) for name, args, _data in IRREVERSIBLE
+    }
     assert listed == set(confirmation.REGISTRY)
     for name, view in _page_urls():
         declared = bool(getattr(view, "irreversible_actions", ()))
