@@ -685,8 +685,11 @@ def application_decide(*, actor, application: Application, decisions: list[dict]
                 continue  # admitted meanwhile through another application: the live admission stands
             audit.record(obj=admission, object_type="admission", action="admit", actor=actor,
                          to_state=admission.status, reason=line.reason)
+    decided = list(lines.values())
     _notify_company(application.company, key=f"application-decided:{application.id}",
-                    template="application_decided", context={"application": application, "lines": list(lines.values())})
+                    template="application_decided",
+                    context={"application": application, "lines": decided,
+                             "rejected": any(line.decision == CategoryDecision.REJECTED for line in decided)})
     return application
 
 

@@ -6,11 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.tokens import default_token_generator
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from procurement.errors import TooManyAttempts, ValidationFailed
+from procurement.permissions import is_staff_member
 
 from . import services, throttle
 from .forms import (
@@ -76,10 +77,26 @@ def resend_verification(request):
     return render(request, "accounts/resend_verification.html", {"form": form})
 
 
+def landing_url(user) -> str:
+    """Where a person lands after logging in when no page was asked for: the buyer's staff (a staff role, as
+    the console decides) on the console, an administrator without one on the admin site, everyone else
+    (suppliers) on the portal."""
+    if is_staff_member(user):
+        return reverse("console:dashboard")
+    if user.is_staff:
+        return reverse("admin:index")
+    return reverse("portal:dashboard")
+
+
 class LoginView(auth_views.LoginView):
+    """A safe ``next`` (same site) wins; otherwise ``landing_url``."""
+
     form_class = EmailLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return landing_url(self.request.user)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

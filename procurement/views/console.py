@@ -13,10 +13,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
 from .. import clock, selectors, services
+from ..confirmation import irreversible
 from ..forms.console import CategoryForm, DPSForm, ReasonForm
 from ..models import DPSStatus, EvidenceKind
 from ..web import INVALID, OK, buyer_or_message, call_service, can_act, staff_required, timeline
@@ -82,6 +84,9 @@ def dps_detail(request, dps_id, sections=()):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Publier ce SAD ?"),
+              _lazy("Les candidatures seront ouvertes à toutes les entreprises et la première "
+                    "période de 30 jours commencera ; la publication ne peut pas être retirée."))
 def dps_publish(request, dps_id):
     dps = selectors.dps_get(user=request.user, dps_id=dps_id)
     if buyer_or_message(request):
@@ -93,6 +98,9 @@ def dps_publish(request, dps_id):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Résilier définitivement ce SAD ?"),
+              _lazy("Plus aucune candidature ne sera reçue et aucun nouveau marché spécifique ne "
+                    "pourra y être lancé."))
 def dps_terminate(request, dps_id, sections=()):
     dps = selectors.dps_get(user=request.user, dps_id=dps_id)
     if not buyer_or_message(request):

@@ -15,6 +15,7 @@ from django_fsm import can_proceed
 
 from procurement import clock, listcache, spreadsheets
 from procurement import selectors as dps_selectors
+from procurement.confirmation import irreversible
 from procurement.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from procurement.forms.console import ReasonForm
 from procurement.models import DPSStatus
@@ -239,6 +240,9 @@ def _refused_decision_message(request, application_id, exc=None):
 
 @require_POST
 @staff_required
+@irreversible(gettext_lazy("Enregistrer cette décision ?"),
+              gettext_lazy("Chaque catégorie admise ou rejetée l'est définitivement, et "
+                           "l'entreprise en est informée aussitôt, avec le motif de chaque rejet."))
 def application_decide(request, application_id):
     application = selectors.application_get(user=request.user, application_id=application_id)
     back = redirect("console:application_review", application_id=application.id)
@@ -456,6 +460,14 @@ def _safe_next(request, fallback: str) -> str:
 
 @require_POST
 @staff_required
+@irreversible(gettext_lazy("Suspendre cette admission ?"),
+              gettext_lazy("L'entreprise ne sera plus invitée aux marchés de la catégorie jusqu'à "
+                           "son rétablissement ; elle en est informée avec le motif."),
+              when=lambda data, kwargs: kwargs.get("action") == "suspendre")
+@irreversible(gettext_lazy("Exclure définitivement l'entreprise de la catégorie ?"),
+              gettext_lazy("L'exclusion ne peut pas être levée : l'entreprise ne sera plus invitée "
+                           "aux marchés de la catégorie ; elle en est informée avec le motif."),
+              when=lambda data, kwargs: kwargs.get("action") == "exclure")
 def admission_action(request, admission_id, action):
     admission = get_or_404(selectors.admissions_list(), id=admission_id, message=_("Admission introuvable"))
     back = _safe_next(request, reverse("console:admissions"))

@@ -15,11 +15,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_fsm import can_proceed
 
 from procurement import audit
 from procurement import selectors as dps_selectors
+from procurement.confirmation import irreversible
 from procurement.errors import DomainError, ValidationFailed
 from procurement.models import DPSStatus, EvidenceKind
 from procurement.web import add_service_errors, file_response, form_errors_as_messages, refused
@@ -38,6 +40,7 @@ from ..forms.portal import (
 from ..models import (
     RELIED_ON_REFUSAL,
     ApplicationStatus,
+    CategoryDecision,
     EvidenceDocument,
     Membership,
 )
@@ -371,6 +374,7 @@ def application_detail(request, application_id):
         "declaration_missing": dossier.declaration_missing if dossier else [],
         "has_missing": bool(dossier and dossier.missing_items()),
         "editable": editable,
+        "rejected": any(line.decision == CategoryDecision.REJECTED for line in lines),
         "can_withdraw": can_proceed(application.withdraw),
         "history": _timeline(application),
         "withdraw_form": WithdrawForm(),
@@ -394,6 +398,9 @@ def application_submit(request, application_id):
 
 @login_required
 @require_POST
+@irreversible(_lazy("Retirer définitivement cette candidature ?"),
+              _lazy("Elle ne sera pas examinée. Le SAD reste ouvert : vous pourrez déposer une "
+                    "nouvelle candidature à tout moment."))
 def application_withdraw(request, application_id):
     application = selectors.application_get(user=request.user, application_id=application_id)
     form = WithdrawForm(request.POST)

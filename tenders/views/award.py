@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from procurement import clock
+from procurement.confirmation import irreversible
 from procurement.permissions import APPROVER, BUYER, has_role
 from procurement.web import INVALID, OK, buyer_or_message, call_service, can_act, paginate, staff_required
 from procurement.workflow import allowed_actions
@@ -148,6 +149,9 @@ def award_request_evidence(request, tender_id):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Retirer cette proposition d'attribution ?"),
+              _lazy("Si l'offre est écartée (R2144-7), ce choix est définitif : l'offre classée "
+                    "ensuite pourra être proposée."))
 def award_withdraw(request, tender_id):
     tender, refusal = _readable_tender(request, tender_id)
     if refusal:
@@ -172,6 +176,9 @@ def award_withdraw(request, tender_id):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Approuver l'attribution ?"),
+              _lazy("Les lettres partiront à chaque soumissionnaire et le marché sera créé ; "
+                    "l'approbation est définitive."))
 def award_approve(request, tender_id):
     """The approval: one message per missing or invalid evidence kind when refused (the service says which)."""
     tender, refusal = _readable_tender(request, tender_id)
@@ -222,6 +229,8 @@ def _answer(*, actor, row, text):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Envoyer cette réponse à l'entreprise ?"),
+              _lazy("La réponse part aussitôt et ne pourra plus être modifiée."))
 def debrief_answer(request, request_id):
     row = selectors.debrief_request_get(user=request.user, request_id=request_id)
     if not buyer_or_message(request):
@@ -280,6 +289,9 @@ def _contract_action(request, contract_id, service, done):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Signer ce marché au nom de l'acheteur ?"),
+              _lazy("La signature est définitive ; le marché pourra ensuite être notifié au "
+                    "titulaire."))
 def contract_sign(request, contract_id):
     return _contract_action(request, contract_id, contract_services.contract_sign,
                             _("Le marché est signé par l'acheteur : il peut être notifié au titulaire."))
@@ -287,6 +299,8 @@ def contract_sign(request, contract_id):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Notifier le marché signé au titulaire ?"),
+              _lazy("L'exécution commence à la notification, qui est définitive."))
 def contract_notify(request, contract_id):
     return _contract_action(request, contract_id, contract_services.contract_notify,
                             _("Le marché est notifié au titulaire : l'exécution commence. L'avis d'attribution "

@@ -23,6 +23,7 @@ from django_fsm import can_proceed
 
 from procurement import audit, calendar, clock, listcache, spreadsheets
 from procurement import selectors as dps_selectors
+from procurement.confirmation import irreversible
 from procurement.errors import NotAllowed
 from procurement.sorting import Sorting
 from procurement.spreadsheets import (
@@ -378,6 +379,9 @@ def tender_detail(request, tender_id):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Publier ce marché et inviter les entreprises maintenant ?"),
+              _lazy("Les invitations partent en même temps à toutes les entreprises admises dans la"
+                    " catégorie ; les critères et leurs pondérations sont alors figés."))
 def tender_publish(request, tender_id):
     tender = _tender(request, tender_id)
     if buyer_or_message(request):
@@ -392,6 +396,9 @@ def tender_publish(request, tender_id):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Ouvrir les plis ?"),
+              _lazy("Les offres deviendront lisibles ; l'ouverture est enregistrée à votre nom et "
+                    "ne peut pas être défaite."))
 def tender_open(request, tender_id):
     tender = _tender(request, tender_id)
     if buyer_or_message(request):
@@ -420,6 +427,9 @@ def _end(request, tender_id, *, prefix, func, done):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Déclarer ce marché sans suite ?"),
+              _lazy("La procédure prend fin ; les entreprises invitées en sont informées avec le "
+                    "motif."))
 def tender_cancel(request, tender_id):
     return _end(request, tender_id, prefix="cancel", func=services.tender_cancel,
                 done=_("Le marché est déclaré sans suite ; les entreprises invitées sont informées."))
@@ -427,6 +437,9 @@ def tender_cancel(request, tender_id):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Déclarer ce marché infructueux ?"),
+              _lazy("La procédure prend fin ; les entreprises invitées en sont informées avec le "
+                    "motif."))
 def tender_unsuccessful(request, tender_id):
     return _end(request, tender_id, prefix="unsuccessful", func=services.tender_declare_unsuccessful,
                 done=_("Le marché est déclaré infructueux ; les entreprises invitées sont informées."))

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from procurement import spreadsheets
+from procurement.confirmation import irreversible
 from procurement.errors import NotAllowed
 from procurement.spreadsheets import DECIMAL, INTEGER, MONEY, Column
 from procurement.web import (
@@ -607,6 +608,9 @@ def ranking(request, tender_id):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Proposer l'attribution à cette offre ?"),
+              _lazy("Le classement sera figé et ne sera plus recalculé ; la proposition attend "
+                    "l'approbation d'une autre personne ayant le rôle approbateur."))
 def award_propose(request, tender_id):
     """Propose the first-ranked admissible bid (buyer): the ranking is frozen, the award page follows."""
     tender, refusal = _readable_tender(request, tender_id)

@@ -17,8 +17,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from procurement.confirmation import irreversible
 from procurement.errors import DomainError, NotAllowed, ValidationFailed
 from procurement.web import INVALID, OK, REFUSED, attachment_response, call_service, refused, staff_required
 
@@ -192,6 +194,9 @@ def panel_scores(request, tender_id):
 
 @require_POST
 @staff_required
+@irreversible(_lazy("Remettre et verrouiller votre grille ?"),
+              _lazy("Vos notes ne pourront plus être modifiées ; l'empreinte de la grille est "
+                    "inscrite au journal."))
 def panel_submit(request, tender_id):
     tender = _tender(request, tender_id)
     try:

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement import clock, inputs, spreadsheets
+from procurement.confirmation import irreversible
 from procurement.errors import DomainError, ValidationFailed
 from procurement.spreadsheets import SpreadsheetError
 from procurement.web import (
@@ -90,9 +91,7 @@ def inbox(request):
 
 # --- the tender ------------------------------------------------------------------------------------------
 
-@login_required
-def tender_page(request, tender_id):
-    tender = selectors.tender_detail(selectors.tender_get(user=request.user, tender_id=tender_id))
+def _tender_context(request, tender, *, question_form=None) -> dict:
     now = clock.now()
     own = selectors.own_company_ids(request.user)
     questions = list(selectors.questions_for_user(user=request.user, tender=tender))
@@ -109,20 +108,26 @@ def tender_page(request, tender_id):
             "submitted": next((b for b in company_bids if b.status == BidStatus.SUBMITTED), None),
             "withdrawn": any(b.status == BidStatus.WITHDRAWN for b in company_bids),
         })
-    return render(request, "portal/tender_detail.html", {
+    return {
         "tender": tender,
         "criteria": list(tender.criteria.all()),
         "documents": list(tender.documents.all()),
         "answered": [q for q in questions if q.is_answered],
         "waiting": [q for q in questions if not q.is_answered and q.mine],
-        "question_form": QuestionForm(),
+        "question_form": question_form or QuestionForm(),
         "questions_open": tender.questions_open(now) and bool(invited),
         "accepts_bids": tender.accepts_bids(now),
         "bids": bids,
         "companies": companies,
         "several_companies": len(companies) > 1,
         "status_published": TenderStatus.PUBLISHED,
-    })
+    }
+
+
+@login_required
+def tender_page(request, tender_id):
+    tender = selectors.tender_detail(selectors.tender_get(user=request.user, tender_id=tender_id))
+    return render(request, "portal/tender_detail.html", _tender_context(request, tender))
 
 
 def _chosen_company(request, tender) -> Company | None:
@@ -140,9 +145,9 @@ def question_ask(request, tender_id):
     tender = selectors.tender_get(user=request.user, tender_id=tender_id)
     form = QuestionForm(request.POST)
     target = reverse("tenders_portal:tender", args=[tender.id]) + "#questions"
-    if not form.is_valid():
-        form_errors_as_messages(request, form)
-        return redirect(target)
+    if not form.is_valid():  # shown again at the form (the form posts to #questions), with what was typed
+        return render(request, "portal/tender_detail.html",
+                      _tender_context(request, selectors.tender_detail(tender), question_form=form), status=400)
     try:
         services.question_ask(actor=request.user, tender=tender, text=form.cleaned_data["text"],
                               company=_chosen_company(request, tender))
@@ -251,6 +256,11 @@ def _document_form(*args, **kwargs) -> BidDocumentForm:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@irreversible(_lazy("Déposer cette offre ?"),
+              _lazy("Une offre déposée ne se modifie plus : vous recevez un accusé de réception. "
+                    "Avant la date limite, vous pourrez encore la retirer, ou déposer une nouvelle "
+                    "version qui la remplacera."),
+              when=lambda data, kwargs: data.get("action") == "submit")
 def bid_page(request, bid_id):
     bid = _own_bid(request.user, bid_id)
     tender = selectors.tender_detail(bid.tender)
@@ -420,6 +430,9 @@ def _own_document(user, bid, doc_id) -> BidDocument:
 
 @login_required
 @require_POST
+@irreversible(_lazy("Retirer ce document de l'offre ?"),
+              _lazy("Le document est supprimé du brouillon ; pour le joindre de nouveau, il faudra "
+                    "le déposer une nouvelle fois."))
 def bid_document_delete(request, bid_id, doc_id):
     bid = _own_bid(request.user, bid_id)
     document = _own_document(request.user, bid, doc_id)
@@ -448,6 +461,9 @@ def bid_document_download(request, bid_id, doc_id):
 
 @login_required
 @require_POST
+@irreversible(_lazy("Retirer cette offre ?"),
+              _lazy("Elle ne sera pas examinée, sauf si vous déposez une nouvelle offre avant la "
+                    "date limite."))
 def bid_withdraw(request, bid_id):
     bid = _own_bid(request.user, bid_id)
     form = BidWithdrawForm(request.POST)
@@ -493,6 +509,9 @@ def bid_respond(request, bid_id):
 
 @login_required
 @require_POST
+@irreversible(_lazy("Envoyer cette demande à l'acheteur ?"),
+              _lazy("Une seule demande est possible ; l'acheteur doit vous répondre dans les 15 "
+                    "jours."))
 def bid_debrief(request, bid_id):
     """A rejected bidder asks for the characteristics and relative advantages of the retained bid (R2181-4);
     the service refuses it after 15 days, twice, or to the winner."""

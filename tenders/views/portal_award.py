@@ -20,9 +20,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from procurement import clock
+from procurement.confirmation import irreversible
 from procurement.web import OK, call_service
 from procurement.workflow import allowed_actions
 from suppliers.selectors import is_company_admin
@@ -95,6 +97,9 @@ def contract_page(request, contract_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@irreversible(_lazy("Signer le marché ?"),
+              _lazy("La signature est définitive : vous acceptez le marché au nom de l'entreprise, "
+                    "aux prix de votre offre."))
 def contract_sign(request, contract_id):
     """GET: the confirmation step (what is signed, by whom, what follows). POST: the signature, which the
     service refuses before the end of the standstill, to a member who is not the company's admin, or twice."""

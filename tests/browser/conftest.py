@@ -76,13 +76,15 @@ class UI:
         self.pages: dict[str, object] = {}
         self.contexts = []
 
-    def new_page(self, name: str, *, viewport: dict | None = None):
+    def new_page(self, name: str, *, viewport: dict | None = None, javascript: bool = True):
         """A page in a fresh context (its own cookies): one per person taking part in the journey.
 
-        ``viewport`` is the window's size (a desktop screen unless told, e.g. ``layout.PHONE``).
+        ``viewport`` is the window's size (a desktop screen unless told, e.g. ``layout.PHONE``);
+        ``javascript=False`` opens the page as a browser without scripts would.
         """
         context = self.browser.new_context(
-            base_url=self.base_url, locale="fr-FR", viewport=viewport or {"width": 1280, "height": 900}
+            base_url=self.base_url, locale="fr-FR", viewport=viewport or {"width": 1280, "height": 900},
+            java_script_enabled=javascript,
         )
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)

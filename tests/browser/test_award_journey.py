@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from procurement.models import EvidenceKind
 from suppliers.models import EvidenceDocument
 from tenders.models import Contract, ContractStatus, DebriefRequest, Tender
+from tests.browser.confirm import confirm_dialog
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, complete_winner_evidence, ranked_tender
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,15 +32,6 @@ ANSWER = "Méthodologie en site occupé plus détaillée et phasage par cage d'e
 NO_OVERFLOW = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
-def accept_next_dialog(page) -> list[str]:
-    seen: list[str] = []
-
-    def accept(dialog):
-        seen.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    return seen
 
 
 def no_overflow(ui, page, name):
@@ -75,8 +67,8 @@ def test_proposal_evidence_approval_letters_debriefing_and_signatures(situation,
     expect(proposal.get_by_role("radio")).to_have_count(1)
     proposal.get_by_label("Motif de la proposition").fill(REASON)
     ui.screenshot(console, "buyer-propose")
-    confirmed = accept_next_dialog(console)
     proposal.get_by_role("button", name="Proposer l'attribution").click()
+    confirmed = confirm_dialog(console)
     expect(console.get_by_role("status").filter(has_text="L'attribution est proposée"),
            ui.why(console, "proposed")).to_be_visible()
     assert confirmed and confirmed[0].startswith("Proposer l'attribution")
@@ -131,11 +123,11 @@ def test_proposal_evidence_approval_letters_debriefing_and_signatures(situation,
     expect(row, ui.why(approver, "inbox row")).to_contain_text(winner.name)
     ui.screenshot(approver, "approver-inbox")
     row.get_by_role("link", name=re.compile("^Examiner")).click()
-    confirmed = accept_next_dialog(approver)
     approver.get_by_role("button", name="Approuver l'attribution").click()
+    confirmed = confirm_dialog(approver)
     expect(approver.get_by_role("status").filter(has_text="L'attribution est approuvée"),
            ui.why(approver, "approved")).to_be_visible()
-    assert confirmed and confirmed[0].startswith("Approuver l'attribution à")
+    assert confirmed and confirmed[0].startswith("Approuver l'attribution")
     letters = approver.locator("#letters-table")
     expect(letters, ui.why(approver, "letters listed")).to_contain_text(loser.name)
     expect(approver.locator("#lettres")).to_contain_text("signature possible à partir du")
@@ -157,8 +149,8 @@ def test_proposal_evidence_approval_letters_debriefing_and_signatures(situation,
     expect(bidder.get_by_role("main")).not_to_contain_text(ot.bidders[2][0].name)
     no_overflow(ui, bidder, "loser-result")
     bidder.get_by_label("Votre demande").fill(QUESTION)
-    confirmed = accept_next_dialog(bidder)
     bidder.get_by_role("button", name="Envoyer ma demande").click()
+    confirmed = confirm_dialog(bidder)
     expect(bidder.get_by_role("status").filter(has_text="Votre demande est transmise"),
            ui.why(bidder, "debrief asked")).to_be_visible()
     assert confirmed and confirmed[0].startswith("Envoyer cette demande")
@@ -172,8 +164,8 @@ def test_proposal_evidence_approval_letters_debriefing_and_signatures(situation,
     expect(requests).to_contain_text("réponse due avant le")
     requests.get_by_role("link", name=tender.reference).click()
     console.get_by_label("Votre réponse").fill(ANSWER)
-    accept_next_dialog(console)
     console.get_by_role("button", name="Envoyer la réponse").click()
+    confirm_dialog(console)
     expect(console.get_by_role("status").filter(has_text="La réponse est envoyée"),
            ui.why(console, "answered")).to_be_visible()
     assert DebriefRequest.objects.get(bid=loser_bid).answered_at is not None
@@ -194,8 +186,8 @@ def test_proposal_evidence_approval_letters_debriefing_and_signatures(situation,
         expect(portal.get_by_role("heading", level=1), ui.why(portal, "confirmation step")).to_contain_text(
             f"Signer le marché {contract.number}")
         no_overflow(ui, portal, "winner-sign-confirm")
-        confirmed = accept_next_dialog(portal)
         portal.get_by_role("button", name="Je signe le marché").click()
+        confirmed = confirm_dialog(portal)
         expect(portal.get_by_role("status").filter(has_text="Vous avez signé le marché"),
                ui.why(portal, "holder signed")).to_be_visible()
         assert confirmed and confirmed[0].startswith("Signer le marché")
@@ -206,12 +198,12 @@ def test_proposal_evidence_approval_letters_debriefing_and_signatures(situation,
         console.goto("/console/")
         console.get_by_role("navigation", name="Console acheteur").get_by_role("link", name="Contrats").click()
         console.get_by_role("link", name=contract.number).click()
-        accept_next_dialog(console)
         console.get_by_role("button", name="Signer le marché").click()
+        confirm_dialog(console)
         expect(console.get_by_role("status").filter(has_text="Le marché est signé par l'acheteur"),
                ui.why(console, "buyer signed")).to_be_visible()
-        confirmed = accept_next_dialog(console)
         console.get_by_role("button", name="Notifier le marché au titulaire").click()
+        confirmed = confirm_dialog(console)
         expect(console.get_by_role("status").filter(has_text="Le marché est notifié au titulaire"),
                ui.why(console, "notified")).to_be_visible()
         assert confirmed and confirmed[0].startswith("Notifier le marché signé")

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from procurement.models import OutboundEmail
 from suppliers.models import Admission, ApplicationStatus
 from suppliers.services import application_create, application_submit
+from tests.browser.confirm import confirm_dialog
 from tests.factories import DEFAULT_PASSWORD, CompanyFactory, UserFactory, ready_company
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,10 +23,9 @@ def test_buyer_admits_and_contractor_sees_admitted(ui, open_dps, buyer, mailoutb
     application = application_submit(actor=contractor, application=application)
     subject = f"Décision sur votre candidature — {dps.reference}"
 
-    # The buyer logs in and finds the application on the console dashboard.
+    # The buyer logs in, lands on the console dashboard and finds the application there.
     console = ui.new_page("buyer")
     ui.log_in(console, buyer.email)
-    console.get_by_role("link", name="Accéder à la console acheteur").click()
     expect(console.get_by_role("heading", level=1), ui.why(console, "console dashboard")).to_have_text(
         "Tableau de bord")
     pending = console.get_by_role("row").filter(has_text=company.name)
@@ -41,6 +41,7 @@ def test_buyer_admits_and_contractor_sees_admitted(ui, open_dps, buyer, mailoutb
     decision.get_by_label("Admettre").check()
     ui.screenshot(console, "buyer-review")
     console.get_by_role("button", name="Enregistrer la décision").click()
+    assert confirm_dialog(console) == ["Enregistrer cette décision ?"]
     expect(console.get_by_role("status").filter(has_text="La décision est enregistrée"),
            ui.why(console, "decision recorded")).to_be_visible()
     expect(console.locator(".console-due"), ui.why(console, "decided")).to_contain_text("Décidée")

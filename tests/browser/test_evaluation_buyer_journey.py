@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 
 from procurement.models import AuditEntry
 from tenders.models import Bid, BidStatus, Consensus, PanelMember
+from tests.browser.confirm import confirm_dialog
 from tests.factories import DEFAULT_PASSWORD, TINY_PDF, StaffFactory, opened_tender
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,10 +62,6 @@ def assert_no_horizontal_overflow(ui, page, what: str) -> None:
               f"because of {result['out']}")
 
 
-def accept_next_dialog(page) -> None:
-    page.once("dialog", lambda dialog: dialog.accept())
-
-
 def due_in(days: int) -> str:
     return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
 
@@ -93,8 +90,8 @@ def evaluator_scores_and_submits(ui, name: str, user, ot, values: dict[int, tupl
         page.get_by_role("button", name=re.compile("^Enregistrer les notes")).click()
         expect(flash(page, "Notes enregistrées"), ui.why(page, f"{name} saved {code}")).to_be_visible()
     expect(main, ui.why(page, f"{name}'s grid complete")).to_contain_text("6 notes sur 6")
-    accept_next_dialog(page)
     page.get_by_role("button", name="Remettre et verrouiller ma grille").click()
+    confirm_dialog(page)
     expect(flash(page, "Votre grille est remise et verrouillée"), ui.why(page, f"{name} submitted")).to_be_visible()
     ui.screenshot(page, f"{name}-submitted")
 

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tenders.models import BidRequest, BidStatus, PanelMember, Score
 from tenders.services.evaluation import bid_classify, justification_request, score_put, scores_submit
+from tests.browser.confirm import confirm_dialog
 from tests.factories import DEFAULT_PASSWORD, TINY_PDF, StaffFactory, scoring_tender, seat_evaluators
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,15 +25,6 @@ ANSWER = "Enduit acheté directement au fabricant, équipe en propre : devis joi
 HIDDEN_COMMENT = "Avis provisoire de Nadia"
 
 
-def accept_next_dialog(page) -> list[str]:
-    seen: list[str] = []
-
-    def accept(dialog):
-        seen.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    return seen
 
 
 def test_bidder_answers_then_evaluator_declares_scores_and_submits_blind(ui, tmp_path):
@@ -129,8 +121,8 @@ def test_bidder_answers_then_evaluator_declares_scores_and_submits_blind(ui, tmp
     expect(main).to_contain_text("2 notes sur 4")
 
     # Submitting too early lists what is missing.
-    accept_next_dialog(console)
     console.get_by_role("button", name="Remettre et verrouiller ma grille").click()
+    confirm_dialog(console)
     missing = console.locator(".panel-missing")
     expect(missing, ui.why(console, "missing scores listed")).to_contain_text("2 notes manquent")
     expect(missing).to_contain_text("Performance environnementale")
@@ -147,8 +139,8 @@ def test_bidder_answers_then_evaluator_declares_scores_and_submits_blind(ui, tmp
     ui.screenshot(console, "evaluator-grid-phone")
     console.set_viewport_size(LAPTOP)
 
-    confirmed = accept_next_dialog(console)
     console.get_by_role("button", name="Remettre et verrouiller ma grille").click()
+    confirmed = confirm_dialog(console)
     expect(console.get_by_role("status").filter(has_text="Votre grille est remise et verrouillée"),
            ui.why(console, "submitted")).to_be_visible()
     assert confirmed and confirmed[0].startswith("Remettre et verrouiller votre grille")

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from procurement.models import DynamicPurchasingSystem
 from tenders.models import Bid, BidStatus, Question, Tender, TenderStatus
+from tests.browser.confirm import confirm_dialog
 from tests.factories import (
     DEFAULT_PASSWORD,
     CompanyFactory,
@@ -49,16 +50,6 @@ def local_input(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def accept_next_dialog(page) -> list[str]:
-    """Accept the next confirm() of the page; the list receives its message."""
-    seen: list[str] = []
-
-    def accept(dialog):
-        seen.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    return seen
 
 
 def test_buyer_publishes_contractor_bids_buyer_opens(ui, open_dps, buyer, mailoutbox):
@@ -134,8 +125,8 @@ def test_buyer_publishes_contractor_bids_buyer_opens(ui, open_dps, buyer, mailou
     expect(console.locator(".tender-checklist")).to_contain_text(
         "À la publication, 2 entreprises admises et non suspendues de la catégorie seront invitées.")
     ui.screenshot(console, "buyer-draft")
-    confirmed = accept_next_dialog(console)
     console.get_by_role("button", name="Publier et inviter 2 entreprises").click()
+    confirmed = confirm_dialog(console)
     expect(console.get_by_role("status").filter(has_text="Le marché est publié"),
            ui.why(console, "published message")).to_contain_text("2 entreprises invitées")
     assert confirmed == ["Publier ce marché et inviter les entreprises maintenant ?"]
@@ -221,11 +212,13 @@ def test_buyer_publishes_contractor_bids_buyer_opens(ui, open_dps, buyer, mailou
     portal.get_by_label("Remarques").fill("Équipe de 6 compagnons, échafaudage en propre.")
     ui.screenshot(portal, "contractor-bid-form")
     portal.get_by_role("button", name="Déposer l'offre").click()
+    deposited = confirm_dialog(portal)
 
     # --- The receipt. ----------------------------------------------------------------------------------
     expect(portal.get_by_role("heading", level=1), ui.why(portal, "receipt")).to_have_text(
         "Accusé de réception électronique")
     expect(portal.get_by_role("status").filter(has_text="Votre offre est déposée")).to_be_visible()
+    assert deposited == ["Déposer cette offre ?"]
     fingerprint = portal.locator(".receipt__fingerprint")
     expect(fingerprint, ui.why(portal, "SHA-256 fingerprint")).to_have_text(SHA256)
     expect(portal.locator(".receipt")).to_contain_text(company.name)
@@ -251,8 +244,8 @@ def test_buyer_publishes_contractor_bids_buyer_opens(ui, open_dps, buyer, mailou
     with time_machine.travel(tender.bid_deadline + dt.timedelta(minutes=1), tick=True):
         console.goto(f"/console/marches/{tender.id}/")
         expect(console.locator(".tender-timeline"), ui.why(console, "deadline passed")).to_contain_text("(passée)")
-        confirmed = accept_next_dialog(console)
         console.get_by_role("button", name="Ouvrir les plis").click()
+        confirmed = confirm_dialog(console)
         expect(console.get_by_role("status").filter(has_text="Les plis sont ouverts"),
                ui.why(console, "bids opened")).to_be_visible()
         assert confirmed and confirmed[0].startswith("Ouvrir les plis ?")

@@ -68,7 +68,7 @@ def test_create_add_category_and_publish_through_the_pages(client, buyer):
     assert 'value="kbis"' in body and 'value="59"' in body
 
     # Publishing without a category: the service says why, nothing changes.
-    response = client.post(reverse("console:dps_publish", args=[dps.id]))
+    response = client.post(reverse("console:dps_publish", args=[dps.id]), {"confirmed": "1"})
     assert response.status_code == 302
     assert any("au moins une catégorie" in m for m in messages_of(response))
     dps.refresh_from_db()
@@ -81,7 +81,7 @@ def test_create_add_category_and_publish_through_the_pages(client, buyer):
     assert category.required_evidence == ["kbis", "urssaf_vigilance"]
     assert str(category.min_turnover) == "600000.00"
 
-    response = client.post(reverse("console:dps_publish", args=[dps.id]))
+    response = client.post(reverse("console:dps_publish", args=[dps.id]), {"confirmed": "1"})
     assert response.status_code == 302
     dps.refresh_from_db()
     assert dps.status == DPSStatus.OPEN
@@ -90,7 +90,7 @@ def test_create_add_category_and_publish_through_the_pages(client, buyer):
     assert "Ouvert" in body
     assert "500\u00a0000 € HT" in body or "500 000 € HT" in body or "500,000 € HT" in body
 
-    response = client.post(reverse("console:dps_publish", args=[dps.id]))  # twice: a message with the state
+    response = client.post(reverse("console:dps_publish", args=[dps.id]), {"confirmed": "1"})  # twice: a message with the state
     assert any("État actuel : Ouvert" in m for m in messages_of(response))
     assert AuditEntry.objects.filter(object_type="dps", object_id=str(dps.id), action="publish").count() == 1
 
@@ -148,7 +148,7 @@ def test_approver_reads_but_cannot_act(client, buyer, approver):
     client.force_login(approver)
     body = client.get(reverse("console:dps_detail", args=[dps.id])).content.decode()
     assert reverse("console:dps_publish", args=[dps.id]) not in body
-    response = client.post(reverse("console:dps_publish", args=[dps.id]))
+    response = client.post(reverse("console:dps_publish", args=[dps.id]), {"confirmed": "1"})
     assert response.status_code == 302
     assert any("réservée au rôle" in m for m in messages_of(response))
     dps.refresh_from_db()
@@ -162,14 +162,14 @@ def test_terminate_needs_a_reason(client, buyer):
     dps = DPSFactory(actor=buyer, published=True)
     client.force_login(buyer)
     url = reverse("console:dps_terminate", args=[dps.id])
-    response = client.post(url, {"reason": ""})
+    response = client.post(url, {"confirmed": "1", "reason": ""})
     assert response.status_code == 400
     assert "reason" in response.context["terminate_form"].errors
-    response = client.post(url, {"reason": "Fin du programme de rénovation."})
+    response = client.post(url, {"confirmed": "1", "reason": "Fin du programme de rénovation."})
     assert response.status_code == 302
     dps.refresh_from_db()
     assert dps.status == DPSStatus.TERMINATED
-    response = client.post(url, {"reason": "encore"})
+    response = client.post(url, {"confirmed": "1", "reason": "encore"})
     assert response.status_code == 302
     assert any("Résilié" in m for m in messages_of(response))
 

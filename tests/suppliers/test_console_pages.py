@@ -79,7 +79,7 @@ def test_supplier_user_gets_403_not_the_console(client, application):
         response = client.get(url)
         assert response.status_code == 403
         assert "Candidatures en attente" not in response.content.decode()
-    response = client.post(decide_url(application), {})
+    response = client.post(decide_url(application), {"confirmed": "1"})
     assert response.status_code == 403
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
@@ -180,7 +180,7 @@ def test_evaluator_reads_but_cannot_decide(client, evaluator, application, two_c
     assert f'name="decision_{first.id}"' not in body  # no action buttons
     assert "Lecture seule" in body
 
-    response = client.post(decide_url(application), decision_post(application, first, second))
+    response = client.post(decide_url(application), {**decision_post(application, first, second), "confirmed": "1"})
     assert response.status_code == 302
     assert any("réservée au rôle" in m for m in messages_of(response))
     application.refresh_from_db()
@@ -192,7 +192,7 @@ def test_evaluator_reads_but_cannot_decide(client, evaluator, application, two_c
 def test_buyer_admits_one_category_and_rejects_another(client, buyer, application, two_categories):
     first, second = two_categories
     client.force_login(buyer)
-    response = client.post(decide_url(application), decision_post(application, first, second))
+    response = client.post(decide_url(application), {**decision_post(application, first, second), "confirmed": "1"})
     assert response.status_code == 302
     assert response.url == review_url(application)
     application.refresh_from_db()
@@ -213,7 +213,7 @@ def test_rejection_without_reason_shows_error_and_keeps_input(client, buyer, app
     first, second = two_categories
     client.force_login(buyer)
     data = decision_post(application, first, second, reason="  ")
-    response = client.post(decide_url(application), data)
+    response = client.post(decide_url(application), {**data, "confirmed": "1"})
     assert response.status_code == 400
     form = response.context["decision_form"]
     assert form.errors[f"reason_{second.id}"] == [f"Le rejet pour la catégorie {second.code} doit être motivé."]
@@ -228,7 +228,7 @@ def test_rejection_without_reason_shows_error_and_keeps_input(client, buyer, app
 def test_missing_choice_is_an_error_per_category(client, buyer, application, two_categories):
     first, second = two_categories
     client.force_login(buyer)
-    response = client.post(decide_url(application), {f"decision_{first.id}": "admit"})
+    response = client.post(decide_url(application), {"confirmed": "1", f"decision_{first.id}": "admit"})
     assert response.status_code == 400
     assert f"decision_{second.id}" in response.context["decision_form"].errors
 
@@ -241,8 +241,8 @@ def test_second_decision_says_already_decided_and_audits_once(client, buyer, app
     client.force_login(buyer)
     data = decision_post(application, first, second)
 
-    assert other.post(decide_url(application), data).status_code == 302
-    response = client.post(decide_url(application), data)
+    assert other.post(decide_url(application), {**data, "confirmed": "1"}).status_code == 302
+    response = client.post(decide_url(application), {**data, "confirmed": "1"})
     assert response.status_code == 302
     texts = messages_of(response)
     assert any("Cette candidature a déjà été décidée par Sophie Leroy" in t for t in texts), texts
@@ -266,7 +266,7 @@ def test_decision_refused_by_service_lock_shows_who_decided(client, buyer, appli
 
     monkeypatch.setattr(console.services, "application_decide", racing)
     client.force_login(buyer)
-    response = client.post(decide_url(application), decision_post(application, first, second))
+    response = client.post(decide_url(application), {**decision_post(application, first, second), "confirmed": "1"})
     assert response.status_code == 302
     assert any("déjà été décidée par Marc Petit" in t for t in messages_of(response))
 
@@ -396,20 +396,20 @@ def test_buyer_suspends_reinstates_and_excludes(client, buyer, dps):
     suspend = reverse("console:admission_action", args=[admission.id, "suspendre"])
     assert suspend in listing.content.decode()
 
-    response = client.post(suspend, {"reason": ""})
+    response = client.post(suspend, {"confirmed": "1", "reason": ""})
     assert response.status_code == 302
     assert any("motif est obligatoire" in m for m in messages_of(response))
     admission.refresh_from_db()
     assert admission.status == "admitted"
 
-    client.post(suspend, {"reason": "Attestation URSSAF expirée."})
+    client.post(suspend, {"confirmed": "1", "reason": "Attestation URSSAF expirée."})
     admission.refresh_from_db()
     assert admission.status == "suspended"
     client.post(reverse("console:admission_action", args=[admission.id, "reintegrer"]), {"reason": "Attestation reçue."})
     admission.refresh_from_db()
     assert admission.status == "admitted"
     response = client.post(reverse("console:admission_action", args=[admission.id, "exclure"]),
-                           {"reason": "Fausse déclaration.", "next": "https://evil.example/"})
+                           {"confirmed": "1", "reason": "Fausse déclaration.", "next": "https://evil.example/"})
     assert response.url == reverse("console:admissions")
     admission.refresh_from_db()
     assert admission.status == "excluded"
@@ -421,7 +421,7 @@ def test_buyer_suspends_reinstates_and_excludes(client, buyer, dps):
 def test_evaluator_cannot_change_an_admission(client, evaluator, dps):
     admission = admitted_company(dps.categories.get())
     client.force_login(evaluator)
-    response = client.post(reverse("console:admission_action", args=[admission.id, "suspendre"]), {"reason": "x"})
+    response = client.post(reverse("console:admission_action", args=[admission.id, "suspendre"]), {"confirmed": "1", "reason": "x"})
     assert response.status_code == 302
     admission.refresh_from_db()
     assert admission.status == "admitted"

@@ -66,7 +66,8 @@ def test_a_second_browser_posts_the_forms_of_its_own_page(buyer, admission, cach
     action = reverse("console:admission_action", args=[admission.id, "suspendre"])
     form = page[page.index(f'action="{action}"'):]
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-    response = second.post(action, {"csrfmiddlewaretoken": token, "reason": "Attestation échue", "next": url})
+    response = second.post(action, {"csrfmiddlewaretoken": token, "confirmed": "1", "reason": "Attestation échue",
+                                     "next": url})
     assert response.status_code == 302
     admission.refresh_from_db()
     assert admission.status == "suspended"

@@ -117,7 +117,7 @@ def test_application_page_for_owner_and_404_for_another_company(client, stranger
     assert "décision attendue au plus tard le" in response.content.decode()
     assert "Candidature déposée" in response.content.decode()  # the timeline
     assert stranger_client.get(url).status_code == 404
-    assert stranger_client.post(reverse("portal:application_withdraw", args=[application.id])).status_code == 404
+    assert stranger_client.post(reverse("portal:application_withdraw", args=[application.id]), {"confirmed": "1"}).status_code == 404
 
 
 def test_apply_page_404_for_another_users_company(owner_client, stranger_client):
@@ -405,10 +405,10 @@ def test_info_request_then_complete_and_resubmit(client):
 def test_withdraw(client):
     application = submitted_application()
     client.force_login(company_owner(application.company))
-    client.post(reverse("portal:application_withdraw", args=[application.id]), {"reason": "Plan de charge complet"})
+    client.post(reverse("portal:application_withdraw", args=[application.id]), {"confirmed": "1", "reason": "Plan de charge complet"})
     application.refresh_from_db()
     assert application.status == ApplicationStatus.WITHDRAWN
-    response = client.post(reverse("portal:application_withdraw", args=[application.id]), follow=True)
+    response = client.post(reverse("portal:application_withdraw", args=[application.id]), {"confirmed": "1"}, follow=True)
     assert response.status_code == 200  # wrong state: a message, never a 500
 
 

@@ -64,17 +64,17 @@ def test_the_ranking_offers_only_the_first_ranked_admissible_bid_and_proposing_f
     assert first.company.name in body.split('id="proposition"')[1].split("</section>")[0]
 
     # A reason is required: the service says so, on the field, and nothing happens.
-    response = client.post(url("award_propose", ot.tender.id), {"bid": str(first.id), "reason": " "})
+    response = client.post(url("award_propose", ot.tender.id), {"confirmed": "1", "bid": str(first.id), "reason": " "})
     assert response.status_code == 400
     assert "Indiquez le motif de la proposition" in text(response)
     assert fresh(ot.tender).status == "opened"
 
     # Another bid than the first-ranked is refused by the service, with its words.
-    response = client.post(url("award_propose", ot.tender.id), {"bid": str(second.id), "reason": "Meilleur"})
+    response = client.post(url("award_propose", ot.tender.id), {"confirmed": "1", "bid": str(second.id), "reason": "Meilleur"})
     assert response.status_code == 400
     assert "Seule l'offre recevable classée première peut être proposée" in text(response)
 
-    response = client.post(url("award_propose", ot.tender.id), {"bid": str(first.id), "reason": "Mieux-disant"})
+    response = client.post(url("award_propose", ot.tender.id), {"confirmed": "1", "bid": str(first.id), "reason": "Mieux-disant"})
     assert response.status_code == 302 and response["Location"] == url("award", ot.tender.id)
     assert fresh(ot.tender).status == "award_proposed"
     body = text(client.get(url("evaluation_ranking", ot.tender.id)))
@@ -87,7 +87,7 @@ def test_the_ranking_says_what_blocks_the_proposal_and_non_buyers_get_no_form(cl
     client.force_login(approver)
     body = text(client.get(url("evaluation_ranking", ot.tender.id)))
     assert 'name="bid"' not in body and "réservée au rôle acheteur" in body
-    response = client.post(url("award_propose", ot.tender.id), {"bid": str(ot.bids[0].id), "reason": "x"})
+    response = client.post(url("award_propose", ot.tender.id), {"confirmed": "1", "bid": str(ot.bids[0].id), "reason": "x"})
     assert response.status_code == 302
     assert "réservée au rôle « acheteur »" in " ".join(messages_of(response))
     assert fresh(ot.tender).status == "opened"
@@ -157,7 +157,7 @@ def test_the_proposer_cannot_approve_even_with_the_approver_role_and_the_page_sa
     body = text(client.get(url("award", ot.tender.id)))
     assert url("award_approve", ot.tender.id) not in body
     assert "Vous avez proposé cette attribution" in body and "quatre yeux" in body
-    response = client.post(url("award_approve", ot.tender.id))
+    response = client.post(url("award_approve", ot.tender.id), {"confirmed": "1"})
     assert response.status_code == 302
     assert any("quatre yeux" in m for m in messages_of(response))
     assert fresh(ot.tender).status == "award_proposed"
@@ -167,7 +167,7 @@ def test_a_buyer_without_the_approver_role_is_refused_on_post(client, buyer):
     ot = proposed_tender()
     client.force_login(buyer)
     assert url("award_approve", ot.tender.id) not in text(client.get(url("award", ot.tender.id)))
-    response = client.post(url("award_approve", ot.tender.id))
+    response = client.post(url("award_approve", ot.tender.id), {"confirmed": "1"})
     assert "réservée au rôle « approbateur »" in " ".join(messages_of(response))
     assert fresh(ot.tender).status == "award_proposed"
 
@@ -178,8 +178,8 @@ def test_approval_is_refused_with_one_message_per_missing_or_invalid_evidence_ki
                              skip=[EvidenceKind.KBIS, EvidenceKind.TAX_CERTIFICATE])
     client.force_login(ot.approver)
     body = text(client.get(url("award", ot.tender.id)))
-    assert "data-confirm=\"Approuver l'attribution à" in body
-    response = client.post(url("award_approve", ot.tender.id))
+    assert "data-confirm=\"Approuver l'attribution ?" in body
+    response = client.post(url("award_approve", ot.tender.id), {"confirmed": "1"})
     errors = messages_of(response)
     assert len(errors) == 2
     assert any(m.startswith("Extrait Kbis") or "Kbis" in m for m in errors)
@@ -190,7 +190,7 @@ def test_approval_is_refused_with_one_message_per_missing_or_invalid_evidence_ki
 def test_the_approver_approves_and_the_page_lists_the_letters_the_standstill_and_the_contract(client):
     ot = proposed_tender()
     client.force_login(ot.approver)
-    response = client.post(url("award_approve", ot.tender.id))
+    response = client.post(url("award_approve", ot.tender.id), {"confirmed": "1"})
     assert response.status_code == 302
     assert "L'attribution est approuvée" in " ".join(messages_of(response))
     tender = fresh(ot.tender)
@@ -210,10 +210,10 @@ def test_withdrawing_with_elimination_cascades_to_the_next_ranked_bid(client):
     ot = proposed_tender(evidence=False)
     first, second, _third = ot.bids
     client.force_login(ot.buyer)
-    response = client.post(url("award_withdraw", ot.tender.id), {"withdraw-reason": " ", "withdraw-eliminate": "on"})
+    response = client.post(url("award_withdraw", ot.tender.id), {"confirmed": "1", "withdraw-reason": " ", "withdraw-eliminate": "on"})
     assert response.status_code == 400 and "Indiquez le motif du retrait" in text(response)
     response = client.post(url("award_withdraw", ot.tender.id),
-                           {"withdraw-reason": "Justificatifs non produits dans le délai", "withdraw-eliminate": "on"})
+                           {"confirmed": "1", "withdraw-reason": "Justificatifs non produits dans le délai", "withdraw-eliminate": "on"})
     assert response.status_code == 302 and response["Location"] == url("evaluation_ranking", ot.tender.id)
     assert fresh(first).status == BidStatus.ELIMINATED and fresh(ot.tender).status == "opened"
     body = text(client.get(url("evaluation_ranking", ot.tender.id)))
@@ -279,10 +279,10 @@ def test_open_debriefing_requests_show_on_the_dashboard_and_the_buyer_answers(cl
 
     body = text(client.get(url("debriefs")))
     assert "Quels avantages ?" in body and 'data-confirm="Envoyer cette réponse' in body
-    response = client.post(url("debrief_answer", request.id), {f"d{request.pk}-text": "  "})
+    response = client.post(url("debrief_answer", request.id), {"confirmed": "1", f"d{request.pk}-text": "  "})
     assert response.status_code == 400 and "Écrivez la réponse" in text(response)
     response = client.post(url("debrief_answer", request.id),
-                           {f"d{request.pk}-text": "Meilleure valeur technique et prix le plus bas."})
+                           {"confirmed": "1", f"d{request.pk}-text": "Meilleure valeur technique et prix le plus bas."})
     assert response.status_code == 302
     assert fresh(request).answered_at is not None
     body = text(client.get(reverse("console:dashboard")))
@@ -314,24 +314,24 @@ def test_the_buyer_signs_after_the_holder_and_the_standstill_then_notifies(clien
     body = text(client.get(url("contract", contract.id)))
     assert url("contract_sign", contract.id) not in body  # standstill running, holder first
     assert "Signature possible à partir du" in body and "Le titulaire signe en premier" in body
-    response = client.post(url("contract_sign", contract.id))
+    response = client.post(url("contract_sign", contract.id), {"confirmed": "1"})
     assert "délai de suspension" in " ".join(messages_of(response))
 
     with after_standstill(contract):
         body = text(client.get(url("contract", contract.id)))
         assert url("contract_sign", contract.id) not in body  # the holder has not signed
-        response = client.post(url("contract_sign", contract.id))
+        response = client.post(url("contract_sign", contract.id), {"confirmed": "1"})
         assert "Le titulaire signe le marché en premier" in " ".join(messages_of(response))
         ct.contract_sign(actor=holder_admin, contract=contract)
         body = text(client.get(url("contract", contract.id)))
         assert "data-confirm=\"Signer ce marché au nom de l'acheteur" in body
         assert url("contract_notify", contract.id) not in body
-        response = client.post(url("contract_sign", contract.id))
+        response = client.post(url("contract_sign", contract.id), {"confirmed": "1"})
         assert fresh(contract).status == ContractStatus.SIGNED
         body = text(client.get(url("contract", contract.id)))
         assert url("contract_sign", contract.id) not in body
         assert 'data-confirm="Notifier le marché signé' in body
-        client.post(url("contract_notify", contract.id))
+        client.post(url("contract_notify", contract.id), {"confirmed": "1"})
     contract = fresh(contract)
     assert contract.status == ContractStatus.NOTIFIED
     body = text(client.get(url("contract", contract.id)))

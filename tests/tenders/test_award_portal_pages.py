@@ -131,8 +131,8 @@ def test_another_companys_bid_and_contract_are_404(client):
     assert client.get(bid_url(ot.bids[0])).status_code == 404
     assert client.get(bid_url(ot.bids[2])).status_code == 404
     assert client.get(reverse("tenders_portal:contract", args=[ot.contract.id])).status_code == 404
-    assert client.post(reverse("tenders_portal:contract_sign", args=[ot.contract.id])).status_code == 404
-    assert client.post(reverse("tenders_portal:bid_debrief", args=[ot.bids[2].id]), {"debrief-text": "x"}) \
+    assert client.post(reverse("tenders_portal:contract_sign", args=[ot.contract.id]), {"confirmed": "1"}).status_code == 404
+    assert client.post(reverse("tenders_portal:bid_debrief", args=[ot.bids[2].id]), {"confirmed": "1", "debrief-text": "x"}) \
         .status_code == 404
 
 
@@ -144,15 +144,15 @@ def test_a_rejected_bidder_asks_for_the_detailed_reasons_once_within_15_days(cli
     second = ot.bids[1]
     client.force_login(ot.bidders[1][1])
     target = reverse("tenders_portal:bid_debrief", args=[second.id])
-    response = client.post(target, {"debrief-text": "  "})
+    response = client.post(target, {"confirmed": "1", "debrief-text": "  "})
     assert response.status_code == 400 and "Écrivez votre demande" in text(response)
-    response = client.post(target, {"debrief-text": "Quels sont les avantages de l'offre retenue ?"})
+    response = client.post(target, {"confirmed": "1", "debrief-text": "Quels sont les avantages de l'offre retenue ?"})
     assert response.status_code == 302
     request = DebriefRequest.objects.get(bid=second)
     body = text(client.get(bid_url(second)))
     assert "Vous avez demandé le" in body and "L'acheteur doit vous répondre avant le" in body
     assert 'name="debrief-text"' not in body
-    response = client.post(target, {"debrief-text": "Encore ?"})
+    response = client.post(target, {"confirmed": "1", "debrief-text": "Encore ?"})
     assert "Une demande a déjà été faite" in " ".join(messages_of(response))
     aw.debrief_answer(actor=ot.buyer, request=request, text="Valeur technique supérieure.")
     assert "Valeur technique supérieure." in text(client.get(bid_url(second)))
@@ -165,7 +165,7 @@ def test_after_15_days_the_form_is_gone_and_a_request_is_refused(client):
         client.force_login(ot.bidders[2][1])  # a session of 16 days ago would have expired
         body = text(client.get(bid_url(third)))
         assert 'name="debrief-text"' not in body and "a expiré le" in body
-        response = client.post(reverse("tenders_portal:bid_debrief", args=[third.id]), {"debrief-text": "Motifs ?"})
+        response = client.post(reverse("tenders_portal:bid_debrief", args=[third.id]), {"confirmed": "1", "debrief-text": "Motifs ?"})
     assert "Le délai de 15 jours pour cette demande a expiré" in " ".join(messages_of(response))
     assert not DebriefRequest.objects.filter(bid=third).exists()
 
@@ -184,7 +184,7 @@ def test_the_holder_admin_signs_after_the_standstill_through_a_confirmation_step
     assert "Vous pourrez signer à partir du" in body and sign_url not in body
     body = text(client.get(sign_url))
     assert "ne peut pas être signé avant le" in body and "Je signe" not in body
-    response = client.post(sign_url)
+    response = client.post(sign_url, {"confirmed": "1"})
     assert response.status_code == 302
     assert "avant la fin du délai de suspension" in " ".join(messages_of(response))
     assert not contract.signatures.exists()
@@ -194,7 +194,7 @@ def test_the_holder_admin_signs_after_the_standstill_through_a_confirmation_step
         body = text(client.get(sign_url))
         assert "Je signe le marché" in body and 'data-confirm="Signer le marché' in body
         assert contract.holder.name in body and re.search(r"150\D000,00 € HT", body)
-        response = client.post(sign_url)
+        response = client.post(sign_url, {"confirmed": "1"})  # what the confirmation step's form sends
         assert "Vous avez signé le marché" in " ".join(messages_of(response))
         body = text(client.get(page_url))
     assert contract.signatures.get().party == "holder"
@@ -210,7 +210,7 @@ def test_a_member_who_is_not_the_admin_cannot_sign(client):
     with time_machine.travel(contract.standstill_ends_at + dt.timedelta(minutes=1), tick=False):
         body = text(client.get(reverse("tenders_portal:contract", args=[contract.id])))
         assert "réservée aux administrateurs" in body
-        response = client.post(reverse("tenders_portal:contract_sign", args=[contract.id]))
+        response = client.post(reverse("tenders_portal:contract_sign", args=[contract.id]), {"confirmed": "1"})
     assert "administrateurs de l'entreprise" in " ".join(messages_of(response))
     assert not contract.signatures.exists()
 

@@ -104,8 +104,8 @@ def test_anonymous_is_sent_to_login_and_a_supplier_gets_403(client):
     client.force_login(invited[0][1])  # even an invited supplier: the console is staff-only
     for page in pages:
         assert client.get(page).status_code == 403
-    assert client.post(url("publish", tender.id)).status_code == 403
-    assert client.post(url("open", tender.id)).status_code == 403
+    assert client.post(url("publish", tender.id), {"confirmed": "1"}).status_code == 403
+    assert client.post(url("open", tender.id), {"confirmed": "1"}).status_code == 403
 
 
 def test_every_page_renders_for_a_buyer_with_its_actions(client, buyer):
@@ -146,7 +146,7 @@ def test_an_evaluator_reads_every_page_without_action_buttons(client, evaluator)
     # and a forged POST changes nothing
     response = client.post(url("create"), form_data(draft.category))
     assert response.status_code == 302 and Tender.objects.count() == 2
-    response = client.post(url("publish", draft.id), follow=True)
+    response = client.post(url("publish", draft.id), {"confirmed": "1"}, follow=True)
     assert "réservée au rôle" in " ".join(messages_of(response))
     draft.refresh_from_db()
     assert draft.status == TenderStatus.DRAFT
@@ -320,7 +320,7 @@ def test_publication_checklist_lists_every_problem_and_publish_is_refused(client
     assert "Les pondérations totalisent 90 au lieu de 100." in body
     assert "Au moins un critère environnemental est obligatoire" in body
     assert "Aucune entreprise n&#x27;est admise" in body
-    response = client.post(url("publish", tender.id), follow=True)
+    response = client.post(url("publish", tender.id), {"confirmed": "1"}, follow=True)
     shown = " ".join(messages_of(response))
     assert "Les pondérations totalisent 90 au lieu de 100." in shown
     assert "critère environnemental" in shown
@@ -339,7 +339,7 @@ def test_publish_through_the_page_invites_the_admitted_suppliers(client, buyer, 
     assert "Toutes les règles de publication sont respectées." in body
     assert "Publier et inviter 2 entreprises" in body
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("publish", tender.id), follow=True)
+        response = client.post(url("publish", tender.id), {"confirmed": "1"}, follow=True)
     assert "2 entreprises invitées" in " ".join(messages_of(response))
     tender.refresh_from_db()
     assert tender.status == TenderStatus.PUBLISHED and tender.published_by == buyer
@@ -353,7 +353,7 @@ def test_open_before_the_deadline_is_refused_with_the_date(client, buyer):
     client.force_login(buyer)
     body = client.get(url("detail", tender.id)).content.decode()
     assert url("open", tender.id) not in body
-    response = client.post(url("open", tender.id), follow=True)
+    response = client.post(url("open", tender.id), {"confirmed": "1"}, follow=True)
     assert "qu'après la date limite de remise des offres" in " ".join(messages_of(response))
     tender.refresh_from_db()
     assert tender.status == TenderStatus.PUBLISHED and tender.opened_at is None
@@ -367,7 +367,7 @@ def test_open_after_the_deadline_through_the_page(client, buyer):
         body = client.get(url("detail", tender.id)).content.decode()
         assert url("open", tender.id) in body
         assert url("open", tender.id) in client.get(url("bids", tender.id)).content.decode()
-        response = client.post(url("open", tender.id))
+        response = client.post(url("open", tender.id), {"confirmed": "1"})
     assert response.status_code == 302 and response.url == url("bids", tender.id)
     tender.refresh_from_db()
     assert tender.status == TenderStatus.OPENED and tender.opened_by == buyer
@@ -397,16 +397,16 @@ def test_document_upload_before_and_after_publication(client, buyer):
 def test_cancel_needs_a_reason_and_then_ends_the_tender(client, buyer):
     tender, _invited = published_tender(suppliers=1)
     client.force_login(buyer)
-    response = client.post(url("cancel", tender.id), {"cancel-reason": ""})
+    response = client.post(url("cancel", tender.id), {"confirmed": "1", "cancel-reason": ""})
     assert response.status_code == 400
     tender.refresh_from_db()
     assert tender.status == TenderStatus.PUBLISHED
-    response = client.post(url("cancel", tender.id), {"cancel-reason": "Besoin redéfini."}, follow=True)
+    response = client.post(url("cancel", tender.id), {"confirmed": "1", "cancel-reason": "Besoin redéfini."}, follow=True)
     assert "sans suite" in " ".join(messages_of(response))
     tender.refresh_from_db()
     assert tender.status == TenderStatus.CANCELLED and tender.end_reason == "Besoin redéfini."
     # declaring a published (not closed) tender unsuccessful is refused as a message, not an error page
-    response = client.post(url("unsuccessful", tender.id), {"unsuccessful-reason": "Aucune offre."}, follow=True)
+    response = client.post(url("unsuccessful", tender.id), {"confirmed": "1", "unsuccessful-reason": "Aucune offre."}, follow=True)
     assert response.status_code == 200 and messages_of(response)
 
 

@@ -194,7 +194,7 @@ def _submit(w):
     for bid in w.bids:
         for code in ("tech", "env"):
             ev.score_put(actor=w.declared, bid=bid, criterion=code, score="7")
-    return "post", f"{CONSOLE}/{w.tender.id}/commission/remise/", {}
+    return "post", f"{CONSOLE}/{w.tender.id}/commission/remise/", {"confirmed": "1"}
 
 
 def _respond(w):

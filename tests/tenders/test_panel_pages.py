@@ -214,7 +214,7 @@ def test_an_unknown_criterion_is_a_message_not_an_error(client, scoring):
 def test_submit_lists_each_missing_score_then_locks_the_sheet(client, scoring):
     declared(scoring, client)
     score_put(actor=scoring.evaluator, bid=scoring.bids[0], criterion="tech", score="7")
-    response = client.post(url("panel_submit", scoring.tender.id))
+    response = client.post(url("panel_submit", scoring.tender.id), {"confirmed": "1"})
     assert response.status_code == 400
     body = page(response)
     assert "3 notes manquent pour remettre la grille" in body
@@ -224,7 +224,7 @@ def test_submit_lists_each_missing_score_then_locks_the_sheet(client, scoring):
     assert PanelMember.objects.get(evaluator=scoring.evaluator).submitted_at is None
 
     score_everything(scoring, scoring.evaluator)
-    response = client.post(url("panel_submit", scoring.tender.id), follow=True)
+    response = client.post(url("panel_submit", scoring.tender.id), {"confirmed": "1"}, follow=True)
     body = page(response)
     assert "Votre grille est remise et verrouillée" in body
     seat = PanelMember.objects.get(evaluator=scoring.evaluator)
@@ -240,7 +240,7 @@ def test_a_locked_sheet_cannot_change(client, scoring):
     assert response.status_code == 302
     assert "elle est verrouillée" in " ".join(messages_of(response))
     assert set(Score.objects.values_list("score", flat=True)) == {7}
-    response = client.post(url("panel_submit", scoring.tender.id))
+    response = client.post(url("panel_submit", scoring.tender.id), {"confirmed": "1"})
     assert response.status_code == 302 and "déjà été remise" in " ".join(messages_of(response))
 
 

@@ -154,10 +154,10 @@ def test_a_question_after_the_deadline_is_refused_with_a_clear_message(invited):
     assert message.startswith("Les questions étaient possibles jusqu'au")
 
 
-def test_an_empty_question_gives_a_message(invited):
+def test_an_empty_question_is_shown_again_at_the_form(invited):
     response = invited.post(reverse("tenders_portal:question_ask", args=[invited.tender.id]), {"text": "  "})
-    assert response.status_code == 302
-    assert messages_of(response)
+    assert response.status_code == 400
+    assert "Le formulaire contient 1 erreur" in response.content.decode()
     assert not Question.objects.exists()
 
 
@@ -213,7 +213,7 @@ def test_a_refused_save_keeps_the_input_and_names_the_field(invited):
 def test_submit_with_a_wrong_total_names_the_lines(invited):
     bid = draft_bid(invited.tender, invited.user)
     response = invited.post(reverse("tenders_portal:bid", args=[bid.id]),
-                            _bid_post(total="160000.00", action="submit"), follow=True)
+                            {**_bid_post(total="160000.00", action="submit"), "confirmed": "1"}, follow=True)
     assert response.status_code == 200
     page = response.content.decode()
     assert "ne correspond pas à la somme des lignes 1.1, 2.1, 2.2" in page
@@ -224,7 +224,8 @@ def test_submit_with_a_wrong_total_names_the_lines(invited):
 def test_submit_with_missing_unit_prices_names_each_line(invited):
     bid = draft_bid(invited.tender, invited.user)
     response = invited.post(reverse("tenders_portal:bid", args=[bid.id]),
-                            _bid_post(lines=[{"ref": "2.1", "unit_price": "95"}], action="submit"), follow=True)
+                            {**_bid_post(lines=[{"ref": "2.1", "unit_price": "95"}], action="submit"),
+                             "confirmed": "1"}, follow=True)
     page = response.content.decode()
     assert "Ligne 1.1 « Installation de chantier » : prix unitaire manquant." in page
     assert "Ligne 2.2 « Enduit de finition » : prix unitaire manquant." in page
@@ -236,7 +237,8 @@ def test_a_successful_submit_leads_to_the_receipt_with_the_fingerprints(invited)
     bid = draft_bid(invited.tender, invited.user)
     services.bid_document_upload(actor=invited.user, bid=bid, kind="technical_memo",
                                  uploaded_file=SimpleUploadedFile("memoire.pdf", TINY_PDF))
-    response = invited.post(reverse("tenders_portal:bid", args=[bid.id]), _bid_post(action="submit"))
+    response = invited.post(reverse("tenders_portal:bid", args=[bid.id]),
+                            {**_bid_post(action="submit"), "confirmed": "1"})
     receipt_url = reverse("tenders_portal:receipt", args=[bid.id])
     assert response.status_code == 302 and response["Location"] == receipt_url
     bid.refresh_from_db()
@@ -266,7 +268,7 @@ def test_a_new_version_copies_the_submitted_bid(invited):
 
 def test_withdraw_a_submitted_bid(invited):
     bid = submitted_bid(invited.tender, invited.user)
-    response = invited.post(reverse("tenders_portal:bid_withdraw", args=[bid.id]), {"reason": "Erreur de prix"})
+    response = invited.post(reverse("tenders_portal:bid_withdraw", args=[bid.id]), {"confirmed": "1", "reason": "Erreur de prix"})
     assert response.status_code == 302
     bid.refresh_from_db()
     assert bid.status == BidStatus.WITHDRAWN
@@ -281,7 +283,8 @@ def test_a_late_submit_shows_the_late_message_and_keeps_the_bid_as_late(invited)
     with time_machine.travel(invited.tender.bid_deadline + dt.timedelta(seconds=5)):
         invited.force_login(invited.user)
         assert "ne sera pas examiné" in invited.get(reverse("tenders_portal:bid", args=[bid.id])).content.decode()
-        response = invited.post(reverse("tenders_portal:bid", args=[bid.id]), _bid_post(action="submit"))
+        response = invited.post(reverse("tenders_portal:bid", args=[bid.id]),
+                            {**_bid_post(action="submit"), "confirmed": "1"})
         assert response.status_code == 302 and response["Location"] == reverse("tenders_portal:bid", args=[bid.id])
         [message] = messages_of(response)
         page = invited.get(response["Location"]).content.decode()
@@ -296,7 +299,7 @@ def test_a_late_submit_shows_the_late_message_and_keeps_the_bid_as_late(invited)
 
 def test_a_post_without_fields_does_not_erase_the_draft(invited):
     bid = draft_bid(invited.tender, invited.user)
-    response = invited.post(reverse("tenders_portal:bid", args=[bid.id]), {"action": "submit"})
+    response = invited.post(reverse("tenders_portal:bid", args=[bid.id]), {"confirmed": "1", "action": "submit"})
     assert response.status_code == 302
     bid.refresh_from_db()
     assert bid.status == BidStatus.SUBMITTED
@@ -308,7 +311,7 @@ def test_another_companys_bid_is_not_found(invited, client):
     submitted = submitted_bid(invited.tender, invited.other_user)
     for url in (reverse("tenders_portal:bid", args=[bid.id]), reverse("tenders_portal:receipt", args=[submitted.id]),
                 reverse("tenders_portal:bid_withdraw", args=[submitted.id])):
-        response = invited.get(url) if "retirer" not in url else invited.post(url)
+        response = invited.get(url) if "retirer" not in url else invited.post(url, {"confirmed": "1"})
         assert response.status_code == 404, url
     response = invited.post(reverse("tenders_portal:bid", args=[bid.id]), _bid_post())
     assert response.status_code == 404
@@ -337,7 +340,7 @@ def test_upload_list_and_delete_a_document(invited):
     assert 'price-check--ok" data-check aria-live="polite">Le prix total est égal à la somme des lignes.' in page
     download = invited.get(reverse("tenders_portal:bid_document", args=[bid.id, document.id]))
     assert download.content == TINY_PDF and "memoire.pdf" in download["Content-Disposition"]
-    response = invited.post(reverse("tenders_portal:bid_document_delete", args=[bid.id, document.id]))
+    response = invited.post(reverse("tenders_portal:bid_document_delete", args=[bid.id, document.id]), {"confirmed": "1"})
     assert response.status_code == 302
     assert not BidDocument.objects.exists()
 
