@@ -122,11 +122,22 @@ def analysis_report_request(tender_id, *, stage: str) -> GeneratedDocument | Non
 
 
 def letter_request(bid: Bid, *, stage: str) -> GeneratedDocument | None:
+    """The letter of one bid (an eliminated bid's, at once)."""
     letter = letter_rules.letter_for(bid)
     if letter is None:
         return None
-    return _request_stage(kind=letter.kind, key=f"{letter.kind}:{bid.id}", stage=stage, tender_id=bid.tender_id,
-                          company_id=bid.company_id, params={"bid": str(bid.id)})
+    return _letter_stage(letter, tender_id=bid.tender_id, stage=stage)
+
+
+def award_letter_requests(tender: Tender, *, stage: str) -> list[GeneratedDocument]:
+    """The letter of every bidder of an awarded tender: the bids, the frozen ranking and the winner's reasons
+    are read once for all of them (``letters.letters``), not once per letter."""
+    return [_letter_stage(letter, tender_id=tender.pk, stage=stage) for letter in letter_rules.letters(tender)]
+
+
+def _letter_stage(letter: letter_rules.Letter, *, tender_id, stage: str) -> GeneratedDocument:
+    return _request_stage(kind=letter.kind, key=f"{letter.kind}:{letter.bid}", stage=stage, tender_id=tender_id,
+                          company_id=letter.company_id, params={"bid": letter.bid})
 
 
 def contract_request(contract: Contract, *, stage: str) -> GeneratedDocument:
@@ -156,10 +167,9 @@ def after_proposal(tender_id) -> None:
 
 
 def _award(tender_id) -> None:
-    if Tender.objects.filter(pk=tender_id, status=TenderStatus.AWARDED).exists():
-        for bid in Bid.objects.filter(tender_id=tender_id, status__in=letter_rules.LETTER_STATES) \
-                .select_related("company").order_by("submitted_at", "id"):
-            letter_request(bid, stage="award")
+    tender = Tender.objects.filter(pk=tender_id, status=TenderStatus.AWARDED).first()
+    if tender is not None:
+        award_letter_requests(tender, stage="award")
     analysis_report_request(tender_id, stage="approval")
     contract = Contract.objects.filter(tender_id=tender_id).first()
     if contract is not None:

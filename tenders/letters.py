@@ -150,11 +150,12 @@ class _AwardContext:
     reasons: tuple
 
 
-def _award_context(tender: Tender, bids: list[Bid]) -> _AwardContext:
-    snapshot = RankingSnapshot.objects.filter(tender_id=tender.pk).first()
-    rows = {row["bid"]: row for row in (snapshot.rows if snapshot else [])}
+def _award_context(tender: Tender, winner: Bid | None) -> _AwardContext:
+    """What every award letter of ``tender`` shares: the frozen ranking's rows (not its inputs), the criteria,
+    the winner and its reasons. A constant number of queries, whatever the number of bids."""
+    rows = RankingSnapshot.objects.filter(tender_id=tender.pk).values_list("rows", flat=True).first() or []
+    rows = {row["bid"]: row for row in rows}
     criteria = list(Criterion.objects.filter(tender_id=tender.pk).order_by("position", "id"))
-    winner = next((b for b in bids if b.status == BidStatus.AWARDED), None)
     reasons: tuple = ()
     if winner is not None:
         names = {c.id: c for c in criteria}
@@ -206,7 +207,7 @@ def letters(tender: Tender) -> list[Letter]:
     """The letter of every bidder of an awarded, cancelled or unsuccessful tender (none otherwise)."""
     if tender.status == TenderStatus.AWARDED:
         bids = _bids(tender)
-        ctx = _award_context(tender, bids)
+        ctx = _award_context(tender, next((b for b in bids if b.status == BidStatus.AWARDED), None))
         return [_award_letter(ctx, bid) for bid in bids]
     if tender.status in (TenderStatus.CANCELLED, TenderStatus.UNSUCCESSFUL):
         return [_cancellation_letter(tender, bid) for bid in _bids(tender)]
@@ -217,7 +218,7 @@ def _elimination_letter(tender: Tender, bid: Bid) -> Letter:
     """R2181-1: a bid set aside before the award (the proposed winner could not prove its situation, R2144-7)
     is told at once: the reason, its own scores and rank in the frozen ranking. The winner is not chosen yet:
     its name, scores and reasons come with the letter of the award (a new version of this one)."""
-    ctx = _award_context(tender, [bid])
+    ctx = _award_context(tender, None)
     row = ctx.rows.get(str(bid.id))
     own = _standing(row, ctx.criteria, ctx.ranked) if row and row.get("rank") is not None else None
     return Letter(kind=REJECTION_LETTER, tender=_tender(tender), bid=str(bid.id), company=bid.company.name,
@@ -230,16 +231,23 @@ def _elimination_letter(tender: Tender, bid: Bid) -> Letter:
 def letter_for(bid: Bid) -> Letter | None:
     """The letter of one bid (its company reads it in the portal); None before the end of the tender or for a
     bid that gets none (a draft, a withdrawn one). A bid eliminated under R2144-7 gets its rejection letter
-    at once, before the award."""
+    at once, before the award.
+
+    It reads what this one letter needs (the tender, the bid, the winner, the frozen ranking, the criteria and
+    the winner's reasons): a constant number of queries, whatever the number of bids; ``letters`` makes the
+    letters of every bid of a tender at once."""
     tender = Tender.objects.get(pk=bid.tender_id)
     if bid.status not in LETTER_STATES:
         return None
     if bid.status == BidStatus.ELIMINATED and tender.status != TenderStatus.AWARDED:
         return _elimination_letter(tender, bid)
     if tender.status == TenderStatus.AWARDED:
-        bids = _bids(tender)
-        own = next((b for b in bids if b.pk == bid.pk), None)
-        return _award_letter(_award_context(tender, bids), own) if own else None
+        own = next(iter(_bids(tender, [bid.pk])), None)
+        if own is None:
+            return None
+        winner = own if own.status == BidStatus.AWARDED else (
+            Bid.objects.filter(tender_id=tender.pk, status=BidStatus.AWARDED).only("id", "status").first())
+        return _award_letter(_award_context(tender, winner), own)
     if tender.status in (TenderStatus.CANCELLED, TenderStatus.UNSUCCESSFUL):
         [own] = _bids(tender, [bid.pk])
         return _cancellation_letter(tender, own)

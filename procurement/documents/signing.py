@@ -13,6 +13,7 @@ widget is placed over it, so that a PDF reader shows the signature when the bloc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 import os
@@ -153,8 +154,40 @@ def get_signer():
             signer = _load_development(path)
         else:
             raise SigningNotConfigured("SIGNING_CERT_FILE and SIGNING_KEY_FILE must be set when DEBUG is false.")
+        signer = _sealing_signer(signer)
         _cache[cache_key] = signer
         return signer
+
+
+def _sealing_signer(signer):
+    """The same signer, but whose private key is parsed once: pyHanko's ``SimpleSigner`` parses it again for
+    each raw signature, and parsing checks the RSA key's consistency, which costs more than the signature."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+
+    class SealSigner(signers.SimpleSigner):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.private_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+            if mechanism == "rsassa_pkcs1v15" and isinstance(self.private_key, rsa.RSAPrivateKey):
+                return self.private_key.sign(data, PKCS1v15(), hash_algorithm)
+            if mechanism == "ecdsa" and isinstance(self.private_key, ec.EllipticCurvePrivateKey):
+                return self.private_key.sign(data, ECDSA(hash_algorithm))
+            return super().sign_raw(data, digest_algorithm)  # the other mechanisms as pyHanko does them
+
+    return SealSigner(
+        signing_cert=signer.signing_cert, signing_key=signer.signing_key, cert_registry=signer.cert_registry,
+        signature_mechanism=signer.signature_mechanism, prefer_pss=signer.prefer_pss,
+        embed_roots=signer.embed_roots,
+    )
 
 
 def signer_certificate():
@@ -163,19 +196,30 @@ def signer_certificate():
 
 
 def signer_name(signer=None) -> str:
-    cert = (signer or get_signer()).signing_cert
+    return _certificate_name((signer or get_signer()).signing_cert)
+
+
+@functools.lru_cache(maxsize=8)
+def _certificate_name(cert) -> str:
     subject = cert.subject.native
     return subject.get("common_name") or subject.get("organization_name") or cert.subject.human_friendly
 
 
 def _timestamper():
+    """The authority's client, one per process and URL (it keeps the sample answer pyHanko sizes with)."""
     if not settings.SIGNING_TSA_URL:
         return None
+    return _http_timestamper(settings.SIGNING_TSA_URL)
+
+
+@functools.lru_cache(maxsize=4)
+def _http_timestamper(url: str):
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
-    return HTTPTimeStamper(settings.SIGNING_TSA_URL, timeout=10)
+    return HTTPTimeStamper(url, timeout=10)
 
 
+@functools.cache
 def _widget_style():
     """The signature widget lies over the block the template drew (signer, date, mention): it adds a thin
     frame and no text, so that it uses no font (PDF/A wants every font embedded, and pyHanko's text stamps
@@ -196,16 +240,41 @@ def _widget_style():
     return FrameOnly(border_width=1, background=None)
 
 
+_reserved: dict[tuple, int] = {}
+
+
 def sign_pdf(pdf: bytes, *, page: int = -1, box: tuple[int, int, int, int] | None = None,
              info: SignatureInfo | None = None, timestamper=None) -> bytes:
-    """Seal ``pdf`` (an incremental update): PAdES B-B, or B-T with a time-stamping authority."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko.sign.fields import SigSeedSubFilter
+    """Seal ``pdf`` (an incremental update): PAdES B-B, or B-T with a time-stamping authority.
+
+    pyHanko sizes the signature's placeholder by making a whole signature first (and, with an authority,
+    asking it for a sample token). The size only depends on the seal and the authority, not on the
+    document: it is measured by the first signature of the process (with pyHanko's margin for the
+    authority's answers) and reused; should a later signature not fit, it is measured again."""
+    from pyhanko.sign.general import SigningError
 
     info = info or SignatureInfo()
     signer = get_signer()
     timestamper = timestamper or _timestamper()
+    size_key = (id(signer), None if timestamper is None else id(timestamper))
+    reserved = _reserved.get(size_key)
+    if reserved is not None:
+        try:
+            return _sign(pdf, signer, timestamper, page, box, info, reserved)
+        except SigningError as exc:
+            if "larger than expected" not in str(exc):
+                raise
+            log.warning("The signature outgrew its measured placeholder (%s); measuring it again.", exc)
+    signed = _sign(pdf, signer, timestamper, page, box, info, None)
+    _reserved[size_key] = _placeholder_size(signed)
+    return signed
+
+
+def _sign(pdf, signer, timestamper, page, box, info, reserved) -> bytes:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+
     meta = signers.PdfSignatureMetadata(
         field_name=info.field_name, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
         reason=info.reason, location=info.location or None, name=signer_name(signer),
@@ -217,5 +286,13 @@ def sign_pdf(pdf: bytes, *, page: int = -1, box: tuple[int, int, int, int] | Non
         new_field_spec=fields.SigFieldSpec(info.field_name, on_page=page, box=box or (340, 80, 560, 160)),
     )
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
+    pdf_signer.sign_pdf(writer, output=out, bytes_reserved=reserved)
     return out.getvalue()
+
+
+def _placeholder_size(signed: bytes) -> int:
+    """The hexadecimal digits pyHanko reserved for the last signature of ``signed``."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    signature = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures[-1]
+    return 2 * len(signature.sig_object.raw_get("/Contents"))

@@ -322,3 +322,60 @@ def test_an_eliminated_bid_gets_its_letter_at_once_then_a_new_version_naming_the
     assert (old.key, new.version) == (new.key, 2)
     text = _text(_ready(new))
     assert second.company.name in text and "Attestation URSSAF non produite" in text and "R2181-4" in text
+
+
+def _bids_loaded(function):
+    """(function's result, how many Bid rows it loaded, how many queries it ran)."""
+    from django.db import connection
+    from django.db.models.signals import post_init
+    from django.test.utils import CaptureQueriesContext
+
+    from tenders.models import Bid
+
+    loaded = []
+
+    def count(sender, **kwargs):
+        loaded.append(1)
+
+    post_init.connect(count, sender=Bid)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            result = function()
+    finally:
+        post_init.disconnect(count, sender=Bid)
+    return result, len(loaded), len(queries)
+
+
+@pytest.mark.parametrize("bids", [2, 5])
+def test_one_letter_reads_its_own_bid_and_the_winners_not_every_bid_of_the_tender(bids):
+    """The worker's data builder of one letter: a constant number of queries reading its own bid and the
+    winner's, whatever the number of bids; else N letters cost N² rows."""
+    from tenders import award_documents
+    from tenders.models import Bid
+    from tests.factories import awarded_tender
+
+    ot = awarded_tender(PRICES[:bids])
+    loser = Bid.objects.select_related("company").get(pk=ot.bids[-1].pk)
+    document = award_documents.letter_request(loser, stage="award")
+
+    data, loaded, queries = _bids_loaded(lambda: award_documents.build_letter(document))
+
+    assert data["kind"] == "rejection_letter" and data["winner"]["company"] == ot.bids[0].company.name
+    assert loaded == 3, loaded  # its own bid (the builder's, then the letter's) and the winner
+    assert queries <= 7, queries  # the same for 2 bids or 5
+
+
+def test_the_award_queues_every_letter_reading_each_bid_once():
+    """``after_award`` builds the letters of all bidders from one read of the bids and of the frozen ranking."""
+    from tenders import award_documents
+    from tests.factories import awarded_tender
+
+    ot = awarded_tender(PRICES)
+
+    _result, loaded, queries = _bids_loaded(lambda: award_documents.after_award(ot.tender.id))
+
+    letters = GeneratedDocument.objects.filter(object_id=ot.tender.id, kind__in=[
+        DocumentKind.AWARD_LETTER, DocumentKind.REJECTION_LETTER])
+    assert sorted(letters.values_list("kind", flat=True)) == ["award_letter"] + ["rejection_letter"] * 3
+    assert loaded <= len(PRICES) + 1, loaded  # each bid once (and the contract's bid)
+    assert queries < 20 * len(PRICES), queries

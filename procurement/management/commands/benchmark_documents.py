@@ -10,7 +10,7 @@ Each section is a function printing its own lines, so that a new measure is one 
   worker --concurrency=1``, two processes; needs PostgreSQL and CELERY_BROKER_URL). An awarded tender with N
   losing bidders and one winner is written directly (the award flow is not what is measured; its frozen
   ranking is computed by ``tenders.selectors`` as at the proposal); its letters are queued as the award's
-  approval queues them (``tenders.award_documents.letter_request``, the ``generate_document`` task), and the
+  approval queues them (``tenders.award_documents.award_letter_requests``, the ``generate_document`` task), and the
   time from the first request to the last letter ready is printed against the target (≤ 30 s for 100 on two
   cores), then when the last of their mails reached an SMTP server of this run's own, and each worker's
   resident memory (/proc VmRSS, and its peak VmHWM) after the letters. Everything it made (workers, this
@@ -450,8 +450,9 @@ class Command(BaseCommand):
                 ]
                 cpu_before = benchmarking.cpu_seconds(pids)
                 begin = time.monotonic()
-                for bid in losing:  # as tenders.award_documents.after_award asks for them, after the commit
-                    award_documents.letter_request(bid, stage="award")
+                # As tenders.award_documents.after_award asks for them after the commit (the winner's award
+                # letter was made by the warm-up: its request here finds it and makes nothing).
+                award_documents.award_letter_requests(tender, stage="award")
                 queued = time.monotonic() - begin
                 processes.wait_until(
                     lambda: done.count() >= letters,
@@ -532,7 +533,8 @@ class Command(BaseCommand):
         from tenders.models import Bid, BidStatus
 
         winner = Bid.objects.get(tender=tender, status=BidStatus.AWARDED)
-        key = f"benchmark-warm-up:{winner.id}"
+        # The winner's own award letter, at the award's stage: the award's requests then find it made.
+        key = f"{DocumentKind.AWARD_LETTER}:{winner.id}"
         documents = GeneratedDocument.objects.filter(
             key=key, status__in=[DocumentStatus.READY, DocumentStatus.FAILED]
         )
@@ -545,7 +547,7 @@ class Command(BaseCommand):
                     object_id=tender.id,
                     company_id=winner.company_id,
                     key=key,
-                    params={"bid": str(winner.id)},
+                    params={"bid": str(winner.id), "stage": "award"},
                     regenerate=True,
                 )
                 made += 1
