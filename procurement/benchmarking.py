@@ -57,6 +57,18 @@ def worker_command(queue: str, *options: str, name: str | None = None) -> list[s
     ]
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM to the process's session (it was started with ``start_new_session``), SIGKILL after 20 s."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+    except ProcessLookupError:
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -175,14 +187,7 @@ class Processes:
         for name, process in reversed(self.running):
             if process.poll() is not None:
                 continue
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-            except ProcessLookupError:
-                pass
+            stop_process(process)
             if self.stdout is not None:
                 self.stdout.write(f"{name} arrêté.")
         self.running = []

@@ -51,12 +51,11 @@ WINNER_KINDS = (EvidenceKind.KBIS, EvidenceKind.URSSAF_VIGILANCE, EvidenceKind.T
 MAX_AGE_MONTHS = {EvidenceKind.KBIS: 3, EvidenceKind.URSSAF_VIGILANCE: 6}
 
 
-@dataclass(frozen=True)
-class EvidenceCheck:
+class _KindStatus:
+    """What a check of one evidence kind says: ``ok`` when its status is ``VALID``, and the kind's label."""
+
     kind: str
     status: str
-    document: EvidenceDocument | None
-    detail: str
 
     @property
     def ok(self) -> bool:
@@ -65,6 +64,14 @@ class EvidenceCheck:
     @property
     def label(self) -> str:
         return str(EvidenceKind(self.kind).label)
+
+
+@dataclass(frozen=True)
+class EvidenceCheck(_KindStatus):
+    kind: str
+    status: str
+    document: EvidenceDocument | None
+    detail: str
 
 
 def _date(day: dt.date) -> str:
@@ -164,21 +171,13 @@ class TurnoverCheck:
 
 
 @dataclass(frozen=True)
-class DossierItem:
+class DossierItem(_KindStatus):
     """One required evidence kind of a category: ``VALID``, ``MISSING`` or ``EXPIRED``."""
 
     key: str
     kind: str
     status: str
     message: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status == VALID
-
-    @property
-    def label(self) -> str:
-        return str(EvidenceKind(self.kind).label)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -55,7 +54,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from procurement.benchmarking import children, cpu_seconds, database_url, free_port, percentile
+from procurement.benchmarking import children, cpu_seconds, database_url, free_port, percentile, stop_process
 from procurement.management.commands.benchmark_directory import Command as DirectoryBenchmark
 
 TARGETS = {"api": 40, "pages": 25, "dashboard": 20}
@@ -343,16 +342,8 @@ class Command(BaseCommand):
 
     def stop_servers(self):
         for process in self.processes:
-            if process.poll() is not None:
-                continue
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-            except ProcessLookupError:
-                pass
+            if process.poll() is None:
+                stop_process(process)
         self.processes = []
 
     # --- load --------------------------------------------------------------------------------------------
