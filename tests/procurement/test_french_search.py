@@ -14,7 +14,6 @@ import pytest
 from django.urls import reverse
 
 from procurement import sorting, text
-from procurement.models import Category
 from suppliers import selectors
 from suppliers.models import Company
 from tenders import selectors as tender_selectors
@@ -240,4 +239,3 @@ def test_api_directory_filters(buyer):
         body = api.get("/api/v1/companies/", params).json()
         assert [c["id"] for c in body["results"]] == [str(admitted.company_id)], params
     assert api.get("/api/v1/companies/", {"territory": "80"}).json()["count"] == 0
-    assert Category.objects.filter(territories__icontains='"59"').exists()
