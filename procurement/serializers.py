@@ -77,7 +77,7 @@ class RegisterSerializer(serializers.Serializer):
     accept_terms = serializers.BooleanField(
         required=False, default=False,
         help_text="True when the person accepts the terms of use (/cgu/) and has read the privacy notice "
-                  "(/donnees-personnelles/); required, and recorded with the version in force.")
+                  "(/donnees-personnelles/); recorded with the version in force when true.")
 
 
 class UserIdSerializer(serializers.Serializer):

@@ -47,16 +47,21 @@ def _send_verification(user: User, *, attempt: str) -> None:
 
 @transaction.atomic
 def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "",
-                  accept_terms: bool = False, ip_address: str | None = None) -> User:
+                  accept_terms: bool = False, terms_required: bool = True,
+                  ip_address: str | None = None) -> User:
     """Create an account, record its acceptance of the terms of use and privacy notice in force, and mail its
     verification link.
 
     The answer is the same whether or not the address already has an account, so that registration cannot
     tell who is registered: for a known address nothing is created, its owner is mailed instead (with the
-    login and password-reset links), and an unsaved ``User`` with a random id is returned."""
+    login and password-reset links), and an unsaved ``User`` with a random id is returned.
+
+    The registration page always asks for the acceptance (``terms_required``). The API's contract registers
+    with ``{email, password, first_name, last_name}``: there ``accept_terms`` is recorded when given and
+    not required."""
     email = User.objects.normalize_email(email or "").strip().lower()
     errors: dict[str, list[str]] = {}
-    if not accept_terms:
+    if terms_required and not accept_terms:
         errors["accept_terms"] = [_("Acceptez les conditions générales d'utilisation pour créer un compte.")]
     if not email:
         errors["email"] = [_("L'adresse e-mail est obligatoire.")]
@@ -80,7 +85,8 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
                    "reset_url": settings.SITE_URL + reverse("accounts:password_reset")})
         return candidate
     user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
-    terms_accept(user=user, ip_address=ip_address)
+    if accept_terms:
+        terms_accept(user=user, ip_address=ip_address)
     _send_verification(user, attempt="1")
     return user
 

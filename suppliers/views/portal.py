@@ -257,6 +257,9 @@ def _upload(request, company, form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@irreversible(_lazy("Supprimer ce justificatif ?"),
+              _lazy("Le document et son fichier seront supprimés ; le journal de la plateforme garde la trace "
+                    "du dépôt et de la suppression."))
 def document_delete(request, document_id):
     """Confirm, then delete a document of one's company that no decision relied on (the service's rule)."""
     document = selectors.document_get(user=request.user, document_id=document_id)

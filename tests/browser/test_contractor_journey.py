@@ -43,7 +43,7 @@ def test_contractor_registers_declares_uploads_and_applies(ui, open_dps, mailout
     page.get_by_label("Prénom").fill("Jeanne")
     page.get_by_role("textbox", name="Nom", exact=True).fill("Martin")
     page.get_by_label("Adresse e-mail professionnelle").fill("jeanne.martin@isolation-nord.fr")
-    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.locator("#id_password").fill(PASSWORD)  # its label "Mot de passe" is also the start of the next one
     page.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
     page.get_by_role("checkbox", name="J'accepte les conditions générales d'utilisation").check()
     page.get_by_role("button", name="Créer mon compte").click()

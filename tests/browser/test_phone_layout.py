@@ -27,6 +27,7 @@ from tests.factories import (
     ready_company,
 )
 
+from .confirm import CONFIRM_DIALOG, confirm_dialog
 from .layout import PHONE, assert_fits, in_viewport, overflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -255,6 +256,9 @@ def test_portal_journey_fits_the_screen(ui, contractor_situation, viewport, tmp_
     page.get_by_label("Durée des travaux proposée (semaines)").fill("14")
     check(page, "bid-form")
     page.get_by_role("button", name="Déposer l'offre").click()
+    expect(page.locator(CONFIRM_DIALOG), ui.why(page, "deposit confirmation")).to_be_visible()
+    check(page, "deposit confirmation")  # the dialog of an irreversible action fits the phone too
+    confirm_dialog(page)
     expect(page.get_by_role("heading", level=1), ui.why(page, "receipt")).to_have_text(
         "Accusé de réception électronique"
     )

@@ -49,6 +49,7 @@ IRREVERSIBLE = [
     ("tenders_portal:bid_debrief", [ANY], {"debrief-text": "Pourquoi ?"}),
     ("tenders_portal:contract_sign", [ANY], {}),
     ("portal:application_withdraw", [ANY], {"reason": "Plan de charge"}),
+    ("portal:document_delete", [ANY], {}),
 ]
 
 # Every other page of the console and the portal: reading pages, downloads, and posts that can be taken back

@@ -406,7 +406,7 @@ def test_the_portal_confirms_then_deletes(client):
     confirm = client.get(url)
     assert confirm.status_code == 200 and "Supprimer ce justificatif ?" in confirm.content.decode()
     assert EvidenceDocument.objects.filter(pk=document.pk).exists()
-    done = client.post(url)
+    done = client.post(url, {"confirmed": "1"})  # what the confirmation page's form sends
     assert done.status_code == 302
     assert not EvidenceDocument.objects.filter(pk=document.pk).exists()
     assert "Document « a-supprimer.pdf » supprimé." in messages_of(done)
@@ -422,7 +422,7 @@ def test_the_portal_offers_no_deletion_of_a_document_relied_on_and_refuses_it(cl
 
     page = client.get(url).content.decode()
     assert "ne peut pas être supprimé" in page and "Supprimer le document" not in page
-    refused = client.post(url)
+    refused = client.post(url, {"confirmed": "1"})
     assert refused.status_code == 302
     assert any("ne peut pas être supprimé" in text for text in messages_of(refused))
     assert EvidenceDocument.objects.filter(pk=document.pk).exists()
@@ -435,11 +435,11 @@ def test_another_companys_document_is_not_found_and_staff_may_not_delete(client,
 
     client.force_login(company_owner(CompanyFactory()))
     assert client.get(url).status_code == 404
-    assert client.post(url).status_code == 404
+    assert client.post(url, {"confirmed": "1"}).status_code == 404
     staff = Client()
     staff.force_login(buyer)
     assert staff.get(url).status_code == 403
-    assert staff.post(url).status_code == 403
+    assert staff.post(url, {"confirmed": "1"}).status_code == 403
     assert EvidenceDocument.objects.filter(pk=document.pk).exists()
 
 
