@@ -86,10 +86,11 @@ def database_url(settings_dict: dict) -> str:
 
 
 def environment(
-    *, database: dict, queue: str, mail_port: int | None = None, broker: str = ""
+    *, database: dict, queue: str = "", mail_port: int | None = None, broker: str = "", mail_url: str = ""
 ) -> dict[str, str]:
     """The variables of a process started by a benchmark: production settings (DEBUG=false) with this
-    process's secrets, signing seal and files, the run's database, queue and SMTP server."""
+    process's secrets, signing seal and files, the run's database, queue (if any) and SMTP server (or
+    ``mail_url``, e.g. ``memorymail://`` for a process whose mails are not measured)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "procurement.settings",
@@ -108,10 +109,13 @@ def environment(
         "SIGNING_DEVELOPMENT_CERTIFICATE": "true" if settings.SIGNING_DEVELOPMENT_CERTIFICATE else "false",
         "SIGNING_TSA_URL": settings.SIGNING_TSA_URL,
         "LOG_LEVEL": "WARNING",
-        "BENCHMARK_CELERY_QUEUE": queue,
     }
+    if queue:
+        env["BENCHMARK_CELERY_QUEUE"] = queue
     if mail_port is not None:
         env["EMAIL_URL"] = f"smtp://127.0.0.1:{mail_port}"
+    elif mail_url:
+        env["EMAIL_URL"] = mail_url
     if not broker:
         env.pop("CELERY_BROKER_URL", None)
     if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):

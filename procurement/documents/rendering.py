@@ -1,12 +1,18 @@
 """HTML → PDF/A-3b with WeasyPrint, the document's data embedded as the associated file ``data.json``.
 
 Rendering only fetches local files (fonts, the logo): a template never makes the worker fetch a URL.
+
+The stylesheet (``static/documents/document.css``) and its fonts are loaded once per thread and reused by
+every document that thread renders (``toolkit``): a worker that makes a batch of letters does not parse
+the CSS and load three fonts for each.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +25,7 @@ SIGNATURE_ANCHOR = "signature-space"
 # The size of the signature space in templates/documents/base.html (.signature-space), in points.
 SIGNATURE_BOX_PT = (85 / 25.4 * 72, 30 / 25.4 * 72)
 PX_TO_PT = 0.75
-FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+STYLESHEET = Path(settings.BASE_DIR) / "static" / "documents" / "document.css"
 
 
 def canonical_json(data) -> bytes:
@@ -75,7 +81,6 @@ def render_html(template: str, *, data: dict, document: dict, seal: dict | None 
         "data_sha256": data_sha256(data),
         "landlord": {"name": settings.LANDLORD_NAME, "address": settings.LANDLORD_ADDRESS},
         "logo_url": logo.resolve().as_uri() if logo.is_file() else "",
-        "fonts_url": FONTS_DIR.resolve().as_uri() + "/",
         "generated_at": timezone.localtime(),
         "seal": seal or {},
     }
@@ -83,20 +88,52 @@ def render_html(template: str, *, data: dict, document: dict, seal: dict | None 
         return render_to_string(template, context)
 
 
-def html_to_pdf(html: str, *, data: dict | None = None, pdf_variant: str | None = PDF_VARIANT) -> Rendered:
-    """Lay out and write the PDF; with ``data``, embed it as ``data.json`` (PDF/A-3 associated file)."""
-    from weasyprint import HTML, Attachment
-    from weasyprint.text.fonts import FontConfiguration
+@dataclass(frozen=True)
+class Toolkit:
+    """What every rendering in a thread shares: the fonts (a WeasyPrint ``FontConfiguration``, which is not
+    safe to share between threads), the parsed stylesheet whose ``@font-face`` rules loaded them, and the
+    fetcher that keeps rendering to local files."""
 
-    fonts = FontConfiguration()
-    fetcher = _local_only_fetcher()
-    laid_out = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).render(
-        font_config=fonts, pdf_variant=pdf_variant)
+    fonts: object
+    stylesheet: object
+    fetcher: object
+
+
+_local = threading.local()
+
+
+def toolkit() -> Toolkit:
+    kit = getattr(_local, "toolkit", None)
+    if kit is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts, fetcher = FontConfiguration(), _local_only_fetcher()
+        stylesheet = CSS(filename=str(STYLESHEET), font_config=fonts, url_fetcher=fetcher)
+        kit = _local.toolkit = Toolkit(fonts=fonts, stylesheet=stylesheet, fetcher=fetcher)
+    return kit
+
+
+@atexit.register
+def _forget_toolkit() -> None:
+    """Drop this thread's fonts before the interpreter tears its modules down (WeasyPrint removes their
+    temporary folder when they are collected, which fails once ``shutil`` is gone)."""
+    _local.__dict__.pop("toolkit", None)
+
+
+def html_to_pdf(html: str, *, data: dict | None = None, pdf_variant: str | None = PDF_VARIANT) -> Rendered:
+    """Lay out and write the PDF with the documents' stylesheet; with ``data``, embed it as ``data.json``
+    (PDF/A-3 associated file)."""
+    from weasyprint import HTML, Attachment
+
+    kit = toolkit()
+    laid_out = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=kit.fetcher).render(
+        font_config=kit.fonts, stylesheets=[kit.stylesheet], pdf_variant=pdf_variant)
     attachments = []
     if data is not None:
         attachments.append(Attachment(string=canonical_json(data), name="data.json", relationship="Data",
                                       description="Données structurées du document (JSON)",
-                                      url_fetcher=fetcher))
+                                      url_fetcher=kit.fetcher))
     pdf = laid_out.write_pdf(pdf_variant=pdf_variant, attachments=attachments)
     return Rendered(pdf=pdf, pages=len(laid_out.pages), places=_signature_places(laid_out),
                     **_signature_place(laid_out))

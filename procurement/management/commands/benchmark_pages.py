@@ -54,7 +54,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from procurement.benchmarking import children, cpu_seconds, database_url, free_port, percentile, stop_process
+from procurement.benchmarking import (
+    children,
+    cpu_seconds,
+    environment,
+    free_port,
+    percentile,
+    stop_process,
+)
 from procurement.management.commands.benchmark_directory import Command as DirectoryBenchmark
 
 TARGETS = {"api": 40, "pages": 25, "dashboard": 20}
@@ -287,22 +294,10 @@ class Command(BaseCommand):
     # --- servers -----------------------------------------------------------------------------------------
 
     def environment(self) -> dict:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "procurement.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SEALING_MASTER_KEYS": ",".join(settings.SEALING_MASTER_KEYS),
-            "SECURE_SSL_REDIRECT": "false",
-            "SITE_URL": "http://127.0.0.1",
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "EMAIL_URL": "memorymail://",
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": os.pathsep.join([str(self.workdir), str(settings.BASE_DIR)]),
-        }
-        env.pop("CELERY_BROKER_URL", None)
+        """Production settings on this run's database, mails kept in memory, no broker (tasks run in-process),
+        and the floor application importable from the run's folder."""
+        env = environment(database=connection.settings_dict, mail_url="memorymail://")
+        env["PYTHONPATH"] = os.pathsep.join([str(self.workdir), str(settings.BASE_DIR)])
         return env
 
     def start_servers(self, workers: int) -> tuple[int, int]:
