@@ -12,6 +12,7 @@ widget is placed over it, so that a PDF reader shows the signature when the bloc
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import io
@@ -19,6 +20,7 @@ import logging
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,18 @@ _cache: dict[tuple, object] = {}
 
 class SigningNotConfigured(Exception):
     pass
+
+
+def outside_event_loop(function, /, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions (each runs ``asyncio.run``) from any thread. Where an event
+    loop already runs in this thread (an ASGI server, a test driving a browser), ``asyncio.run`` refuses to
+    start and the document would fail: the call then runs in a thread of its own, and this one waits."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 @dataclass(frozen=True)
@@ -160,8 +174,9 @@ def get_signer():
 
 
 def _sealing_signer(signer):
-    """The same signer, but whose private key is parsed once: pyHanko's ``SimpleSigner`` parses it again for
-    each raw signature, and parsing checks the RSA key's consistency, which costs more than the signature."""
+    """The same signer, made for signing many documents in a row: its private key is parsed once (pyHanko's
+    ``SimpleSigner`` parses it again for each raw signature, and parsing checks the RSA key's consistency,
+    which costs more than the signature), and its signed attributes are encoded once per signature."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
@@ -173,6 +188,15 @@ def _sealing_signer(signer):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.private_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+
+        async def signed_attrs(self, *args, **kwargs):
+            # pyHanko serialises the signed attributes several times (to sign them, to size and to write the
+            # CMS); as freshly built asn1crypto values each time is a full re-encoding. Parsed back from
+            # their DER once, later serialisations return the cached bytes: the same attributes, faster.
+            from asn1crypto import cms
+
+            attributes = await super().signed_attrs(*args, **kwargs)
+            return cms.CMSAttributes.load(attributes.dump())
 
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
             mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
@@ -286,7 +310,7 @@ def _sign(pdf, signer, timestamper, page, box, info, reserved) -> bytes:
         new_field_spec=fields.SigFieldSpec(info.field_name, on_page=page, box=box or (340, 80, 560, 160)),
     )
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out, bytes_reserved=reserved)
+    outside_event_loop(pdf_signer.sign_pdf, writer, output=out, bytes_reserved=reserved)
     return out.getvalue()
 
 

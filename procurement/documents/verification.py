@@ -103,11 +103,13 @@ def _check_signatures(result: Verification, signatures, trust_roots, *, file_siz
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
+    from .signing import outside_event_loop
+
     intact, valid = True, True
     last = signatures[-1]
     for embedded in signatures:
         context = ValidationContext(trust_roots=trust_roots, allow_fetching=False) if trust_roots else None
-        status = validate_pdf_signature(embedded, signer_validation_context=context)
+        status = outside_event_loop(validate_pdf_signature, embedded, signer_validation_context=context)
         # The last signature must cover the whole file; an earlier one, its revision, with nothing but
         # signing and form filling after it.
         this_intact = bool(status.intact) and (status.coverage == SignatureCoverageLevel.ENTIRE_FILE

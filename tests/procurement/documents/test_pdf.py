@@ -87,6 +87,21 @@ def test_the_seal_is_valid_and_its_widget_is_on_the_last_page(pdf):
     assert any(w.get("/FT") == "/Sig" or w.get("/Parent", {}).get("/FT") == "/Sig" for w in widgets)
 
 
+def test_a_document_is_sealed_and_checked_from_a_thread_whose_event_loop_runs(pdf):
+    """pyHanko's synchronous calls start an event loop: from code already inside one (an ASGI view, a test
+    driving a browser) they would refuse, and the document would fail."""
+    import asyncio
+
+    async def inside_a_loop():
+        signed = signing.sign_pdf(rendering.html_to_pdf("<p>Sous une boucle</p>", data={"a": 1}).pdf)
+        return verification.verify_pdf(signed, trust_roots=[signing.signer_certificate()]), \
+            verification.verify_pdf(pdf, trust_roots=[signing.signer_certificate()])
+
+    fresh, issued = asyncio.run(inside_a_loop())
+    assert fresh.signed and fresh.intact and fresh.valid and fresh.platform_seal
+    assert issued.intact and issued.valid
+
+
 def test_one_changed_byte_is_not_intact(pdf):
     tampered = bytearray(pdf)
     index = pdf.index(b"stream", len(pdf) // 4) + 40  # inside a signed stream
