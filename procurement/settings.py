@@ -336,6 +336,12 @@ try:
         raise ValueError
 except (ValueError, ArithmeticError):
     raise ImproperlyConfigured("CONTRACT_VAT_RATE must be a percentage such as 20, 10 or 5.5.") from None
+# The buyer's legal nature, which decides before which judge its decisions are contested (procurement.remedies):
+# "private" for an ESH (a société anonyme d'HLM: judicial courts), "public" for a public body such as an OPH
+# (administrative courts).
+BUYER_LEGAL_REGIME = _env_or_die(env.str, "BUYER_LEGAL_REGIME", default="private")
+if BUYER_LEGAL_REGIME not in ("private", "public"):
+    raise ImproperlyConfigured('BUYER_LEGAL_REGIME must be "private" (an ESH) or "public" (an OPH).')
 # The letterhead of every generated PDF.
 LANDLORD_NAME = _env_or_die(env.str, "LANDLORD_NAME", default=BUYER_NAME)
 LANDLORD_ADDRESS = _env_or_die(env.str, "LANDLORD_ADDRESS",

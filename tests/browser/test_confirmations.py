@@ -95,8 +95,8 @@ def test_a_rejection_is_confirmed_in_a_dialog_and_a_failed_form_is_summed_up(ui,
     after = portal.get_by_role("region", name="Après un rejet")
     expect(after, ui.why(portal, "rejection notice")).to_contain_text("reste ouvert")
     expect(after).to_contain_text("nouvelle candidature à tout moment")
-    expect(after).to_contain_text("tribunal administratif")
-    expect(after).to_contain_text("deux mois")
+    expect(after).to_contain_text("tribunal judiciaire")
+    expect(after).to_contain_text("référé précontractuel")
     ui.screenshot(portal, "contractor-rejected")
 
 

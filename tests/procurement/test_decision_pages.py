@@ -159,11 +159,11 @@ RIGHTS = (
     "reste ouvert",
     "nouvelle candidature à tout moment",
     "R2162-43",
-    "tribunal administratif",
+    # An ESH is a private-law buyer: its decisions go before the judicial courts (procurement.remedies).
+    "tribunal judiciaire",
     "référé précontractuel",
-    "L551-1",
-    "recours en contestation de la validité du contrat",
-    "deux mois",
+    "ordonnance n° 2009-515",
+    "action en responsabilité",
 )
 
 
@@ -181,7 +181,7 @@ def test_an_admission_only_mail_says_nothing_of_remedies(client, buyer, applicat
     data = {key: ("admit" if key.startswith("decision_") else "") for key in _decision(application)}
     client.post(_decide_url(application), {**data, "confirmed": "1"})
     mail = OutboundEmail.objects.get(subject__startswith="Décision sur votre candidature")
-    assert "tribunal administratif" not in mail.body
+    assert "tribunal" not in mail.body and "recours" not in mail.body
 
 
 def test_the_portal_page_of_a_rejected_application_says_it_too(client, buyer, application):

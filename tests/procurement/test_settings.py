@@ -17,7 +17,7 @@ CONFIG_VARIABLES = {
     "AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "SITE_URL", "WORKING_DAYS_MODE", "PASSWORD_HASHERS",
     "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS", "MEDIA_ROOT", "SEALING_MASTER_KEYS",
     "SIGNING_CERT_FILE", "SIGNING_KEY_FILE", "SIGNING_KEY_PASSWORD", "SIGNING_TSA_URL", "SIGNING_DEV_DIR",
-    "SIGNING_DEVELOPMENT_CERTIFICATE",
+    "SIGNING_DEVELOPMENT_CERTIFICATE", "BUYER_LEGAL_REGIME",
 }
 PRODUCTION_KEY = base64.b64encode(os.urandom(32)).decode()
 
@@ -47,6 +47,13 @@ def test_a_malformed_variable_stops_start_up_naming_it(tmp_path, variable, value
 
     assert result.returncode != 0
     assert f"Environment variable {variable} is malformed" in result.stderr
+
+
+def test_an_unknown_legal_regime_stops_start_up_naming_the_choices(tmp_path):
+    result = manage("check", tmp_path=tmp_path, BUYER_LEGAL_REGIME="mixed")
+    assert result.returncode != 0
+    assert 'BUYER_LEGAL_REGIME must be "private" (an ESH) or "public" (an OPH)' in result.stderr
+    assert manage("check", tmp_path=tmp_path, BUYER_LEGAL_REGIME="public").returncode == 0
 
 
 def test_a_database_url_password_is_not_echoed(tmp_path):

@@ -146,6 +146,9 @@ def test_each_rejection_letter_carries_every_item_of_r2181_and_no_other_bidders_
     ends = timezone.localtime(case.tender.standstill_ends_at)
     assert "ne sera pas signé avant le" in text and f"{ends:%H:%M:%S}" in text
     assert "R2181-4" in text and "15 jours" in text
+    # The remedies of a private-law buyer (an ESH): the judicial courts, not the administrative ones.
+    assert "référé précontractuel devant le président du tribunal judiciaire" in text
+    assert "ordonnance n° 2009-515" in text and "administratif" not in text
     # Never another bidder's scores: neither the third's name nor its total.
     third_total = totals[str(third.id)]
     assert third.company.name not in text and third_total.replace(".", ",") not in text
