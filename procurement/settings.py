@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A supplier uses the portal once the terms of use in force are accepted (procurement.accounts.middleware).
+    "procurement.accounts.middleware.terms_gate",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A service's NotFound (procurement.errors) is a 404 page.

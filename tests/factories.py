@@ -18,10 +18,11 @@ import itertools
 from decimal import Decimal
 
 import factory
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from procurement.accounts.models import User
+from procurement.accounts.models import TermsAcceptance, User
 from procurement.accounts.services import staff_create_or_update
 from procurement.models import Category, DynamicPurchasingSystem, EvidenceKind, Trade
 from procurement.services import category_create, dps_create, dps_publish
@@ -112,6 +113,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def terms(obj, create, extracted, **kwargs):
+        """The terms of use in force accepted, as registering through the pages records it; ``terms=False``:
+        an account that has not accepted them (made through the API, or before the version changed)."""
+        if create and extracted is not False:
+            TermsAcceptance.objects.create(user=obj, version=settings.TERMS_VERSION, accepted_at=timezone.now())
 
     class Params:
         unverified = factory.Trait(email_verified_at=None)

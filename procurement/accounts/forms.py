@@ -16,15 +16,10 @@ from procurement.errors import TooManyAttempts
 from . import throttle
 
 
-class RegisterForm(forms.Form):
-    first_name = forms.CharField(label=_("Prénom"), max_length=150)
-    last_name = forms.CharField(label=_("Nom"), max_length=150)
-    email = forms.EmailField(label=_("Adresse e-mail professionnelle"))
-    password = forms.CharField(label=_("Mot de passe"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               strip=False, help_text=_("Au moins 8 caractères, pas uniquement des chiffres."))
-    password_confirm = forms.CharField(label=_("Confirmation du mot de passe"), strip=False,
-                                       widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    # Whether the terms must be accepted is the registration service's rule; the box is marked as required.
+class TermsForm(forms.Form):
+    """The box accepting the terms of use (with links to them and to the privacy notice). That it must be
+    ticked is ``services.terms_accept``'s rule; the box is marked as required."""
+
     accept_terms = forms.BooleanField(required=False)
     accept_terms.required_when_shown = True
 
@@ -37,6 +32,17 @@ class RegisterForm(forms.Form):
             privacy=format_html('<a href="{}">{}</a>', reverse("legal:privacy"),
                                 gettext("politique de données personnelles")))
 
+
+class RegisterForm(TermsForm):
+    field_order = ["first_name", "last_name", "email", "password", "password_confirm", "accept_terms"]
+
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    email = forms.EmailField(label=_("Adresse e-mail professionnelle"))
+    password = forms.CharField(label=_("Mot de passe"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               strip=False, help_text=_("Au moins 8 caractères, pas uniquement des chiffres."))
+    password_confirm = forms.CharField(label=_("Confirmation du mot de passe"), strip=False,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     def clean_password_confirm(self):
         password, confirm = self.cleaned_data.get("password"), self.cleaned_data.get("password_confirm")
         if password and confirm != password:

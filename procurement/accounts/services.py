@@ -62,7 +62,7 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     email = User.objects.normalize_email(email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     if terms_required and not accept_terms:
-        errors["accept_terms"] = [_("Acceptez les conditions générales d'utilisation pour créer un compte.")]
+        errors["accept_terms"] = [_terms_refused()]
     if not email:
         errors["email"] = [_("L'adresse e-mail est obligatoire.")]
     else:
@@ -91,13 +91,26 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     return user
 
 
-def terms_accept(*, user: User, ip_address: str | None = None) -> TermsAcceptance:
-    """Record that ``user`` accepts the terms of use and has read the privacy notice, in the version in force."""
+def _terms_refused() -> str:
+    return _("Acceptez les conditions générales d'utilisation pour utiliser la plateforme.")
+
+
+def terms_accept(*, user: User, accepted: bool = True, ip_address: str | None = None) -> TermsAcceptance:
+    """Record that ``user`` accepts the terms of use and has read the privacy notice, in the version in force.
+
+    The acceptance must be explicit (``accepted``: the ticked box). Accepting a version already accepted
+    records nothing new (a form sent twice) and returns the acceptance on record."""
+    if not accepted:
+        raise ValidationFailed({"accept_terms": [_terms_refused()]})
     try:
         validate_ipv46_address(ip_address or "")
     except ValidationError:
         ip_address = None  # "unknown" or a malformed forwarded address: the acceptance stands without it
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # two submissions at once: one record
+        existing = TermsAcceptance.objects.filter(user=user, version=settings.TERMS_VERSION).first()
+        if existing is not None:
+            return existing
         acceptance = TermsAcceptance.objects.create(user=user, version=settings.TERMS_VERSION,
                                                     accepted_at=clock.now(), ip_address=ip_address)
         audit.record(obj=user, object_type="user", action="accept-terms", actor=user,

@@ -7,13 +7,14 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.tokens import default_token_generator
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from procurement.errors import TooManyAttempts, ValidationFailed
 from procurement.permissions import is_staff_member
 
-from . import services, throttle
+from . import selectors, services, throttle
 from .forms import (
     EmailLoginForm,
     ProfileForm,
@@ -21,7 +22,9 @@ from .forms import (
     RegisterForm,
     ResendVerificationForm,
     ResetLinkForm,
+    TermsForm,
 )
+from .middleware import remember_acceptance
 from .models import User
 
 
@@ -141,6 +144,37 @@ def password_reset_link(request):
             return redirect("accounts:password_reset_confirm", uidb64=uidb64, token=confirm.reset_url_token)
         return render(request, "accounts/password_reset_confirm.html", {"validlink": False}, status=400)
     return render(request, "accounts/password_reset_link.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def terms(request):
+    """The terms of use in force, to accept before using the portal (the terms gate sends people here, with the
+    page they asked for as ``next``)."""
+    wanted = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        wanted = ""
+    accepted = selectors.terms_accepted(request.user)
+    form = TermsForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.terms_accept(user=request.user, accepted=form.cleaned_data["accept_terms"],
+                                  ip_address=throttle.client_ip(request))
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+            status = 400
+        else:
+            remember_acceptance(request)
+            if not accepted:
+                messages.success(request, _("Merci : les conditions d'utilisation sont acceptées."))
+            return redirect(wanted or landing_url(request.user))
+    previous = selectors.last_terms_acceptance(request.user)
+    return render(request, "accounts/terms.html", {
+        "form": form, "next": wanted, "accepted": accepted, "previous": previous,
+        "version": settings.TERMS_VERSION,
+    }, status=status)
 
 
 @login_required

@@ -80,7 +80,7 @@ def test_the_acceptance_is_recorded_with_the_version_the_time_and_the_address(cl
 
 
 def test_a_known_address_records_nothing_and_answers_the_same(client):
-    owner = UserFactory(email="lea.roux@example.fr")
+    owner = UserFactory(email="lea.roux@example.fr", terms=False)
     response = client.post(reverse("accounts:register"), _registration())
     assert "accounts/register_done.html" in [t.name for t in response.templates]
     assert not TermsAcceptance.objects.filter(user=owner).exists()

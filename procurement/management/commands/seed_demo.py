@@ -26,7 +26,7 @@ from django.utils.text import slugify
 from procurement import calendar
 from procurement import demo_data as data
 from procurement.accounts.models import User
-from procurement.accounts.services import staff_create_or_update
+from procurement.accounts.services import staff_create_or_update, terms_accept
 from procurement.models import DynamicPurchasingSystem
 from procurement.services import category_create, decision_due_for, dps_create, dps_publish
 from suppliers.identifiers import make_siret, vat_for_siren
@@ -179,6 +179,7 @@ class Command(BaseCommand):
         else:
             user.set_password(data.SUPPLIER_PASSWORD)
             user.save(update_fields=["password"])
+        terms_accept(user=user)  # as its registration would have (a second run records nothing new)
         return user
 
     def _contact(self, index: int, name: str) -> User:

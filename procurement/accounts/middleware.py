@@ -1,0 +1,44 @@
+"""The terms gate: a supplier-side person uses the portal only once the terms of use in force are accepted.
+
+Registration through the pages records the acceptance; an account made through the API without
+``accept_terms``, or any account when ``settings.TERMS_VERSION`` changes, is asked on its next portal page
+(``accounts:terms``, then back to that page). Staff (a staff role) and administrators are not suppliers and
+are not asked. The answer is remembered in the session, so that the check costs one query per session.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from procurement.permissions import is_staff_member
+
+from .selectors import terms_accepted
+
+SESSION_KEY = "terms_version"
+GATED_PREFIX = "/portail/"
+
+
+def remember_acceptance(request) -> None:
+    request.session[SESSION_KEY] = settings.TERMS_VERSION
+
+
+def terms_gate(get_response):
+    def middleware(request):
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith(GATED_PREFIX)
+            and user is not None
+            and user.is_authenticated
+            and request.session.get(SESSION_KEY) != settings.TERMS_VERSION
+            and not (user.is_staff or is_staff_member(user))
+        ):
+            if not terms_accepted(user):
+                return redirect(f"{reverse('accounts:terms')}?{urlencode({'next': request.get_full_path()})}")
+            remember_acceptance(request)
+        return get_response(request)
+
+    return middleware
