@@ -11,20 +11,21 @@ from procurement import remedies
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("moment", remedies.MOMENTS)
-def test_a_private_law_buyer_names_the_judicial_courts_at_every_moment(settings, moment):
-    settings.BUYER_LEGAL_REGIME = remedies.PRIVATE
-    with translation.override("fr"):
-        text = remedies.remedies(moment)
-    assert "tribunal judiciaire" in text and "administratif" not in text and "L551" not in text
+COURTS = {
+    # regime: (what every moment names, what none names)
+    remedies.PRIVATE: ("tribunal judiciaire", ("administratif", "L551")),
+    remedies.PUBLIC: ("tribunal administratif", ("judiciaire", "2009-515")),
+}
 
 
 @pytest.mark.parametrize("moment", remedies.MOMENTS)
-def test_a_public_body_names_the_administrative_courts_at_every_moment(settings, moment):
-    settings.BUYER_LEGAL_REGIME = remedies.PUBLIC
+@pytest.mark.parametrize("regime", remedies.REGIMES)
+def test_each_regime_names_its_own_courts_at_every_moment(settings, regime, moment):
+    settings.BUYER_LEGAL_REGIME = regime
     with translation.override("fr"):
         text = remedies.remedies(moment)
-    assert "tribunal administratif" in text and "judiciaire" not in text and "2009-515" not in text
+    named, never = COURTS[regime]
+    assert named in text and not [word for word in never if word in text]
 
 
 def test_before_signature_the_precontractual_referral_after_it_the_contractual_one(settings):
