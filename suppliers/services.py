@@ -493,20 +493,10 @@ def missing_items(*, company: Company, categories, on: dt.date | None = None) ->
     """What the company still lacks to apply to these categories: one entry per missing item.
 
     Keys: ``declaration`` and ``category:<code>:<evidence kind>``, each with one message; empty when
-    the application can be submitted. ``missing_by_category`` groups them for a page. The rule is
-    ``evidence_checks.dossier_checks``, which the portal and the console's review show.
+    the application can be submitted. The rule is ``evidence_checks.dossier_checks``, which the portal
+    and the console's review show.
     """
     return evidence_checks.dossier_checks(company, categories, at=on).missing_items()
-
-
-def missing_by_category(missing: dict[str, list[str]]) -> dict[str, list[str]]:
-    """``missing_items`` grouped by category code: ``{code: [message, …]}`` (the declaration left out)."""
-    grouped: dict[str, list[str]] = {}
-    for key, messages in missing.items():
-        if key.startswith("category:"):
-            code = key.removeprefix("category:").rpartition(":")[0]
-            grouped.setdefault(code, []).extend(messages)
-    return grouped
 
 
 def _categories_from_ids(dps: DynamicPurchasingSystem, category_ids) -> list[Category]:

@@ -14,7 +14,6 @@ urlpatterns = [
     path("offres/<uuid:bid_id>/", portal.bid_page, name="bid"),
     path("offres/<uuid:bid_id>/recu/", portal.receipt, name="receipt"),
     path("offres/<uuid:bid_id>/retirer/", portal.bid_withdraw, name="bid_withdraw"),
-    path("offres/<uuid:bid_id>/documents/", portal.bid_document_upload, name="bid_document_upload"),
     path("offres/<uuid:bid_id>/documents/<uuid:doc_id>/", portal.bid_document_download,
          name="bid_document"),
     path("offres/<uuid:bid_id>/documents/<uuid:doc_id>/supprimer/", portal.bid_document_delete,

@@ -27,7 +27,6 @@ from procurement.web import (
     add_service_errors,
     attachment_response,
     file_response,
-    form_errors_as_messages,
     get_or_404,
     refused,
 )
@@ -401,27 +400,6 @@ def _submit(request, bid: Bid):
     messages.success(request, _("Votre offre est déposée. Voici votre accusé de réception électronique ; il vous est "
                                 "aussi envoyé par e-mail."))
     return redirect("tenders_portal:receipt", bid_id=bid.id)
-
-
-@login_required
-@require_POST
-def bid_document_upload(request, bid_id):
-    bid = _own_bid(request.user, bid_id)
-    form = BidDocumentForm(request.POST, request.FILES)
-    target = reverse("tenders_portal:bid", args=[bid.id]) + "#documents"
-    if not form.is_valid():
-        form_errors_as_messages(request, form)
-        return redirect(target)
-    try:
-        services.bid_document_upload(actor=request.user, bid=bid, kind=form.cleaned_data["kind"],
-                                     uploaded_file=form.cleaned_data["file"])
-    except DomainError as exc:
-        messages.error(request, _("Le document n'a pas été ajouté :"))
-        refused(request, exc)
-    else:
-        messages.success(request, _("Document « %(name)s » ajouté à l'offre (chiffré).")
-                         % {"name": form.cleaned_data["file"].name})
-    return redirect(target)
 
 
 def _own_document(user, bid, doc_id) -> BidDocument:

@@ -19,7 +19,6 @@ from suppliers.services import (
     application_set_categories,
     application_submit,
     application_withdraw,
-    missing_by_category,
     missing_items,
 )
 from tests.factories import (
@@ -183,11 +182,6 @@ def test_submission_refused_with_one_message_per_missing_item():
     assert "manquant" in errors[f"category:{first.code}:rge_certificate"][0]
     assert "URSSAF" in errors[f"category:{first.code}:urssaf_vigilance"][0]
     assert "décennale" in errors[f"category:{second.code}:decennial_insurance"][0]
-    assert missing_by_category(errors) == {
-        first.code: [errors[f"category:{first.code}:{k}"][0]
-                     for k in ("urssaf_vigilance", "liability_insurance", "rge_certificate")],
-        second.code: errors[f"category:{second.code}:decennial_insurance"],
-    }
     application.refresh_from_db()
     assert application.status == "draft"
     assert application.submitted_at is None

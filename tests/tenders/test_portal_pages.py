@@ -317,22 +317,28 @@ def test_another_companys_bid_is_not_found(invited, client):
     assert response.status_code == 404
 
 
+def _attach(lines_file: dict) -> dict:
+    """The bid form posted with its "attach" button: the figures and the document beside them."""
+    return {**_bid_post(action="attach"), **lines_file}
+
+
 def test_a_bad_upload_gives_a_message_and_no_error(invited):
     bid = draft_bid(invited.tender, invited.user)
-    url = reverse("tenders_portal:bid_document_upload", args=[bid.id])
-    response = invited.post(url, {"kind": "technical_memo",
-                                  "file": SimpleUploadedFile("memoire.pdf", b"not a pdf at all")})
-    assert response.status_code == 302
-    assert any("PDF, JPEG et PNG" in text for text in messages_of(response))
+    url = reverse("tenders_portal:bid", args=[bid.id])
+    response = invited.post(url, _attach({"document-kind": "technical_memo",
+                                          "document-file": SimpleUploadedFile("memoire.pdf", b"not a pdf at all")}))
+    assert response.status_code == 400 and "PDF, JPEG et PNG" in response.content.decode()
     assert not BidDocument.objects.exists()
-    response = invited.post(url, {"kind": "unknown"})
-    assert response.status_code == 302 and messages_of(response)
+    response = invited.post(url, _attach({"document-kind": "unknown"}))
+    assert response.status_code == 400 and messages_of(response)
+    assert not BidDocument.objects.exists()
 
 
 def test_upload_list_and_delete_a_document(invited):
     bid = draft_bid(invited.tender, invited.user)
-    url = reverse("tenders_portal:bid_document_upload", args=[bid.id])
-    response = invited.post(url, {"kind": "technical_memo", "file": SimpleUploadedFile("memoire.pdf", TINY_PDF)})
+    url = reverse("tenders_portal:bid", args=[bid.id])
+    response = invited.post(url, _attach({"document-kind": "technical_memo",
+                                          "document-file": SimpleUploadedFile("memoire.pdf", TINY_PDF)}))
     assert response.status_code == 302
     document = BidDocument.objects.get()
     page = invited.get(reverse("tenders_portal:bid", args=[bid.id])).content.decode()
