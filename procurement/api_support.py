@@ -220,7 +220,10 @@ def problem_exception_handler(exc, context):
     title = str(getattr(exc, "default_detail", "") or _("Erreur"))
     if "{" in title:  # a message template ("Méthode « {method} » non autorisée."): the detail fills it in
         title = str(_TEMPLATED_TITLES.get(response.status_code) or _("Erreur"))
-    result = problem(response.status_code, title, str(detail))
+    # Every 400 carries ``errors`` (the contract's shape for a refused request): a body that cannot be read
+    # (malformed JSON, a wrong media type's content) is one error on the request as a whole.
+    extra = {"errors": {"non_field_errors": [str(detail)]}} if response.status_code == 400 else {}
+    result = problem(response.status_code, title, str(detail), **extra)
     for header in ("WWW-Authenticate", "Retry-After"):
         if header in response:
             result[header] = response[header]
@@ -247,7 +250,8 @@ def bad_request(request, exception=None):
         if isinstance(exception, RequestDataTooBig):
             error = body_too_large()
             return _api_problem(request, error.status, error.title, error.detail)
-        return _api_problem(request, 400, _("Requête invalide"), _("La requête ne peut pas être traitée."))
+        detail = _("La requête ne peut pas être traitée.")
+        return _api_problem(request, 400, _("Requête invalide"), detail, errors={"non_field_errors": [str(detail)]})
     return defaults.bad_request(request, exception)
 
 

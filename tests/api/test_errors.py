@@ -278,7 +278,9 @@ def test_malformed_ids_in_actions_never_500(world, url):
 
 def test_malformed_json_is_400(world):
     for url in ("/api/v1/dps/", "/api/v1/companies/", f"/api/v1/applications/{world.application.id}/decide/"):
-        problem(world.client("buyer").post(url, data="{not json", content_type="application/json"), 400)
+        body = problem(world.client("buyer").post(url, data="{not json", content_type="application/json"), 400)
+        # Like every 400, it says what is wrong under ``errors`` (here, the request as a whole).
+        assert body["errors"] == {"non_field_errors": [body["detail"]]} and "JSON invalide" in body["detail"]
     problem(world.client("buyer").post("/api/v1/dps/", [1, 2], format="json"), 400)
     problem(world.client("buyer").post(f"/api/v1/applications/{world.application.id}/decide/",
                                        {"decisions": ["x", 3]}, format="json"), 400)
