@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from procurement.accounts.models import TermsAcceptance
 from procurement.models import AuditEntry
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,9 +94,24 @@ def test_staff_visitors_and_public_pages_are_not_gated(client):
         assert client.get(public).status_code == 200
 
 
-def test_once_accepted_the_gate_costs_no_query_for_the_rest_of_the_session(client):
+def test_the_question_is_settled_at_login_so_pages_cost_no_query_for_it(client, settings):
     client.force_login(UserFactory())
-    client.get(PAGE)  # the first page of the session checks once
     with CaptureQueriesContext(connection) as first:
-        client.get(PAGE)
+        assert client.get(PAGE).status_code == 200
     assert not [q for q in first.captured_queries if "accounts_termsacceptance" in q["sql"]]
+    # A session opened before a new version comes into force is asked on its next portal page.
+    settings.TERMS_VERSION = "2099-01"
+    assert client.get(PAGE).status_code == 302
+
+
+def test_logging_in_through_the_page_settles_it_too(client):
+    user = UserFactory(terms=False)
+    response = client.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    assert client.get(response["Location"])["Location"].startswith(reverse("accounts:terms"))
+    client.post(reverse("accounts:terms"), {"accept_terms": "on"})
+    client.logout()
+    client.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PAGE).status_code == 200
+    assert not [q for q in queries.captured_queries if "accounts_termsacceptance" in q["sql"]]
