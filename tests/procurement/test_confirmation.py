@@ -137,7 +137,6 @@ NOT_IRREVERSIBLE = {
     "tenders_portal:tender_document",
     "tenders_portal:generated_document",
     "tenders_portal:receipt",
-    "tenders_portal:bid_document_upload",
     "tenders_portal:bid_document",
     "tenders_portal:bid_respond",
     "tenders_portal:contract",
